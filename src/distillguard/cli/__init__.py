@@ -1,0 +1,1 @@
+"""Command-line interface; ``distillguard.cli.main:main`` is the entry point."""

@@ -1,0 +1,7 @@
+"""`distillguard` verbs of the evaluate area."""
+
+from __future__ import annotations
+
+import click
+
+commands: list[click.Command] = []

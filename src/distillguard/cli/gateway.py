@@ -1,0 +1,7 @@
+"""`distillguard` verbs of the gateway area."""
+
+from __future__ import annotations
+
+import click
+
+commands: list[click.Command] = []

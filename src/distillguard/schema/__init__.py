@@ -1,0 +1,53 @@
+"""The shared vocabulary: records of the log-format contract, the normalised
+request view and the one error hierarchy. Every other subpackage depends on
+this one; it depends on none of them."""
+
+from distillguard.schema.errors import (
+    AuthError,
+    ConfigError,
+    ConflictError,
+    DistillguardError,
+    FieldError,
+    ForbiddenError,
+    InputError,
+    NotFoundError,
+    PayloadTooLargeError,
+    RateLimitedError,
+    RecordError,
+    ServiceUnavailableError,
+    UpstreamError,
+)
+from distillguard.schema.records import (
+    ACCOUNT_FIELDS,
+    ACCOUNTS_CSV_HEADER,
+    ENDPOINTS,
+    EVENT_FIELDS,
+    KYC_LEVELS,
+    LABELS,
+    LABELS_CSV_HEADER,
+    PLANS,
+    VERDICTS,
+    Account,
+    AccountVerdict,
+    Event,
+    Label,
+    format_ts,
+    parse_ts,
+)
+from distillguard.schema.requests import (
+    NormalizedRequest,
+    Reasoning,
+    Turn,
+    content_text,
+    normalize_request,
+)
+
+__all__ = [
+    "ACCOUNTS_CSV_HEADER", "ACCOUNT_FIELDS", "ENDPOINTS", "EVENT_FIELDS", "KYC_LEVELS",
+    "LABELS", "LABELS_CSV_HEADER", "PLANS", "VERDICTS", "Account", "AccountVerdict",
+    "AuthError", "ConfigError", "ConflictError", "DistillguardError", "Event", "FieldError",
+    "ForbiddenError", "InputError", "Label", "NormalizedRequest", "NotFoundError",
+    "PayloadTooLargeError", "RateLimitedError", "Reasoning", "RecordError",
+    "ServiceUnavailableError", "Turn", "UpstreamError", "content_text", "format_ts",
+    "normalize_request", "parse_ts",
+]

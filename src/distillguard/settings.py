@@ -1,0 +1,127 @@
+"""Every ``DISTILLGUARD_*`` setting, declared once, read once, passed down.
+
+Add a setting by adding a field here with ``_setting(...)``: its environment
+variable name is derived from the field name, its help text is what the docs
+must show (``tests/test_docs.py`` fails when a setting is undocumented), and
+``Settings.from_env`` is the only place the environment is read.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import MISSING, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from distillguard.schema.errors import ConfigError
+
+PREFIX = "DISTILLGUARD_"
+
+
+def _setting(default: Any, help: str) -> Any:
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = _setting(
+        Path("var"), "Where distillguard keeps state it owns (key stores, gateway logs, caches)."
+    )
+    database_url: str = _setting(
+        "", "SQLAlchemy-style URL of the relational store: sqlite:///path (default, under "
+        "DATA_DIR) or postgresql://user@host:port/db for production."
+    )
+    redis_url: str = _setting(
+        "redis://127.0.0.1:6379/0", "Redis used for shared gateway state across replicas."
+    )
+    engine: str = _setting("duckdb", "Batch engine for the hunt: duckdb (embedded) or spark.")
+    spark_master: str = _setting("local[2]", "Spark master URL when ENGINE=spark.")
+    corpus_dir: str = _setting(
+        "", "Directory of extra text corpora for the simulator (for example ../shared/data); "
+        "empty means only the corpora shipped with the package."
+    )
+    log_level: str = _setting("INFO", "Log level for structured logs.")
+    hunt_config: str = _setting(
+        "", "YAML file overriding the hunt's feature weights and review/block thresholds."
+    )
+    gateway_upstream_url: str = _setting(
+        "http://127.0.0.1:8000", "Base URL of the OpenAI- or Anthropic-compatible upstream."
+    )
+    gateway_upstream_api_key: str = _setting("", "API key the gateway sends upstream.")
+    gateway_policy: str = _setting("", "Policy YAML for the gateway; empty means built-in default.")
+    gateway_state: str = _setting(
+        "memory", "Where online state lives: memory (one process) or redis (several replicas)."
+    )
+    gateway_fail_mode: str = _setting(
+        "open", "What the gateway does when its state store is down: open or closed."
+    )
+    gateway_max_body_bytes: int = _setting(8 * 1024 * 1024, "Largest request body accepted.")
+    gateway_upstream_timeout_s: float = _setting(120.0, "Upstream request timeout in seconds.")
+    gateway_fsync: str = _setting(
+        "always", "Exchange-log durability: always (fsync before answering), batch or never."
+    )
+    intel_community: str = _setting("default", "Sharing community name for intel exports.")
+    intel_community_key: str = _setting(
+        "", "Secret HMAC key of the sharing community (hex or text); required to export or match."
+    )
+    intel_key_id: str = _setting("k1", "Identifier of the community key, carried in bundles.")
+    screen_lists_dir: str = _setting(
+        "", "Directory holding the restricted-party entity store; empty means DATA_DIR/screen."
+    )
+    screen_config: str = _setting(
+        "", "YAML overriding screening thresholds, ownership-rule dates and jurisdiction rules."
+    )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            name = PREFIX + f.name.upper()
+            if name not in env:
+                continue
+            raw = env[name]
+            default = f.default if f.default is not MISSING else None
+            try:
+                if isinstance(default, bool):
+                    values[f.name] = raw.strip().lower() in ("1", "true", "yes", "on")
+                elif isinstance(default, int):
+                    values[f.name] = int(raw)
+                elif isinstance(default, float):
+                    values[f.name] = float(raw)
+                elif isinstance(default, Path):
+                    values[f.name] = Path(raw)
+                else:
+                    values[f.name] = raw
+            except ValueError as exc:
+                raise ConfigError(f"{name}={raw!r}: {exc}", details={"setting": name}) from exc
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        choices = {
+            "engine": ("duckdb", "spark"),
+            "gateway_state": ("memory", "redis"),
+            "gateway_fail_mode": ("open", "closed"),
+            "gateway_fsync": ("always", "batch", "never"),
+        }
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                raise ConfigError(
+                    f"{PREFIX}{name.upper()} must be one of {allowed}, got {getattr(self, name)!r}",
+                    details={"setting": PREFIX + name.upper()},
+                )
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'distillguard.db'}"
+
+    def with_overrides(self, **kwargs: Any) -> Settings:
+        return replace(self, **kwargs)
+
+
+def setting_names() -> list[tuple[str, str]]:
+    """(environment variable, help) for every setting: what the docs must list."""
+    return [(PREFIX + f.name.upper(), f.metadata["help"]) for f in fields(Settings)]
