@@ -79,3 +79,16 @@ def test_event_parser_never_raises_anything_but_record_error(rec: dict) -> None:
         Event.from_mapping(rec)
     except RecordError as exc:
         assert exc.problems
+
+
+def test_event_row_fits_the_canonical_schema() -> None:
+    from distillguard.schema import EVENT_SCHEMA, event_row, events_table
+
+    rows = [event_row(Event.from_mapping(r)) for r in _lines("example-events.jsonl")]
+    table = events_table(rows)
+    assert table.schema == EVENT_SCHEMA
+    third = table.slice(2, 1).to_pylist()[0]
+    assert third["req_thinking_budget"] == 12000 and third["req_reasoning_enabled"]
+    assert third["req_system"].startswith("You are an expert tutor")
+    assert third["req_param_keys"] == "max_tokens,messages,model,system,thinking"
+    assert json.loads(third["request"])["max_tokens"] == 16000

@@ -2,6 +2,14 @@
 request view and the one error hierarchy. Every other subpackage depends on
 this one; it depends on none of them."""
 
+from distillguard.schema.columns import (
+    ACCOUNT_SCHEMA,
+    EVENT_SCHEMA,
+    account_row,
+    accounts_table,
+    event_row,
+    events_table,
+)
 from distillguard.schema.errors import (
     AuthError,
     ConfigError,
@@ -43,6 +51,8 @@ from distillguard.schema.requests import (
 )
 
 __all__ = [
+    "ACCOUNT_SCHEMA", "EVENT_SCHEMA", "account_row", "accounts_table", "event_row",
+    "events_table",
     "ACCOUNTS_CSV_HEADER", "ACCOUNT_FIELDS", "ENDPOINTS", "EVENT_FIELDS", "KYC_LEVELS",
     "LABELS", "LABELS_CSV_HEADER", "PLANS", "VERDICTS", "Account", "AccountVerdict",
     "AuthError", "ConfigError", "ConflictError", "DistillguardError", "Event", "FieldError",
