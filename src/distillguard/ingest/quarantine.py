@@ -1,0 +1,122 @@
+"""Where unusable rows go: every one written with file, line, reason and raw text, and counted.
+
+Nothing is dropped silently: a reader that meets a row it cannot use hands it
+to a :class:`Quarantine` and carries on. The quarantine file is JSON Lines with
+``source``, ``line``, ``reason``, ``problems`` [{field, reason}] and ``raw``.
+Raw text is capped (``max_raw_bytes``) so that one 50 MB garbage line cannot
+blow up the quarantine itself; a capped row says so (``raw_truncated``, and
+``raw_bytes`` carries the full length) and still names the file and line, so
+the original can always be found again.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any, Final
+
+import orjson
+
+from distillguard.schema.errors import FieldError, RecordError
+
+# Reasons a row can be quarantined; stable strings, counted and documented.
+INVALID_JSON: Final = "invalid_json"
+INVALID_UTF8: Final = "invalid_utf8"
+NOT_AN_OBJECT: Final = "not_an_object"
+INVALID_RECORD: Final = "invalid_record"
+DUPLICATE_EVENT_ID: Final = "duplicate_event_id"
+DUPLICATE_ACCOUNT_ID: Final = "duplicate_account_id"
+LINE_TOO_LONG: Final = "line_too_long"
+TRUNCATED_INPUT: Final = "truncated_input"
+UNREADABLE_FILE: Final = "unreadable_file"
+UNMATCHED_BATCH_LINE: Final = "unmatched_batch_line"
+
+REASONS: Final = (
+    INVALID_JSON, INVALID_UTF8, NOT_AN_OBJECT, INVALID_RECORD, DUPLICATE_EVENT_ID,
+    DUPLICATE_ACCOUNT_ID, LINE_TOO_LONG, TRUNCATED_INPUT, UNREADABLE_FILE, UNMATCHED_BATCH_LINE,
+)
+
+DEFAULT_MAX_RAW_BYTES: Final = 64 * 1024
+# In-memory quarantines (no file) keep this many rows for inspection; counts are always exact.
+MEMORY_ROWS: Final = 1000
+
+
+def _raw_text(raw: str | bytes, cap: int) -> tuple[str, int, bool]:
+    data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
+    size = len(data)
+    truncated = size > cap
+    if truncated:
+        data = data[:cap]
+    # backslashreplace keeps invalid bytes visible instead of losing or crashing on them.
+    return data.decode("utf-8", "backslashreplace"), size, truncated
+
+
+class Quarantine:
+    """Counts unusable rows by reason and (optionally) writes each one to a JSONL file."""
+
+    def __init__(self, path: str | Path | None = None, *,
+                 max_raw_bytes: int = DEFAULT_MAX_RAW_BYTES) -> None:
+        self.path = Path(path) if path is not None else None
+        self.max_raw_bytes = max_raw_bytes
+        self.counts: Counter[str] = Counter()
+        self.field_counts: Counter[str] = Counter()
+        self.rows: list[dict[str, Any]] = []
+        self._fh: IO[bytes] | None = None
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fh = self.path.open("wb")
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def add(
+        self,
+        *,
+        source: str,
+        line: int | None,
+        reason: str,
+        problems: Iterable[FieldError] = (),
+        raw: str | bytes = "",
+    ) -> None:
+        text, size, truncated = _raw_text(raw, self.max_raw_bytes)
+        probs = [{"field": p.field, "reason": p.reason} for p in problems]
+        row: dict[str, Any] = {
+            "source": source, "line": line, "reason": reason, "problems": probs, "raw": text,
+        }
+        if truncated:
+            row["raw_truncated"] = True
+            row["raw_bytes"] = size
+        self.counts[reason] += 1
+        for p in probs:
+            self.field_counts[p["field"]] += 1
+        if self._fh is not None:
+            self._fh.write(orjson.dumps(row) + b"\n")
+        elif len(self.rows) < MEMORY_ROWS:
+            self.rows.append(row)
+
+    def add_error(self, err: RecordError, *, raw: str | bytes = "",
+                  reason: str = INVALID_RECORD) -> None:
+        self.add(source=err.source, line=err.line, reason=reason, problems=err.problems, raw=raw)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "total": self.total,
+            "by_reason": dict(sorted(self.counts.items())),
+            "by_field": dict(sorted(self.field_counts.items())),
+            "path": str(self.path) if self.path is not None else None,
+        }
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+
+    def __enter__(self) -> Quarantine:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()

@@ -1,0 +1,331 @@
+"""Streaming readers of events, accounts and labels (the ingest public API).
+
+Every reader accepts JSON Lines (plain, gzip or zstd, recognised by magic
+bytes) and Parquet, and never holds a whole file: JSONL is read line by line,
+Parquet a record batch at a time. With a :class:`Quarantine` every unusable
+row is written there and counted and reading carries on; without one (the
+strict mode, for inputs that are expected to be clean) the first unusable row
+raises an :class:`InputError` naming file, line and field.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from distillguard.ingest.columns import BatchBuilder
+from distillguard.ingest.dedup import SeenIds, digests
+from distillguard.ingest.quarantine import (
+    DUPLICATE_ACCOUNT_ID,
+    DUPLICATE_EVENT_ID,
+    UNREADABLE_FILE,
+    Quarantine,
+)
+from distillguard.ingest.sources import (
+    DEFAULT_MAX_LINE_BYTES,
+    check_file,
+    iter_json_records,
+    open_binary,
+    sniff,
+)
+from distillguard.schema import (
+    EVENT_FIELDS,
+    EVENT_SCHEMA,
+    Account,
+    Event,
+    FieldError,
+    InputError,
+    Label,
+    NotFoundError,
+    RecordError,
+)
+
+PARQUET_ROWS = 8192
+Record = tuple[str, int | None, Mapping[str, Any], "bytes | str"]
+
+
+@dataclass
+class ReadStats:
+    """Running counts of one read (mutable: readers update it as they go)."""
+
+    files: int = 0
+    events: int = 0
+    duplicates: int = 0
+    out_of_order: int = 0
+    first_ts: datetime | None = None
+    last_ts: datetime | None = None
+
+
+def _paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
+    items = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    out: list[Path] = []
+    for p in map(Path, items):
+        if p.is_dir():
+            files = sorted(
+                f for f in p.rglob("*.parquet")
+                if not any(part.startswith((".", "_")) for part in f.relative_to(p).parts)
+            )
+            if not files:
+                raise NotFoundError(f"{p}: directory holds no Parquet files",
+                                    details={"path": str(p)})
+            out.extend(files)
+        else:
+            check_file(p)
+            out.append(p)
+    return out
+
+
+def _unreadable(quarantine: Quarantine | None, path: Path, exc: Exception) -> None:
+    why = f"cannot read file ({type(exc).__name__}: {exc})"
+    if quarantine is None:
+        raise InputError(f"{path}: {why}", details={"source": str(path), "reason": UNREADABLE_FILE})
+    quarantine.add(source=str(path), line=None, reason=UNREADABLE_FILE,
+                   problems=[FieldError("<file>", why)])
+
+
+def _parquet_rows(path: Path, quarantine: Quarantine | None) -> Iterator[Record]:
+    """Rows of a Parquet file as mappings; the row number (1-based) stands in for the line."""
+    source = str(path)
+    try:
+        pf = pq.ParquetFile(path)
+        n = 0
+        for batch in pf.iter_batches(batch_size=PARQUET_ROWS):
+            for row in batch.to_pylist():
+                n += 1
+                yield source, n, row, b""
+    except (OSError, pa.ArrowException) as exc:
+        _unreadable(quarantine, path, exc)
+
+
+def iter_records(path: Path, quarantine: Quarantine | None, *,
+                 max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> Iterator[Record]:
+    """Every decodable record of a JSONL or Parquet file, with where it came from."""
+    if sniff(path) == "parquet":
+        yield from _parquet_rows(path, quarantine)
+        return
+    source = str(path)
+    for lineno, obj, raw in iter_json_records(path, quarantine, max_line_bytes=max_line_bytes):
+        yield source, lineno, obj, raw
+
+
+def _is_canonical(schema: pa.Schema) -> bool:
+    names = set(schema.names)
+    return all(n in names for n in EVENT_SCHEMA.names)
+
+
+def _validate(rec: Record, quarantine: Quarantine | None) -> Event | None:
+    source, line, obj, raw = rec
+    try:
+        return Event.from_mapping(obj, source=source, line=line)
+    except RecordError as err:
+        if quarantine is None:
+            raise
+        quarantine.add_error(err, raw=raw or orjson.dumps(obj, default=str))
+        return None
+
+
+def _track(stats: ReadStats, ev: Event, prev: datetime | None) -> None:
+    if prev is not None and ev.ts < prev:
+        stats.out_of_order += 1
+    if stats.first_ts is None or ev.ts < stats.first_ts:
+        stats.first_ts = ev.ts
+    if stats.last_ts is None or ev.ts > stats.last_ts:
+        stats.last_ts = ev.ts
+
+
+def iter_events(path: str | Path, quarantine: Quarantine | None = None, *,
+                max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> Iterator[Event]:
+    """Validated :class:`Event` objects from one file (duplicate ids quarantined)."""
+    seen = SeenIds()
+    for file in _paths(path):
+        for rec in iter_records(file, quarantine, max_line_bytes=max_line_bytes):
+            ev = _validate(rec, quarantine)
+            if ev is None:
+                continue
+            if seen.add(hash(ev.event_id)):
+                _duplicate(quarantine, rec[0], rec[1], ev.event_id, rec[3])
+                continue
+            yield ev
+
+
+def _duplicate(quarantine: Quarantine | None, source: str, line: int | None, event_id: str,
+               raw: bytes | str) -> None:
+    why = f"event_id {event_id!r} was already seen (first occurrence kept)"
+    if quarantine is None:
+        raise InputError(f"{source}:{line}: event_id: {why}",
+                         details={"source": source, "line": line, "reason": DUPLICATE_EVENT_ID})
+    quarantine.add(source=source, line=line, reason=DUPLICATE_EVENT_ID,
+                   problems=[FieldError("event_id", why)], raw=raw)
+
+
+class _Batcher:
+    """Builds batches and drops (into the quarantine) ids already seen."""
+
+    def __init__(self, quarantine: Quarantine | None, stats: ReadStats) -> None:
+        self.quarantine = quarantine
+        self.stats = stats
+        self.seen = SeenIds()
+        self.builder = BatchBuilder()
+        self.where: list[tuple[str, int | None]] = []
+
+    def dedup(self, batch: pa.RecordBatch,
+              where: list[tuple[str, int | None]] | None) -> pa.RecordBatch:
+        ids = batch.column(0).to_pylist()
+        dup = self.seen.add_many(digests(ids))
+        if not dup.any():
+            return batch
+        for i in dup.nonzero()[0].tolist():
+            src, line = where[i] if where is not None else ("<parquet>", i + 1)
+            row = batch.slice(i, 1).to_pylist()[0]
+            raw = orjson.dumps({k: row[k] for k in EVENT_FIELDS if row.get(k) is not None},
+                               default=str)
+            self.stats.duplicates += 1
+            _duplicate(self.quarantine, src, line, ids[i], raw)
+        return batch.filter(pa.array(~dup))
+
+    def flush(self) -> pa.RecordBatch | None:
+        if not self.builder.rows:
+            return None
+        batch = self.dedup(self.builder.flush(), self.where)
+        self.where = []
+        return batch
+
+
+def iter_event_batches(
+    paths: str | Path | Iterable[str | Path],
+    batch_size: int = 50_000,
+    quarantine: Quarantine | None = None,
+    *,
+    records: Iterator[Record] | None = None,
+    stats: ReadStats | None = None,
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+) -> Iterator[pa.RecordBatch]:
+    """Record batches of :data:`EVENT_SCHEMA` from JSONL, Parquet or canonical directories.
+
+    Canonical Parquet (as ``distillguard ingest`` writes it) is passed through
+    batch by batch; anything else is validated row by row. ``records`` lets an
+    adapter feed already-converted records instead of reading ``paths``.
+    """
+    st = stats if stats is not None else ReadStats()
+    b = _Batcher(quarantine, st)
+    sources: Iterable[Record | pa.RecordBatch] = (
+        records if records is not None else _sources(_paths(paths), quarantine, batch_size,
+                                                     max_line_bytes, st)
+    )
+    prev: datetime | None = None
+    for item in sources:
+        if isinstance(item, pa.RecordBatch):
+            if (out := b.flush()) is not None and out.num_rows:
+                st.events += out.num_rows
+                yield out
+            batch = b.dedup(item, None)
+            st.events += batch.num_rows
+            if batch.num_rows:
+                yield batch
+            continue
+        ev = _validate(item, quarantine)
+        if ev is None:
+            continue
+        _track(st, ev, prev)
+        prev = ev.ts
+        b.builder.append(ev)
+        b.where.append((item[0], item[1]))
+        if b.builder.rows >= batch_size and (out := b.flush()) is not None and out.num_rows:
+            st.events += out.num_rows
+            yield out
+    if (out := b.flush()) is not None and out.num_rows:
+        st.events += out.num_rows
+        yield out
+
+
+def _sources(files: list[Path], quarantine: Quarantine | None, batch_size: int,
+             max_line_bytes: int, stats: ReadStats) -> Iterator[Record | pa.RecordBatch]:
+    for path in files:
+        stats.files += 1
+        if sniff(path) == "parquet":
+            try:
+                pf = pq.ParquetFile(path)
+                canonical = _is_canonical(pf.schema_arrow)
+            except (OSError, pa.ArrowException) as exc:
+                _unreadable(quarantine, path, exc)
+                continue
+            if canonical:
+                try:
+                    for batch in pf.iter_batches(batch_size=batch_size,
+                                                 columns=EVENT_SCHEMA.names):
+                        yield pa.RecordBatch.from_arrays(
+                            [batch.column(n).cast(f.type) for n, f in
+                             zip(EVENT_SCHEMA.names, EVENT_SCHEMA, strict=True)],
+                            schema=EVENT_SCHEMA,
+                        )
+                except (OSError, pa.ArrowException) as exc:
+                    _unreadable(quarantine, path, exc)
+                continue
+        yield from iter_records(path, quarantine, max_line_bytes=max_line_bytes)
+
+
+def read_accounts(path: str | Path, quarantine: Quarantine | None = None, *,
+                  max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> list[Account]:
+    """Every usable account of a JSONL or Parquet file (duplicate ids quarantined)."""
+    out: list[Account] = []
+    seen: set[str] = set()
+    for file in _paths(path):
+        for source, line, obj, raw in iter_records(file, quarantine,
+                                                   max_line_bytes=max_line_bytes):
+            try:
+                acc = Account.from_mapping(obj, source=source, line=line)
+            except RecordError as err:
+                if quarantine is None:
+                    raise
+                quarantine.add_error(err, raw=raw or orjson.dumps(obj, default=str))
+                continue
+            if acc.account_id in seen:
+                why = f"account_id {acc.account_id!r} was already seen (first occurrence kept)"
+                if quarantine is None:
+                    raise InputError(f"{source}:{line}: account_id: {why}",
+                                     details={"source": source, "line": line})
+                quarantine.add(source=source, line=line, reason=DUPLICATE_ACCOUNT_ID,
+                               problems=[FieldError("account_id", why)],
+                               raw=raw or orjson.dumps(obj, default=str))
+                continue
+            seen.add(acc.account_id)
+            out.append(acc)
+    return out
+
+
+def read_labels(path: str | Path) -> list[Label]:
+    """Ground-truth labels from ``account_id,label,campaign`` CSV; any bad row is an error."""
+    p = Path(path)
+    check_file(p)
+    with open_binary(p) as fh:
+        text = io.TextIOWrapper(fh, encoding="utf-8", newline="")
+        reader = csv.DictReader(text)
+        header = reader.fieldnames or []
+        missing = [c for c in ("account_id", "label") if c not in header]
+        if missing:
+            raise InputError(f"{p}:1: header lacks {missing} (expected account_id,label,campaign)",
+                             details={"source": str(p), "line": 1, "header": header})
+        out: list[Label] = []
+        seen: set[str] = set()
+        try:
+            for row in reader:
+                line = reader.line_num
+                rec = {k: (v if v != "" else None) for k, v in row.items() if k is not None}
+                lab = Label.from_mapping(rec, source=str(p), line=line)
+                if lab.account_id in seen:
+                    raise InputError(f"{p}:{line}: account_id {lab.account_id!r} labelled twice",
+                                     details={"source": str(p), "line": line})
+                seen.add(lab.account_id)
+                out.append(lab)
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{p}: invalid UTF-8 ({exc})", details={"source": str(p)}) from exc
+    return out

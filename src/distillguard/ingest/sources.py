@@ -1,0 +1,236 @@
+"""Reading input files as a stream of lines or decoded records, never whole.
+
+Compression is recognised by magic bytes, not by file name (exports get
+renamed), so ``events.jsonl`` that is really gzip still reads. A truncated or
+corrupt compressed stream stops that file with one ``truncated_input``
+quarantine row naming the last good line; everything before it is kept.
+Lines longer than ``max_line_bytes`` are skipped in bounded memory (only a
+prefix is kept for the quarantine) so that a 50 MB garbage line cannot take a
+job down.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any, Final
+
+import orjson
+import zstandard
+
+from distillguard.ingest.quarantine import (
+    INVALID_JSON,
+    INVALID_UTF8,
+    LINE_TOO_LONG,
+    NOT_AN_OBJECT,
+    TRUNCATED_INPUT,
+    UNREADABLE_FILE,
+    Quarantine,
+)
+from distillguard.schema.errors import FieldError, InputError, NotFoundError
+
+GZIP_MAGIC: Final = b"\x1f\x8b"
+ZSTD_MAGIC: Final = b"\x28\xb5\x2f\xfd"
+PARQUET_MAGIC: Final = b"PAR1"
+DEFAULT_MAX_LINE_BYTES: Final = 16 * 1024 * 1024
+READ_BUFFER: Final = 1 << 20
+
+
+class TruncatedStreamError(OSError):
+    """A compressed stream ended in the middle of a frame."""
+
+
+class _ZstdRaw(io.RawIOBase):
+    """Zstandard decompression that notices truncation (the library's reader does not)."""
+
+    def __init__(self, fh: IO[bytes]) -> None:
+        self._fh = fh
+        self._dctx = zstandard.ZstdDecompressor()
+        self._dobj = self._dctx.decompressobj()
+        self._in_frame = False
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buf: Any) -> int:
+        view = memoryview(buf).cast("B")
+        while not self._pending:
+            chunk = self._fh.read(READ_BUFFER)
+            if not chunk:
+                if self._in_frame:
+                    raise TruncatedStreamError("zstd stream ends in the middle of a frame")
+                return 0
+            out = []
+            while chunk:
+                self._in_frame = True
+                out.append(self._dobj.decompress(chunk))
+                if self._dobj.eof:
+                    chunk = self._dobj.unused_data
+                    self._dobj = self._dctx.decompressobj()
+                    self._in_frame = False
+                else:
+                    chunk = b""
+            self._pending = b"".join(out)
+        n = min(len(view), len(self._pending))
+        view[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+    def close(self) -> None:
+        self._fh.close()
+        super().close()
+
+
+def sniff(path: Path) -> str:
+    """``gzip``, ``zstd``, ``parquet`` or ``plain`` from the first bytes of the file."""
+    with path.open("rb") as fh:
+        head = fh.read(4)
+    if head.startswith(GZIP_MAGIC):
+        return "gzip"
+    if head == ZSTD_MAGIC:
+        return "zstd"
+    if head == PARQUET_MAGIC:
+        return "parquet"
+    return "plain"
+
+
+def check_file(path: Path) -> None:
+    if not path.exists():
+        raise NotFoundError(f"{path}: no such file", details={"path": str(path)})
+    if not path.is_file():
+        raise InputError(f"{path}: not a file", details={"path": str(path)})
+
+
+def open_binary(path: Path) -> IO[bytes]:
+    """A buffered binary stream of the decompressed content of ``path``."""
+    check_file(path)
+    kind = sniff(path)
+    if kind == "gzip":
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    if kind == "zstd":
+        return io.BufferedReader(_ZstdRaw(path.open("rb")), READ_BUFFER)
+    return path.open("rb", buffering=READ_BUFFER)
+
+
+_STREAM_ERRORS: Final = (EOFError, OSError, zlib.error, zstandard.ZstdError)
+
+
+def iter_lines(
+    path: Path, quarantine: Quarantine | None, *, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+) -> Iterator[tuple[int, bytes]]:
+    """(1-based line number, line without newline) for every non-blank line of ``path``."""
+    source = str(path)
+    lineno = 0
+    with open_binary(path) as fh:
+        while True:
+            try:
+                line = fh.readline(max_line_bytes + 1)
+            except _STREAM_ERRORS as exc:
+                _stream_failed(quarantine, source, lineno, exc)
+                return
+            if not line:
+                return
+            lineno += 1
+            if len(line) > max_line_bytes and not line.endswith(b"\n"):
+                size = len(line)
+                prefix = line[:64 * 1024]
+                try:
+                    # Skip the rest of the line without holding it.
+                    while not line.endswith(b"\n"):
+                        line = fh.readline(READ_BUFFER)
+                        if not line:
+                            break
+                        size += len(line)
+                except _STREAM_ERRORS as exc:
+                    _stream_failed(quarantine, source, lineno, exc)
+                    return
+                _reject(quarantine, source, lineno, LINE_TOO_LONG, "<line>",
+                        f"line is {size} bytes, longer than the limit of {max_line_bytes}",
+                        prefix)
+                continue
+            if line.endswith(b"\n"):
+                line = line[:-1]
+                if line.endswith(b"\r"):
+                    line = line[:-1]
+            if line.strip():
+                yield lineno, line
+
+
+def _stream_failed(quarantine: Quarantine | None, source: str, lineno: int,
+                   exc: BaseException) -> None:
+    msg = (f"compressed data is truncated or corrupt after line {lineno} "
+           f"({type(exc).__name__}: {exc}); the rest of the file could not be read")
+    _reject(quarantine, source, lineno + 1, TRUNCATED_INPUT, "<file>", msg, b"")
+
+
+def _reject(quarantine: Quarantine | None, source: str, line: int | None, reason: str,
+            fld: str, why: str, raw: bytes | str) -> None:
+    if quarantine is None:
+        where = f"{source}:{line}" if line is not None else source
+        raise InputError(f"{where}: {fld}: {why}",
+                         details={"source": source, "line": line, "reason": reason,
+                                  "problems": [{"field": fld, "reason": why}]})
+    quarantine.add(source=source, line=line, reason=reason,
+                   problems=[FieldError(fld, why)], raw=raw)
+
+
+def decode_json_line(
+    source: str, lineno: int, line: bytes, quarantine: Quarantine | None,
+) -> dict[str, Any] | None:
+    """The JSON object on one line, or ``None`` after quarantining it."""
+    try:
+        obj = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError as uexc:
+            _reject(quarantine, source, lineno, INVALID_UTF8, "<line>",
+                    f"invalid UTF-8 at byte {uexc.start}", line)
+            return None
+        _reject(quarantine, source, lineno, INVALID_JSON, "<line>",
+                f"not valid JSON ({exc})", line)
+        return None
+    if not isinstance(obj, dict):
+        _reject(quarantine, source, lineno, NOT_AN_OBJECT, "<record>",
+                f"expected a JSON object, got {type(obj).__name__}", line)
+        return None
+    return obj
+
+
+def iter_json_records(
+    path: Path, quarantine: Quarantine | None, *, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+) -> Iterator[tuple[int, dict[str, Any], bytes]]:
+    """(line number, decoded object, raw line) for every usable JSON line of ``path``."""
+    source = str(path)
+    for lineno, line in iter_lines(path, quarantine, max_line_bytes=max_line_bytes):
+        obj = decode_json_line(source, lineno, line, quarantine)
+        if obj is not None:
+            yield lineno, obj, line
+
+
+def read_json_document(path: Path, quarantine: Quarantine | None) -> Any:
+    """A whole JSON document (for exports that are one array); ``None`` if unreadable."""
+    try:
+        with open_binary(path) as fh:
+            data = fh.read()
+        return orjson.loads(data)
+    except (*_STREAM_ERRORS, orjson.JSONDecodeError) as exc:
+        _reject(quarantine, str(path), None, UNREADABLE_FILE, "<file>",
+                f"cannot read a JSON document ({type(exc).__name__}: {exc})", b"")
+        return None
+
+
+def first_significant_byte(path: Path) -> bytes:
+    """The first non-whitespace byte of the decompressed content (b'' when empty)."""
+    with open_binary(path) as fh:
+        while True:
+            chunk = fh.read(4096)
+            if not chunk:
+                return b""
+            stripped = chunk.lstrip()
+            if stripped:
+                return stripped[:1]
