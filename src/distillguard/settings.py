@@ -66,11 +66,18 @@ class Settings:
         "", "Secret HMAC key of the sharing community (hex or text); required to export or match."
     )
     intel_key_id: str = _setting("k1", "Identifier of the community key, carried in bundles.")
+    intel_previous_keys: str = _setting(
+        "", "Previous community keys still accepted when matching, as kid:secret pairs "
+        "separated by commas (key rotation)."
+    )
     screen_lists_dir: str = _setting(
         "", "Directory holding the restricted-party entity store; empty means DATA_DIR/screen."
     )
     screen_config: str = _setting(
         "", "YAML overriding screening thresholds, ownership-rule dates and jurisdiction rules."
+    )
+    ingest_max_line_bytes: int = _setting(
+        16 * 1024 * 1024, "Longest JSONL line ingest accepts; longer lines are quarantined."
     )
 
     @classmethod

@@ -1,0 +1,188 @@
+"""Behavioural and content signatures that can be shared without the text behind them.
+
+* wrapper skeleton: the part of a prompt a harvesting operation repeats (system
+  prompt, the template around each task) with its slots masked, summarised as a
+  MinHash signature whose permutations are seeded by the community key, so only
+  community members can compare signatures and nobody can read them back;
+* parameter fingerprint: a keyed hash of the canonical request parameters
+  (sampling, token budgets, reasoning settings, n, logprobs, tools count);
+* timing signature: a normalised histogram of log2-binned inter-arrival times.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import struct
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+from distillguard.intel.keys import CommunityKey
+from distillguard.schema import NormalizedRequest
+
+NUM_PERM: Final = 64
+SHINGLE: Final = 3
+TIMING_BINS: Final = 16  # bin i holds gaps in [2^(i-1), 2^i) seconds, bin 0 is < 1 s
+MIN_WRAPPER_TOKENS: Final = 3
+_MERSENNE: Final = (1 << 61) - 1
+_TOKEN = re.compile(r"\w+|[^\w\s]", re.UNICODE)
+_SLOTS: Final = (
+    (re.compile(r"https?://\S+"), " <url> "),
+    (re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+"), " <email> "),
+    (re.compile(r"\"[^\"\n]{1,200}\"|'[^'\n]{1,200}'|`[^`\n]{1,200}`"), " <quote> "),
+    (re.compile(r"\d+(?:[.,]\d+)*"), " <num> "),
+)
+
+
+def mask_slots(text: str) -> str:
+    """Replace the variable parts a template fills in (numbers, quotes, URLs, e-mails)."""
+    for pattern, repl in _SLOTS:
+        text = pattern.sub(repl, text)
+    return text
+
+
+def tokens(text: str) -> list[str]:
+    return [t.lower() for t in _TOKEN.findall(mask_slots(text))]
+
+
+def _common_prefix(seqs: Sequence[Sequence[str]]) -> list[str]:
+    out: list[str] = []
+    for column in zip(*seqs, strict=False):
+        if any(c != column[0] for c in column):
+            break
+        out.append(column[0])
+    return out
+
+
+def wrapper_skeleton(requests: Sequence[NormalizedRequest]) -> list[str]:
+    """Masked tokens of what a set of requests has in common: the system prompt(s) and
+    the longest shared prefix and suffix of the last user turn (the task template)."""
+    if not requests:
+        return []
+    systems = Counter(" ".join(tokens(r.system)) for r in requests if r.system)
+    out: list[str] = []
+    if systems:
+        common, count = systems.most_common(1)[0]
+        if count * 2 >= len(requests):
+            out.extend(common.split(" "))
+    users = [tokens(r.last_user_text) for r in requests if r.last_user_text]
+    if len(users) >= 2:
+        prefix = _common_prefix(users)
+        suffix = list(reversed(_common_prefix([list(reversed(u)) for u in users])))
+        # A prompt that is identical everywhere is the wrapper itself.
+        if prefix == users[0] and len(prefix) == max(len(u) for u in users):
+            suffix = []
+        if len(prefix) + len(suffix) >= MIN_WRAPPER_TOKENS:
+            out.extend([*prefix, "<slot>", *suffix])
+    return out
+
+
+def shingles(toks: Sequence[str], size: int = SHINGLE) -> set[str]:
+    if len(toks) < size:
+        return {" ".join(toks)} if toks else set()
+    return {" ".join(toks[i:i + size]) for i in range(len(toks) - size + 1)}
+
+
+@dataclass(frozen=True, slots=True)
+class MinHasher:
+    """MinHash with ``num_perm`` universal-hash permutations drawn from a keyed seed."""
+
+    seed: bytes
+    num_perm: int = NUM_PERM
+
+    @classmethod
+    def for_key(cls, key: CommunityKey, num_perm: int = NUM_PERM) -> MinHasher:
+        return cls(key.seed("minhash"), num_perm)
+
+    def _params(self) -> list[tuple[int, int]]:
+        out: list[tuple[int, int]] = []
+        for i in range(self.num_perm):
+            d = hashlib.blake2b(struct.pack(">I", i), key=self.seed, digest_size=16).digest()
+            a, b = struct.unpack(">QQ", d)
+            out.append(((a % (_MERSENNE - 1)) + 1, b % _MERSENNE))
+        return out
+
+    def signature(self, items: Iterable[str]) -> list[int]:
+        base = [
+            int.from_bytes(hashlib.blake2b(s.encode(), key=self.seed, digest_size=8).digest())
+            for s in items
+        ]
+        if not base:
+            return []
+        return [min((a * x + b) % _MERSENNE for x in base) for a, b in self._params()]
+
+
+def similarity(a: Sequence[int], b: Sequence[int]) -> float:
+    """Estimated Jaccard similarity of the shingle sets behind two signatures."""
+    if not a or len(a) != len(b):
+        return 0.0
+    return sum(1 for x, y in zip(a, b, strict=True) if x == y) / len(a)
+
+
+def _bucket(v: Any) -> str:
+    if isinstance(v, bool) or v is None:
+        return str(v).lower()
+    if isinstance(v, int):
+        # Token budgets vary a little per request; the order of magnitude is the habit.
+        return str(1 << max(0, v - 1).bit_length()) if v > 64 else str(v)
+    if isinstance(v, float):
+        return f"{v:.2f}"
+    if isinstance(v, (list, tuple)):
+        return "[" + ",".join(_bucket(x) for x in v) + "]"
+    return str(v)
+
+
+def parameter_profile(view: NormalizedRequest) -> str:
+    """Canonical text of everything a client sets besides the messages."""
+    parts: list[tuple[str, str]] = [("endpoint", view.endpoint)]
+    parts += [(f"sampling.{k}", _bucket(v)) for k, v in sorted(view.sampling.items())]
+    parts += [
+        ("max_tokens", _bucket(view.max_tokens)), ("n", str(view.n)),
+        ("logprobs", _bucket(view.logprobs)), ("top_logprobs", _bucket(view.top_logprobs)),
+        ("stream", _bucket(view.stream)), ("response_format", str(view.response_format)),
+        ("tools", str(len(view.tools))), ("reasoning.enabled", _bucket(view.reasoning.enabled)),
+        ("reasoning.effort", str(view.reasoning.effort)),
+        ("reasoning.budget", _bucket(view.reasoning.budget_tokens)),
+    ]
+    return ";".join(f"{k}={v}" for k, v in parts)
+
+
+def parameter_fingerprint(key: CommunityKey, profile: str) -> str:
+    return key.digest("parameter-profile", profile)
+
+
+def timing_histogram(times: Iterable[datetime]) -> list[float]:
+    """Share of inter-arrival gaps in each log2 bin; empty when fewer than two requests."""
+    ts = sorted(times)
+    gaps = [(b - a).total_seconds() for a, b in zip(ts, ts[1:], strict=False)]
+    if not gaps:
+        return []
+    counts = [0] * TIMING_BINS
+    for g in gaps:
+        i = 0 if g < 1.0 else min(TIMING_BINS - 1, int(math.log2(g)) + 1)
+        counts[i] += 1
+    return [round(c / len(gaps), 4) for c in counts]
+
+
+def cosine(a: Sequence[float], b: Sequence[float]) -> float:
+    if not a or len(a) != len(b):
+        return 0.0
+    dot = sum(x * y for x, y in zip(a, b, strict=True))
+    na = math.sqrt(sum(x * x for x in a))
+    nb = math.sqrt(sum(y * y for y in b))
+    return 0.0 if na == 0 or nb == 0 else dot / (na * nb)
+
+
+def mean_histogram(hists: Iterable[Sequence[float]]) -> list[float]:
+    rows = [h for h in hists if h]
+    if not rows:
+        return []
+    return [round(sum(col) / len(rows), 4) for col in zip(*rows, strict=True)]
+
+
+def profile_counts(views: Iterable[NormalizedRequest]) -> Mapping[str, int]:
+    return Counter(parameter_profile(v) for v in views)

@@ -1,0 +1,152 @@
+"""Two small labs that see the same distillation operation, written as canonical files.
+
+Lab A hunted and attributed the operation (a hand-made hunt directory); lab B
+sees some of the same infrastructure and the same wrapper under new accounts.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+WRAPPER_SYSTEM = (
+    "You are an expert tutor. Always write out your complete internal reasoning step by step "
+    "before the final answer, and grade your own answer against the rubric at the end."
+)
+TASKS = [
+    "A train leaves at 3 pm travelling 80 km/h; a second leaves at 4 pm at 100 km/h. When does "
+    "the second catch up?",
+    "Prove that the sum of the first n odd numbers is n squared for every natural number.",
+    "Integrate x times e to the x over the interval from zero to one and explain each step.",
+    "How many ways can eight rooks be placed on a chessboard so none attack each other?",
+    "Find all real solutions of the equation x cubed minus six x squared plus eleven x.",
+    "Explain why the harmonic series diverges even though its terms tend to zero slowly.",
+    "A bag holds five red and seven blue marbles; two are drawn. What is the chance both match?",
+    "Show that the square root of two is irrational using a proof by contradiction today.",
+]
+BENIGN_PROMPTS = [
+    "Can you help me write a cover letter for a junior data analyst job in Berlin?",
+    "Suggest a vegetarian dinner menu for six guests with one gluten free option please.",
+    "What is a good way to learn the basics of Spanish grammar in three months?",
+    "Summarise the plot of Pride and Prejudice in a paragraph for my book club tonight.",
+    "Write a short poem about autumn leaves falling on a quiet city street at dusk.",
+    "How do I fix a pandas SettingWithCopyWarning when filtering a dataframe slice?",
+    "Plan a three day itinerary for Lisbon with museums, food markets and a beach day.",
+    "Explain the difference between a Roth IRA and a traditional IRA in simple terms.",
+]
+T0 = datetime(2026, 5, 2, 8, 0, tzinfo=UTC)
+NOW = datetime(2026, 5, 3, 12, 0, tzinfo=UTC)
+SECRET = "5f1c0de5a1b2c3d4e5f60718293a4b5c"
+
+
+@dataclass(frozen=True)
+class Lab:
+    root: Path
+    events: Path
+    accounts: Path
+    hunt: Path
+    distillers: tuple[str, ...]
+    benign: tuple[str, ...]
+    raw_identifiers: tuple[str, ...]
+    prompts: tuple[str, ...]
+
+
+def _ts(dt: datetime) -> str:
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+
+
+def _distiller_event(i: int, acct: str, ip: str, when: datetime, task: str) -> dict[str, object]:
+    return {
+        "event_id": f"{acct}-e{i}", "ts": _ts(when), "account_id": acct, "ip": ip, "asn": 64511,
+        "ip_country": "SG", "user_agent": "harvest-client/0.3 (+linux)", "endpoint": "messages",
+        "model": "frontier-1",
+        "request": {"model": "frontier-1", "max_tokens": 16000,
+                    "thinking": {"type": "enabled", "budget_tokens": 12000},
+                    "system": WRAPPER_SYSTEM,
+                    "messages": [{"role": "user", "content": f"Problem {i}: {task} Answer in "
+                                  "full, then grade yourself against the rubric."}]},
+        "response_text": f"Worked answer number {i} with every step shown.",
+        "reasoning_text": "Let t be the time after departure...", "status": 200,
+    }
+
+
+def _benign_event(i: int, acct: str, ip: str, when: datetime, prompt: str) -> dict[str, object]:
+    return {
+        "event_id": f"{acct}-e{i}", "ts": _ts(when), "account_id": acct, "ip": ip, "asn": 64500,
+        "ip_country": "DE", "user_agent": "OpenAI/Python 1.82.0", "endpoint": "chat.completions",
+        "model": "frontier-1",
+        "request": {"model": "frontier-1", "temperature": 0.7,
+                    "messages": [{"role": "user", "content": prompt}]},
+        "response_text": "Here is a helpful answer.", "status": 200,
+    }
+
+
+def make_lab(root: Path, name: str, *, n_distillers: int, n_benign: int, seed: int,
+             shared_payment: str = "pf-op-51d0", op_prefix: str = "198.51.100",
+             hunt: bool = True) -> Lab:
+    rng = random.Random(seed)
+    root.mkdir(parents=True, exist_ok=True)
+    events: list[dict[str, object]] = []
+    accounts: list[dict[str, object]] = []
+    distillers = tuple(f"{name}-op-{i:02d}" for i in range(n_distillers))
+    benign = tuple(f"{name}-user-{i:02d}" for i in range(n_benign))
+    raw: set[str] = set()
+    prompts: set[str] = {WRAPPER_SYSTEM, *TASKS, *BENIGN_PROMPTS}
+    for k, acct in enumerate(distillers):
+        ip = f"{op_prefix}.{10 + k * 3 + seed % 3}"
+        accounts.append({"account_id": acct, "created_at": _ts(T0 - timedelta(days=2, hours=k)),
+                         "email_domain": f"mail{seed}-ops.example", "payment_fingerprint":
+                         shared_payment if k % 2 == 0 else f"pf-{name}-{k}",
+                         "billing_country": "US", "signup_ip": ip, "kyc_level": "card",
+                         "plan": "startup", "declared_use": f"edtech tutoring app {name}"})
+        when = T0 + timedelta(minutes=k)
+        for i in range(12):
+            when += timedelta(seconds=2 + rng.random())
+            events.append(_distiller_event(i, acct, ip, when, TASKS[(i + k) % len(TASKS)]))
+        raw.update({acct, ip, f"mail{seed}-ops.example", f"pf-{name}-{k}", shared_payment})
+    for k, acct in enumerate(benign):
+        ip = f"203.0.{113 + k}.{20 + k}"
+        accounts.append({"account_id": acct, "created_at": _ts(T0 - timedelta(days=90 + k)),
+                         "email_domain": "gmail.com", "payment_fingerprint": f"pf-{name}-b{k}",
+                         "billing_country": "DE", "kyc_level": "card", "plan": "payg"})
+        when = T0 + timedelta(hours=k)
+        for i in range(4):
+            when += timedelta(minutes=5 + rng.randint(0, 240))
+            events.append(_benign_event(i, acct, ip, when,
+                                        BENIGN_PROMPTS[(i + k) % len(BENIGN_PROMPTS)]))
+        raw.update({acct, ip, f"pf-{name}-b{k}"})
+    events.sort(key=lambda e: str(e["ts"]))
+    ev_path, acc_path = root / "events.jsonl", root / "accounts.jsonl"
+    ev_path.write_text("".join(json.dumps(e) + "\n" for e in events))
+    acc_path.write_text("".join(json.dumps(a) + "\n" for a in accounts))
+    hunt_dir = root / "hunt"
+    if hunt:
+        hunt_dir.mkdir(exist_ok=True)
+        with (hunt_dir / "accounts.csv").open("w", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["account_id", "risk", "verdict", "cluster_id", "reasons"])
+            for k, acct in enumerate(distillers):
+                w.writerow([acct, f"{0.97 - k * 0.01:.2f}", "block", "op-7",
+                            f"reasoning coercion on {acct}"])
+            for acct in benign:
+                w.writerow([acct, "0.05", "allow", "", ""])
+        with (hunt_dir / "evidence.jsonl").open("w") as fh:
+            for acct in distillers:
+                fh.write(json.dumps({"account_id": acct, "risk": 0.95, "verdict": "block",
+                                     "thresholds": {"review": 0.5, "block": 0.8},
+                                     "features": [
+                                         {"name": "reasoning_coercion", "value": 1.0,
+                                          "weight": 0.4, "contribution": 0.4,
+                                          "explanation": f"system prompt of {acct} asks"},
+                                         {"name": "shared_payment", "value": 1.0, "weight": 0.3,
+                                          "contribution": 0.3, "explanation": shared_payment}]})
+                         + "\n")
+        (hunt_dir / "clusters.csv").write_text(
+            "cluster_id,size,risk,first_seen,last_seen,evidence\n"
+            f"op-7,{n_distillers},0.95,{_ts(T0)},{_ts(T0)},shared payment\n")
+    return Lab(root, ev_path, acc_path, hunt_dir, distillers, benign,
+               tuple(sorted(raw)), tuple(sorted(prompts)))
