@@ -2,9 +2,10 @@
 
 Public API (what other areas import)::
 
-    Quarantine, iter_events, iter_event_batches, read_accounts, read_labels
+    Quarantine, iter_events, iter_event_batches, read_accounts, read_labels, ingest
 """
 
+from distillguard.ingest.pipeline import ADAPTERS, AdapterOptions, IngestReport, detect, ingest
 from distillguard.ingest.quarantine import REASONS, Quarantine
 from distillguard.ingest.readers import (
     ReadStats,
@@ -16,6 +17,7 @@ from distillguard.ingest.readers import (
 )
 
 __all__ = [
-    "REASONS", "Quarantine", "ReadStats", "iter_event_batches", "iter_events", "iter_records",
+    "ADAPTERS", "AdapterOptions", "IngestReport", "REASONS", "Quarantine", "ReadStats",
+    "detect", "ingest", "iter_event_batches", "iter_events", "iter_records",
     "read_accounts", "read_labels",
 ]

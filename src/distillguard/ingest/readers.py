@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import orjson
 import pyarrow as pa
@@ -50,7 +50,8 @@ from distillguard.schema import (
 )
 
 PARQUET_ROWS = 8192
-Record = tuple[str, int | None, Mapping[str, Any], "bytes | str"]
+Record: TypeAlias = tuple[str, int | None, Mapping[str, Any], bytes | str]
+Source: TypeAlias = Record | pa.RecordBatch
 
 
 @dataclass
@@ -65,7 +66,7 @@ class ReadStats:
     last_ts: datetime | None = None
 
 
-def _paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
+def expand_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
     items = [paths] if isinstance(paths, (str, Path)) else list(paths)
     out: list[Path] = []
     for p in map(Path, items):
@@ -146,7 +147,7 @@ def iter_events(path: str | Path, quarantine: Quarantine | None = None, *,
                 max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> Iterator[Event]:
     """Validated :class:`Event` objects from one file (duplicate ids quarantined)."""
     seen = SeenIds()
-    for file in _paths(path):
+    for file in expand_paths(path):
         for rec in iter_records(file, quarantine, max_line_bytes=max_line_bytes):
             ev = _validate(rec, quarantine)
             if ev is None:
@@ -205,7 +206,7 @@ def iter_event_batches(
     batch_size: int = 50_000,
     quarantine: Quarantine | None = None,
     *,
-    records: Iterator[Record] | None = None,
+    records: Iterable[Source] | None = None,
     stats: ReadStats | None = None,
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
 ) -> Iterator[pa.RecordBatch]:
@@ -217,9 +218,9 @@ def iter_event_batches(
     """
     st = stats if stats is not None else ReadStats()
     b = _Batcher(quarantine, st)
-    sources: Iterable[Record | pa.RecordBatch] = (
-        records if records is not None else _sources(_paths(paths), quarantine, batch_size,
-                                                     max_line_bytes, st)
+    sources: Iterable[Source] = (
+        records if records is not None
+        else event_sources(expand_paths(paths), quarantine, batch_size, max_line_bytes, st)
     )
     prev: datetime | None = None
     for item in sources:
@@ -247,8 +248,8 @@ def iter_event_batches(
         yield out
 
 
-def _sources(files: list[Path], quarantine: Quarantine | None, batch_size: int,
-             max_line_bytes: int, stats: ReadStats) -> Iterator[Record | pa.RecordBatch]:
+def event_sources(files: list[Path], quarantine: Quarantine | None, batch_size: int,
+                  max_line_bytes: int, stats: ReadStats) -> Iterator[Source]:
     for path in files:
         stats.files += 1
         if sniff(path) == "parquet":
@@ -273,12 +274,12 @@ def _sources(files: list[Path], quarantine: Quarantine | None, batch_size: int,
         yield from iter_records(path, quarantine, max_line_bytes=max_line_bytes)
 
 
-def read_accounts(path: str | Path, quarantine: Quarantine | None = None, *,
+def read_accounts(path: str | Path | Iterable[str | Path], quarantine: Quarantine | None = None, *,
                   max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> list[Account]:
     """Every usable account of a JSONL or Parquet file (duplicate ids quarantined)."""
     out: list[Account] = []
     seen: set[str] = set()
-    for file in _paths(path):
+    for file in expand_paths(path):
         for source, line, obj, raw in iter_records(file, quarantine,
                                                    max_line_bytes=max_line_bytes):
             try:

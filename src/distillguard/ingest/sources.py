@@ -148,7 +148,7 @@ def iter_lines(
                 except _STREAM_ERRORS as exc:
                     _stream_failed(quarantine, source, lineno, exc)
                     return
-                _reject(quarantine, source, lineno, LINE_TOO_LONG, "<line>",
+                reject(quarantine, source, lineno, LINE_TOO_LONG, "<line>",
                         f"line is {size} bytes, longer than the limit of {max_line_bytes}",
                         prefix)
                 continue
@@ -164,10 +164,10 @@ def _stream_failed(quarantine: Quarantine | None, source: str, lineno: int,
                    exc: BaseException) -> None:
     msg = (f"compressed data is truncated or corrupt after line {lineno} "
            f"({type(exc).__name__}: {exc}); the rest of the file could not be read")
-    _reject(quarantine, source, lineno + 1, TRUNCATED_INPUT, "<file>", msg, b"")
+    reject(quarantine, source, lineno + 1, TRUNCATED_INPUT, "<file>", msg, b"")
 
 
-def _reject(quarantine: Quarantine | None, source: str, line: int | None, reason: str,
+def reject(quarantine: Quarantine | None, source: str, line: int | None, reason: str,
             fld: str, why: str, raw: bytes | str) -> None:
     if quarantine is None:
         where = f"{source}:{line}" if line is not None else source
@@ -188,14 +188,14 @@ def decode_json_line(
         try:
             line.decode("utf-8")
         except UnicodeDecodeError as uexc:
-            _reject(quarantine, source, lineno, INVALID_UTF8, "<line>",
+            reject(quarantine, source, lineno, INVALID_UTF8, "<line>",
                     f"invalid UTF-8 at byte {uexc.start}", line)
             return None
-        _reject(quarantine, source, lineno, INVALID_JSON, "<line>",
+        reject(quarantine, source, lineno, INVALID_JSON, "<line>",
                 f"not valid JSON ({exc})", line)
         return None
     if not isinstance(obj, dict):
-        _reject(quarantine, source, lineno, NOT_AN_OBJECT, "<record>",
+        reject(quarantine, source, lineno, NOT_AN_OBJECT, "<record>",
                 f"expected a JSON object, got {type(obj).__name__}", line)
         return None
     return obj
@@ -219,7 +219,7 @@ def read_json_document(path: Path, quarantine: Quarantine | None) -> Any:
             data = fh.read()
         return orjson.loads(data)
     except (*_STREAM_ERRORS, orjson.JSONDecodeError) as exc:
-        _reject(quarantine, str(path), None, UNREADABLE_FILE, "<file>",
+        reject(quarantine, str(path), None, UNREADABLE_FILE, "<file>",
                 f"cannot read a JSON document ({type(exc).__name__}: {exc})", b"")
         return None
 
