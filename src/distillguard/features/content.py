@@ -116,6 +116,8 @@ TOPICS: Final[tuple[tuple[str, str], ...]] = (
 HIGH_EFFORT: Final = frozenset({"high", "xhigh", "max", "maximum"})
 LARGE_THINKING_BUDGET: Final = 8000
 LONG_OUTPUT_TOKENS: Final = 4096
+#: Only this many characters of a prompt are matched (long documents add cost, not signal).
+MAX_TEXT: Final = 4000
 
 
 @dataclass(frozen=True)
@@ -144,7 +146,7 @@ _TOPICS_COMPILED: Final = tuple((name, re.compile(p)) for name, p in TOPICS)
 
 def request_text(view: NormalizedRequest) -> str:
     """What the content families are matched against: system prompt and last user turn."""
-    return f"{view.system} {view.last_user_text}" if view.system else view.last_user_text
+    return f"{view.system[:MAX_TEXT]} {view.last_user_text[:MAX_TEXT]}"[:MAX_TEXT]
 
 
 def topic_of(text: str) -> str:

@@ -1,0 +1,152 @@
+"""From communities to campaigns: what each cluster shares, whether it is an org,
+and how much its evidence lifts its members."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+
+from distillguard.graph import Edges
+from distillguard.schema import Account
+
+KIND_NAMES: Final = {
+    "payment": "payment instrument", "signup_ip": "sign-up IP", "ip": "client IP",
+    "ip_prefix": "IP prefix", "asn": "ASN", "ua": "user agent", "email_domain": "e-mail domain",
+    "org": "org id", "created": "sign-up hour", "pfp": "parameter fingerprint",
+    "p24": "wrapper opening", "s24": "wrapper ending", "p64": "wrapper skeleton",
+    "s64": "wrapper skeleton (ending)", "sysk": "system prompt skeleton",
+    "lockstep": "lockstep activity",
+}
+#: Share of members that must agree for a cluster to be one organisation.
+ORG_SHARE: Final = 0.5
+
+
+@dataclass(frozen=True)
+class Cluster:
+    label: int
+    members: np.ndarray
+    median_base: float
+    is_org: bool
+    org_id: str | None
+    kinds: tuple[tuple[str, int], ...]  # shared kinds, by number of internal edges
+    created_span_h: float | None
+
+    @property
+    def size(self) -> int:
+        return int(self.members.size)
+
+    def describe(self) -> str:
+        shared = ", ".join(f"{KIND_NAMES.get(k, k)} ({c} links)" for k, c in self.kinds[:4])
+        parts = [f"{self.size} accounts"]
+        if shared:
+            parts.append(f"sharing {shared}")
+        if self.created_span_h is not None:
+            parts.append(f"created within {_span(self.created_span_h)}")
+        if self.is_org:
+            parts.append(f"one organisation ({self.org_id}, contract/enterprise)")
+        return "; ".join(parts)
+
+
+def _span(hours: float) -> str:
+    if hours < 1:
+        return f"{hours * 60:.0f} min"
+    if hours < 72:
+        return f"{hours:.1f} h"
+    return f"{hours / 24:.0f} days"
+
+
+def analyse(labels: np.ndarray, edges: Edges, base_risk: np.ndarray,
+            accounts: Sequence[Account | None]) -> list[Cluster]:
+    """One :class:`Cluster` per community of at least two accounts."""
+    out: list[Cluster] = []
+    if edges.size == 0:
+        return out
+    edge_label = np.where(labels[edges.src] == labels[edges.dst], labels[edges.src], -1)
+    part_label = edge_label[edges.part_edge]
+    for lab in np.unique(labels[labels >= 0]):
+        members = np.flatnonzero(labels == lab)
+        if members.size < 2:
+            continue
+        kinds = Counter(
+            edges.kinds[k] for k in edges.part_kind[part_label == lab].tolist()
+        )
+        accs = [accounts[i] for i in members.tolist()]
+        created = [a.created_at.timestamp() for a in accs if a is not None]
+        span = (max(created) - min(created)) / 3600.0 if len(created) >= 2 else None
+        orgs = Counter(a.org_id for a in accs if a is not None and a.org_id)
+        org_id, org_n = orgs.most_common(1)[0] if orgs else (None, 0)
+        formal = sum(1 for a in accs
+                     if a is not None and (a.kyc_level == "contract" or a.plan == "enterprise"))
+        is_org = org_id is not None and org_n >= ORG_SHARE * members.size \
+            and formal >= ORG_SHARE * members.size
+        out.append(Cluster(
+            label=int(lab), members=members,
+            median_base=float(np.median(base_risk[members])), is_org=bool(is_org),
+            org_id=org_id, kinds=tuple(sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))),
+            created_span_h=span,
+        ))
+    return out
+
+
+def linkage_values(edges: Edges, n: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Per account: strongest tie weight, number of ties, and what the strongest tie shares."""
+    strongest = np.zeros(n)
+    peers = np.zeros(n, dtype=np.int64)
+    best_edge = np.full(n, -1, dtype=np.int64)
+    if edges.size:
+        np.add.at(peers, edges.src, 1)
+        np.add.at(peers, edges.dst, 1)
+        node = np.concatenate([edges.src, edges.dst])
+        eid = np.concatenate([np.arange(edges.size), np.arange(edges.size)])
+        w = np.concatenate([edges.weight, edges.weight])
+        order = np.lexsort((-eid, w))
+        # Later (heavier) assignments win: the strongest tie per account.
+        best_edge[node[order]] = eid[order]
+        has = best_edge >= 0
+        strongest[has] = edges.weight[best_edge[has]]
+    parts: dict[int, list[tuple[float, str]]] = {}
+    wanted = set(best_edge[best_edge >= 0].tolist())
+    for e, k, w in zip(edges.part_edge.tolist(), edges.part_kind.tolist(),
+                       edges.part_weight.tolist(), strict=True):
+        if e in wanted:
+            parts.setdefault(e, []).append((w, edges.kinds[k]))
+    linked_on = []
+    for i in range(n):
+        e = int(best_edge[i])
+        if e < 0:
+            linked_on.append("")
+            continue
+        top = sorted(parts.get(e, []), reverse=True)[:3]
+        linked_on.append(" + ".join(KIND_NAMES.get(k, k) for _, k in top))
+    return strongest, peers, linked_on
+
+
+def assign_ids(clusters: Sequence[Cluster], risk: np.ndarray, review: float,
+               n: int) -> tuple[list[str], list[tuple[str, Cluster, np.ndarray]]]:
+    """Campaign ids: clusters (not orgs) whose members' median risk reaches ``review``.
+
+    Only members that themselves reach ``review`` carry the id, so a bystander
+    pulled into a community by one weak tie is never claimed to be the operation.
+    Ids are numbered by descending median risk, ties by smallest member.
+    """
+    ids = [""] * n
+    chosen: list[tuple[float, int, Cluster, np.ndarray]] = []
+    for cl in clusters:
+        if cl.is_org:
+            continue
+        members = cl.members[risk[cl.members] >= review]
+        if members.size < 2 or float(np.median(risk[cl.members])) < review:
+            continue
+        chosen.append((-float(np.median(risk[members])), int(cl.members.min()), cl, members))
+    chosen.sort(key=lambda t: (t[0], t[1]))
+    out: list[tuple[str, Cluster, np.ndarray]] = []
+    for rank, (_, _, cl, members) in enumerate(chosen, start=1):
+        cid = f"C{rank:04d}"
+        for i in members.tolist():
+            ids[i] = cid
+        out.append((cid, cl, members))
+    return ids, out

@@ -1,0 +1,135 @@
+"""Engines that run the query plan: embedded DuckDB (default) and Apache Spark.
+
+Both expose the same three operations: register canonical Parquet files as
+``events``, materialise the per-event view ``ev`` once, and run a query into an
+Arrow table. The plan's SQL is identical for both; only the :class:`Dialect`
+differs.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import pyarrow as pa
+
+from distillguard.features import plan
+from distillguard.schema import ConfigError
+
+
+class Engine(Protocol):
+    name: str
+    dialect: plan.Dialect
+
+    def load_events(self, files: Sequence[Path]) -> None: ...
+
+    def materialize(self, name: str, sql: str) -> None: ...
+
+    def query(self, sql: str) -> pa.Table: ...
+
+    def close(self) -> None: ...
+
+
+class DuckDBEngine:
+    name = "duckdb"
+    dialect = plan.DUCKDB
+
+    def __init__(self, *, threads: int | None = None, memory_limit: str | None = None) -> None:
+        import duckdb
+
+        self.con = duckdb.connect()
+        self.con.execute("SET TimeZone='UTC'")
+        if threads:
+            self.con.execute(f"SET threads={int(threads)}")
+        if memory_limit:
+            self.con.execute(f"SET memory_limit='{memory_limit}'")
+        self.con.execute("SET preserve_insertion_order=false")
+
+    def load_events(self, files: Sequence[Path]) -> None:
+        lst = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
+        self.con.execute(
+            f"CREATE OR REPLACE VIEW events AS SELECT * FROM read_parquet([{lst}], "
+            "union_by_name=true)"
+        )
+
+    def materialize(self, name: str, sql: str) -> None:
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+
+    def query(self, sql: str) -> pa.Table:
+        result: pa.Table = self.con.sql(sql).to_arrow_table()
+        return result
+
+    def close(self) -> None:
+        self.con.close()
+
+
+_SPARK_LOCK = threading.Lock()
+_SPARK: Any = None
+
+
+def spark_session(master: str = "local[2]") -> Any:
+    """One SparkSession per process (JVM start dominates small runs)."""
+    global _SPARK
+    with _SPARK_LOCK:
+        if _SPARK is None:
+            try:
+                from pyspark.sql import SparkSession
+            except ImportError as exc:  # pragma: no cover - pyspark is an optional extra
+                raise ConfigError(
+                    "engine 'spark' needs pyspark: install distillguard[spark]"
+                ) from exc
+            _SPARK = (
+                SparkSession.builder.master(master)
+                .appName("distillguard-hunt")
+                .config("spark.sql.shuffle.partitions", "4")
+                .config("spark.default.parallelism", "2")
+                .config("spark.sql.session.timeZone", "UTC")
+                .config("spark.ui.enabled", "false")
+                .config("spark.ui.showConsoleProgress", "false")
+                .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+                .config("spark.driver.memory", "2g")
+                .config("spark.sql.ansi.enabled", "false")
+                .getOrCreate()
+            )
+            _SPARK.sparkContext.setLogLevel("ERROR")
+        return _SPARK
+
+
+class SparkEngine:
+    name = "spark"
+    dialect = plan.SPARK
+
+    def __init__(self, master: str = "local[2]") -> None:
+        self.spark = spark_session(master)
+        # The plan's regexes are written with single backslashes, as DuckDB reads them.
+        self.spark.conf.set("spark.sql.parser.escapedStringLiterals", "true")
+        self._cached: list[str] = []
+
+    def load_events(self, files: Sequence[Path]) -> None:
+        df = self.spark.read.parquet(*[str(f) for f in files])
+        df.createOrReplaceTempView("events")
+
+    def materialize(self, name: str, sql: str) -> None:
+        self.spark.sql(sql).createOrReplaceTempView(name)
+        self.spark.sql(f"CACHE TABLE {name}")
+        self._cached.append(name)
+
+    def query(self, sql: str) -> pa.Table:
+        result: pa.Table = self.spark.sql(sql).toArrow()
+        return result
+
+    def close(self) -> None:
+        for name in self._cached:
+            self.spark.sql(f"UNCACHE TABLE IF EXISTS {name}")
+            self.spark.catalog.dropTempView(name)
+        self._cached.clear()
+
+
+def make_engine(name: str, *, spark_master: str = "local[2]") -> Engine:
+    if name == "duckdb":
+        return DuckDBEngine()
+    if name == "spark":
+        return SparkEngine(spark_master)
+    raise ConfigError(f"unknown engine {name!r}: choose duckdb or spark", details={"engine": name})

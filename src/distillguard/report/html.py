@@ -1,0 +1,87 @@
+"""Render ``report.html`` from a hunt's result: summary, campaigns, timeline, risk."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import numpy as np
+
+from distillguard.detect.config import HuntConfig
+from distillguard.report import charts
+
+MAX_CAMPAIGNS = 8
+MAX_NODES = 150
+MAX_TOP_ACCOUNTS = 25
+
+
+def _env() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("distillguard.report", "templates"),
+        autoescape=jinja2.select_autoescape(["html"]),
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def _timeline(result: dict[str, Any]) -> str | None:
+    daily = result["daily"]
+    if daily.num_rows == 0:
+        return None
+    verdict_of = dict(zip(result["universe"], result["verdicts"], strict=True))
+    per: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for acc, day, n in zip(daily["account_id"].to_pylist(), daily["day"].to_pylist(),
+                           daily["n"].to_pylist(), strict=True):
+        per[str(day)][verdict_of.get(acc, "allow")] += float(n)
+    days = sorted(per)
+    series = {v: np.array([per[d].get(v, 0.0) for d in days]) for v in ("allow", "review",
+                                                                          "block")}
+    return charts.timeline(days, series)
+
+
+def _campaign_pictures(result: dict[str, Any]) -> dict[str, str]:
+    edges = result["edges"]
+    risk = result["final"].risk
+    index = {a: i for i, a in enumerate(result["universe"])}
+    pics = {}
+    for c in result["cluster_rows"][:MAX_CAMPAIGNS]:
+        members = [index[a] for a in c["members"]][:MAX_NODES]
+        local = {m: k for k, m in enumerate(members)}
+        sel = [(local[int(s)], local[int(d)], float(w)) for s, d, w in
+               zip(edges.src, edges.dst, edges.weight, strict=True)
+               if int(s) in local and int(d) in local]
+        pics[c["cluster_id"]] = charts.campaign_graph(
+            len(members), sel, risk[members], f"{c['cluster_id']}: {c['size']} accounts")
+    return pics
+
+
+def render_report(out: Path, result: dict[str, Any], cfg: HuntConfig) -> Path:
+    """Write ``out/report.html`` (self-contained) and return its path."""
+    s = result["summary"]
+    risk = result["final"].risk
+    top = [r for r in result["rows"] if r["verdict"] != "allow"][:MAX_TOP_ACCOUNTS]
+    html = _env().get_template("report.html.j2").render(
+        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        summary=s,
+        span=(_fmt(s.get("first_event_ms")), _fmt(s.get("last_event_ms"))),
+        campaigns=result["cluster_rows"][:MAX_CAMPAIGNS],
+        n_campaigns=len(result["cluster_rows"]),
+        pictures=_campaign_pictures(result),
+        timeline=_timeline(result),
+        histogram=charts.risk_histogram(risk, result["verdicts"], cfg.review, cfg.block)
+        if risk.size else None,
+        top=top,
+        features=cfg.features,
+        bias=cfg.bias,
+    )
+    path = out / "report.html"
+    path.write_text(html, encoding="utf-8")
+    return path
+
+
+def _fmt(ms: Any) -> str:
+    if ms is None:
+        return "-"
+    return datetime.fromtimestamp(float(ms) / 1000.0, tz=UTC).strftime("%Y-%m-%d %H:%M")
