@@ -1,7 +1,154 @@
-"""`distillguard` verbs of the screen area."""
+"""`distillguard screen` verbs: restricted-party lists, customer screening,
+training-compute flags and the account-creation hook."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-commands: list[click.Command] = []
+from distillguard.cli.output import emit, format_option
+from distillguard.settings import Settings
+
+
+@click.group("screen")
+def screen() -> None:
+    """Screen customers against restricted-party lists, ownership and jurisdiction rules."""
+
+
+@screen.group("lists")
+def lists() -> None:
+    """Manage the restricted-party entity store."""
+
+
+@lists.command("update")
+@click.option(
+    "--from",
+    "source",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory of official list files (sdn.csv/add.csv/alt.csv, cons_*.csv, CSL "
+    "consolidated.csv/json, OpenSanctions *.ftm.json).",
+)
+@format_option
+@click.pass_obj
+def lists_update(settings: Settings, source: Path, fmt: str) -> None:
+    """Parse official list files into the entity store (replacing it atomically)."""
+    from distillguard.screen.service import update_lists
+
+    manifest = update_lists(settings, source)
+    emit(manifest["files"], fmt, title=f"{manifest['entities']} entities loaded")
+
+
+@lists.command("show")
+@format_option
+@click.pass_obj
+def lists_show(settings: Settings, fmt: str) -> None:
+    """Entities per list in the store (or in the shipped samples when none was loaded)."""
+    from distillguard.screen.service import show_lists
+
+    emit(show_lists(settings), fmt, title="restricted-party lists")
+
+
+@screen.command("customers")
+@click.option(
+    "--customers",
+    "customers",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="CSV or JSONL with customer_id,name,country,address (names in any script).",
+)
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory for matches.csv and quarantine.csv.",
+)
+@click.option(
+    "--owners",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="CSV customer_id,owner_id,owner_name,owner_country,share for the 50% rule.",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    default=None,
+    help="Date (YYYY-MM-DD) at which ownership-rule dates are evaluated; default today.",
+)
+@click.option(
+    "--workers", type=int, default=0, show_default=True, help="Worker processes (0 = up to 2)."
+)
+@format_option
+@click.pass_obj
+def customers_cmd(
+    settings: Settings,
+    customers: Path,
+    out: Path,
+    owners: Path | None,
+    as_of: str | None,
+    workers: int,
+    fmt: str,
+) -> None:
+    """Screen a customer file into OUT/matches.csv (clear | review | match per customer)."""
+    from distillguard.screen.service import screen_customer_file
+
+    report = screen_customer_file(
+        settings,
+        customers,
+        out,
+        owners=owners,
+        as_of=as_of,
+        workers=workers,
+        progress=True,
+    )
+    emit(report.to_dict(), fmt)
+
+
+@screen.command("compute")
+@click.option(
+    "--usage",
+    "usage",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="CSV or JSONL usage records: account,chip,count,hours[,country].",
+)
+@click.option(
+    "--customers",
+    "customers",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Customer file to screen and join (customer_id = account).",
+)
+@click.option("--all", "show_all", is_flag=True, help="List every account, not only flagged ones.")
+@format_option
+@click.pass_obj
+def compute_cmd(
+    settings: Settings, usage: Path, customers: Path | None, show_all: bool, fmt: str
+) -> None:
+    """Estimate training operations per account and flag foreign customers over thresholds."""
+    from distillguard.screen.service import compute_usage
+
+    rows, quarantine = compute_usage(settings, usage, customers)
+    shown = rows if show_all else [r for r in rows if r["flag"]]
+    emit(shown, fmt, title=f"training compute ({len(quarantine)} usage rows quarantined)")
+    for q in quarantine:
+        click.echo(f"{usage}:{q['line']}: quarantined: {q['reason']}", err=True)
+
+
+@screen.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8087, show_default=True, type=int)
+@click.pass_obj
+def serve_cmd(settings: Settings, host: str, port: int) -> None:
+    """Serve POST /v1/screen for account creation (JSON in, decision with reasons out)."""
+    import uvicorn
+
+    from distillguard.screen.app import create_app
+    from distillguard.screen.service import build_context
+
+    uvicorn.run(create_app(build_context(settings)), host=host, port=port)
+
+
+commands: list[click.Command] = [screen]

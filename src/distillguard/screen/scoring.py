@@ -1,0 +1,190 @@
+"""The scorer: a declarative table of weighted features (see ``data/screen.yaml``)
+applied to the candidates the index proposes, with a per-feature explanation
+and the thresholds used on every decision.
+
+Name features compare the best pair of renderings (query x listed name);
+country and address only qualify a name score, they never make a match alone;
+an identical official identifier does.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+from rapidfuzz.distance import JaroWinkler
+
+from distillguard.screen.config import ScreenConfig
+from distillguard.screen.countries import countries_in, country_code
+from distillguard.screen.index import CandidateIndex, NameEntry
+from distillguard.screen.model import Decision, Entity, FeatureScore, Match
+from distillguard.screen.normalize import Rendering, acronym, align, fold_latin, renderings
+
+TOKEN_MATCH = 0.90  # Jaro-Winkler at which two words count as the same (typos)
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class Query:
+    """Who is being screened: a customer, an owner, an account being created."""
+
+    name: str
+    country: str = ""
+    address: str = ""
+    identifiers: tuple[str, ...] = ()
+
+
+def _coverage(a: Sequence[str], b: Sequence[str], index: CandidateIndex) -> float:
+    """Share of ``a``'s rarity-weighted words found in ``b`` (typo tolerant)."""
+    total = got = 0.0
+    bset = set(b)
+    for t in a:
+        w = index.token_idf(t)
+        total += w
+        if t in bset:
+            got += w
+            continue
+        best = max((JaroWinkler.similarity(t, u) for u in bset), default=0.0)
+        if best >= TOKEN_MATCH and min(len(t), 4) >= 3:
+            got += w * best
+    return got / total if total else 0.0
+
+
+def name_features(
+    q: Rendering, e: Rendering, index: CandidateIndex
+) -> dict[str, tuple[float, str]]:
+    qt, et = q.tokens, e.tokens
+    # Pinyin syllables are re-segmented against the other side's words first.
+    if q.syllables and not e.syllables:
+        qt = align(qt, frozenset(et))
+    elif e.syllables and not q.syllables:
+        et = align(et, frozenset(qt))
+    cq, ce = _coverage(qt, et, index), _coverage(et, qt, index)
+    tokens = (cq * ce) ** 0.5
+    qtext, etext = " ".join(qt), " ".join(et)
+    sort = fuzz.token_sort_ratio(qtext, etext) / 100.0
+    compact = JaroWinkler.similarity("".join(qt), "".join(et))
+    qa, ea = acronym(et), acronym(qt)
+    acr = 1.0 if (len(qt) == 1 and qt[0] == qa) or (len(et) == 1 and et[0] == ea) else 0.0
+    return {
+        "name_tokens": (tokens, f"query words found {cq:.2f}, listed words found {ce:.2f}"),
+        "name_sort": (sort, ""),
+        "name_compact": (compact, ""),
+        "acronym": (acr, "acronym of the listed name" if acr else ""),
+    }
+
+
+class Screener:
+    """Screens queries against an entity store with a configuration."""
+
+    def __init__(
+        self, entities: Sequence[Entity], config: ScreenConfig, *, candidates: int = 6
+    ) -> None:
+        self.index = CandidateIndex(entities)
+        self.config = config
+        self.limit = candidates
+
+    @property
+    def entities(self) -> list[Entity]:
+        return self.index.entities
+
+    def score_entity(self, query: Query, qr: Sequence[Rendering], ei: int) -> Match:
+        w = self.config.weights
+        best: tuple[float, NameEntry | None, dict[str, tuple[float, str]]] = (-1.0, None, {})
+        for cand in self.index.entries_of(ei):
+            for r in qr:
+                feats = name_features(r, cand.rendering, self.index)
+                base = sum(w[f] * feats[f][0] for f in ("name_tokens", "name_sort", "name_compact"))
+                if feats["acronym"][0]:
+                    base = max(base, w["acronym"])
+                if base > best[0]:
+                    best = (base, cand, feats)
+        score, entry, feats = best
+        ent = self.index.entities[ei]
+        rows = [
+            FeatureScore(f, feats[f][0], w[f], feats[f][1])
+            for f in ("name_tokens", "name_sort", "name_compact")
+        ]
+        if feats.get("acronym", (0.0, ""))[0]:
+            rows.append(FeatureScore("acronym", 1.0, w["acronym"], feats["acronym"][1]))
+        score = max(score, 0.0)
+        q_countries = {c for c in [country_code(query.country), *countries_in(query.address)] if c}
+        if q_countries and ent.countries:
+            if q_countries & set(ent.countries):
+                rows.append(
+                    FeatureScore(
+                        "country_agree", 1.0, w["country_agree"], ",".join(sorted(q_countries))
+                    )
+                )
+                score += w["country_agree"]
+            else:
+                rows.append(
+                    FeatureScore(
+                        "country_conflict",
+                        1.0,
+                        w["country_conflict"],
+                        f"customer {','.join(sorted(q_countries))} "
+                        f"vs listed {','.join(ent.countries)}",
+                    )
+                )
+                score += w["country_conflict"]
+        if query.address and ent.addresses:
+            qa = {t for t in _WORD.findall(fold_latin(query.address)) if len(t) > 2}
+            overlap = max(
+                (
+                    len(qa & {t for t in _WORD.findall(fold_latin(a)) if len(t) > 2})
+                    / max(1, len(qa))
+                    for a in ent.addresses
+                ),
+                default=0.0,
+            )
+            if overlap > 0:
+                rows.append(FeatureScore("address_overlap", overlap, w["address_overlap"]))
+                score += w["address_overlap"] * overlap
+        return Match(
+            ent, entry.name if entry is not None else ent.name, min(1.0, score), tuple(rows)
+        )
+
+    def matches(self, query: Query) -> list[Match]:
+        """Scored candidates, best first (identifier hits first of all)."""
+        out: list[Match] = []
+        seen: set[int] = set()
+        for ident in query.identifiers:
+            for ei in self.index.by_identifier(ident):
+                if ei in seen:
+                    continue
+                seen.add(ei)
+                ent = self.index.entities[ei]
+                feat = FeatureScore(
+                    "identifier",
+                    1.0,
+                    self.config.weights["identifier"],
+                    f"identical identifier {ident}",
+                )
+                out.append(
+                    Match(ent, ent.name, min(1.0, self.config.weights["identifier"]), (feat,))
+                )
+        qr = renderings(query.name) if query.name.strip() else ()
+        if qr:
+            for ei in self.index.candidates(qr, self.limit):
+                if ei not in seen:
+                    seen.add(ei)
+                    out.append(self.score_entity(query, qr, ei))
+        out.sort(key=lambda m: -m.score)
+        return out
+
+    def screen(self, query: Query) -> Decision:
+        found = self.matches(query)
+        cfg = self.config
+        best = found[0] if found else None
+        if best is None or best.score < cfg.review:
+            decision = "clear"
+        elif best.score >= cfg.match:
+            decision = "match"
+        else:
+            decision = "review"
+        reasons = tuple(best.reasons()) if best is not None and decision != "clear" else ()
+        others = tuple(m for m in found[1:4] if m.score >= cfg.review)
+        return Decision(decision, best, cfg.review, cfg.match, reasons, others)
