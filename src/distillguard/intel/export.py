@@ -16,7 +16,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from distillguard.ingest import Quarantine, iter_events, read_accounts
 from distillguard.intel import keys as K
 from distillguard.intel import sketch
 from distillguard.intel.huntdir import HuntResult, read_hunt
@@ -316,6 +315,9 @@ def export_bundle(key: CommunityKey, hunt_dir: str | Path, events: Sequence[str 
                   accounts: str | Path | None, out: str | Path,
                   opts: ExportOptions) -> ExportReport:
     """``distillguard intel export``: read the hunt, events and accounts; write the bundle."""
+    # Imported here so the TAXII server and matching do not load the ingest stack.
+    from distillguard.ingest import Quarantine, iter_events, read_accounts
+
     hunt = read_hunt(hunt_dir)
     quarantine = Quarantine()
     accs = read_accounts(accounts, quarantine) if accounts else []
