@@ -32,7 +32,7 @@ class Cluster:
     median_base: float
     is_org: bool
     org_id: str | None
-    kinds: tuple[tuple[str, int], ...]  # shared kinds, by number of internal edges
+    kinds: tuple[tuple[str, int], ...]  # shared kinds and their edge counts, strongest first
     created_span_h: float | None
 
     @property
@@ -71,9 +71,13 @@ def analyse(labels: np.ndarray, edges: Edges, base_risk: np.ndarray,
         members = np.flatnonzero(labels == lab)
         if members.size < 2:
             continue
-        kinds = Counter(
-            edges.kinds[k] for k in edges.part_kind[part_label == lab].tolist()
-        )
+        sel = part_label == lab
+        kinds: Counter[str] = Counter()
+        strength: dict[str, float] = {}
+        for k, w in zip(edges.part_kind[sel].tolist(), edges.part_weight[sel].tolist(),
+                        strict=True):
+            kinds[edges.kinds[k]] += 1
+            strength[edges.kinds[k]] = strength.get(edges.kinds[k], 0.0) + w
         accs = [accounts[i] for i in members.tolist()]
         created = [a.created_at.timestamp() for a in accs if a is not None]
         span = (max(created) - min(created)) / 3600.0 if len(created) >= 2 else None
@@ -86,7 +90,8 @@ def analyse(labels: np.ndarray, edges: Edges, base_risk: np.ndarray,
         out.append(Cluster(
             label=int(lab), members=members,
             median_base=float(np.median(base_risk[members])), is_org=bool(is_org),
-            org_id=org_id, kinds=tuple(sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))),
+            org_id=org_id,
+            kinds=tuple(sorted(kinds.items(), key=lambda kv: (-strength[kv[0]], kv[0]))),
             created_span_h=span,
         ))
     return out

@@ -77,6 +77,8 @@ DEFAULT_FEATURES: Final = (
        "moved {pct} of traffic to a newly released model within {delay_h:.0f} h"),
     _f("account_age", 0.6, 30.0, 3.0, "identity", "account {value:.1f} days old at first request"),
     _f("kyc_plan", 0.5, 0.3, 0.9, "identity", "{kyc} KYC on the {plan} plan"),
+    _f("declared_use_match", -2.5, 0.1, 0.5, "identity",
+       "verified declared use explains {pct} of traffic"),
     _f("enterprise_contract", -1.5, 0.5, 1.0, "identity",
        "contract KYC / enterprise plan"),
     _f("linkage", 1.4, 0.5, 2.5, "linkage",

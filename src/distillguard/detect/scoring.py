@@ -10,6 +10,7 @@ evidence file can show it.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -25,6 +26,16 @@ MIN_EVENTS_DIURNAL: Final = 48
 MIN_EVENTS_SHARE: Final = 3
 GRAPH_FEATURES: Final = frozenset({"linkage", "campaign"})
 DAY_MS: Final = 86_400_000.0
+ACCOUNTABLE_KYC: Final = frozenset({"contract", "id_verified"})
+#: Declared uses that legitimately explain a content family (phrasing families, not strings).
+DECLARED_USE: Final = {
+    "synthetic_generation": re.compile(
+        r"(?i)(synthetic|training data|fine-?tun|data ?set (generation|creation)|data generation"
+        r"|licensed (data|outputs?))"),
+    "rubric_grading": re.compile(
+        r"(?i)(judge|grading|grader|annotat|label|rating|quality (control|assurance)|\bqa\b"
+        r"|evaluat|review)"),
+}
 
 
 @dataclass(frozen=True)
@@ -81,10 +92,25 @@ def feature_values(
     created = np.array([a.created_at.timestamp() * 1000.0 if a else np.nan for a in accounts])
     vals["account_age"] = np.where(np.isfinite(first), (first - created) / DAY_MS, np.nan)
     vals["kyc_plan"] = np.array([_kyc_plan(a) for a in accounts])
+    vals["declared_use_match"] = np.array(
+        [_declared_match(a, vals["synthetic_generation"][i], vals["rubric_grading"][i])
+         for i, a in enumerate(accounts)])
     vals["enterprise_contract"] = np.array(
         [1.0 if a and (a.kyc_level == "contract" or a.plan == "enterprise") else 0.0
          for a in accounts])
     return vals
+
+
+def _declared_match(a: Account | None, synth: float, rubric: float) -> float:
+    """Share of traffic the account's verified, declared use explains (licensed vendors,
+    LLM-as-judge QA): accountable customers doing what their contract says."""
+    if a is None or not a.declared_use or a.kyc_level not in ACCOUNTABLE_KYC:
+        return 0.0
+    best = 0.0
+    for family, share in (("synthetic_generation", synth), ("rubric_grading", rubric)):
+        if math.isfinite(share) and DECLARED_USE[family].search(a.declared_use):
+            best = max(best, share)
+    return best
 
 
 def _kyc_plan(a: Account | None) -> float:

@@ -1,0 +1,80 @@
+"""Graph weighting invariants: popular values count little, rare ones count in full."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+from hypothesis import given
+from hypothesis import strategies as st
+
+from distillguard.detect.config import DEFAULT_LINK_WEIGHTS
+from distillguard.graph import build_edges, communities, idf, keep_edges, lockstep, pair_weight
+
+KINDS = sorted(DEFAULT_LINK_WEIGHTS)
+
+
+@given(st.integers(2, 100_000), st.integers(1, 100_000), st.integers(1, 100_000))
+def test_idf_is_non_increasing(n: int, d1: int, d2: int) -> None:
+    lo, hi = sorted((min(d1, n), min(d2, n)))
+    assert float(idf(hi, n)) <= float(idf(lo, n)) + 1e-12
+    assert 0.0 <= float(idf(hi, n)) <= 1.0
+
+
+@given(
+    st.lists(st.tuples(st.sampled_from(KINDS), st.integers(2, 5000)), max_size=6),
+    st.sampled_from(KINDS), st.integers(2, 5000), st.integers(2, 5000),
+)
+def test_popular_value_never_outweighs_rare(shared: list[tuple[str, int]], kind: str,
+                                            d1: int, d2: int) -> None:
+    n = 5000
+    rare, popular = sorted((d1, d2))
+    base = pair_weight(shared, n, DEFAULT_LINK_WEIGHTS)
+    with_rare = pair_weight([*shared, (kind, rare)], n, DEFAULT_LINK_WEIGHTS)
+    with_popular = pair_weight([*shared, (kind, popular)], n, DEFAULT_LINK_WEIGHTS)
+    assert base <= with_popular + 1e-12
+    assert with_popular - base <= with_rare - base + 1e-12
+
+
+def test_value_held_by_everyone_counts_nothing() -> None:
+    assert pair_weight([("payment", 1000)], 1000, DEFAULT_LINK_WEIGHTS) == 0.0
+    assert pair_weight([("payment", 2)], 1000, DEFAULT_LINK_WEIGHTS) == DEFAULT_LINK_WEIGHTS[
+        "payment"]
+
+
+def _keys(rows: list[tuple[int, str, str]]) -> pa.Table:
+    a, k, v = zip(*rows, strict=True)
+    return pa.table({"account": pa.array(a, pa.int64()), "kind": list(k), "value": list(v)})
+
+
+def test_one_kind_counts_once_and_kinds_add() -> None:
+    # Accounts 0 and 1 share two IPs (one kind) and a payment card.
+    rows = [(0, "ip", "x"), (1, "ip", "x"), (0, "ip", "y"), (1, "ip", "y"),
+            (0, "payment", "p"), (1, "payment", "p")] + [(i, "asn", "big") for i in range(100)]
+    e = build_edges(_keys(rows), 100, DEFAULT_LINK_WEIGHTS)
+    w = {(int(s), int(d)): float(x) for s, d, x in zip(e.src, e.dst, e.weight, strict=True)}
+    expected = DEFAULT_LINK_WEIGHTS["ip"] + DEFAULT_LINK_WEIGHTS["payment"] + float(
+        DEFAULT_LINK_WEIGHTS["asn"] * idf(100, 100))
+    assert w[(0, 1)] == np.float64(expected)
+    assert (2, 3) not in w  # an ASN held by every account links nobody
+
+
+def test_large_group_is_a_connected_ring_not_a_clique() -> None:
+    n = 400
+    rows = [(i, "p64", "wrapper") for i in range(300)]
+    e = build_edges(_keys(rows), n, DEFAULT_LINK_WEIGHTS)
+    assert e.size < 300 * 20
+    labels = communities(keep_edges(e, 0.5), n)
+    assert len(set(labels[:300].tolist())) <= 3 and (labels[300:] == -1).all()
+
+
+def test_lockstep_adds_to_synchronised_pairs_only() -> None:
+    rows = [(0, "ip", "a"), (1, "ip", "a"), (2, "ip", "b"), (3, "ip", "b")]
+    e = build_edges(_keys(rows), 4, DEFAULT_LINK_WEIGHTS)
+    act = pa.table({"account": pa.array([0, 1, 2, 3] * 3, pa.int64()),
+                    "bin": pa.array([1, 1, 1, 9] + [2, 2, 5, 10] + [3, 3, 7, 11], pa.int64()),
+                    "c": pa.array([1] * 12, pa.int64())})
+    e2 = lockstep(e, act, 4, 1.2)
+    w = {(int(s), int(d)): float(x) for s, d, x in zip(e2.src, e2.dst, e2.weight, strict=True)}
+    assert w[(0, 1)] == DEFAULT_LINK_WEIGHTS["ip"] + 1.2
+    assert w[(2, 3)] == DEFAULT_LINK_WEIGHTS["ip"]
+    assert "lockstep" in e2.kinds
