@@ -61,6 +61,9 @@ class Settings:
     gateway_fsync: str = _setting(
         "always", "Exchange-log durability: always (fsync before answering), batch or never."
     )
+    gateway_admin_token: str = _setting(
+        "", "Bearer token for the gateway's /admin endpoints (reload, status); empty disables them."
+    )
     intel_community: str = _setting("default", "Sharing community name for intel exports.")
     intel_community_key: str = _setting(
         "", "Secret HMAC key of the sharing community (hex or text); required to export or match."

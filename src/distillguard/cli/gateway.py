@@ -1,7 +1,201 @@
-"""`distillguard` verbs of the gateway area."""
+"""`distillguard` verbs of the gateway area: serve, replay, and `gateway` tools."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
+from pathlib import Path
+
 import click
 
-commands: list[click.Command] = []
+from distillguard.cli.output import emit, format_option
+from distillguard.settings import Settings
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--policy", "policy_path", type=click.Path(dir_okay=False),
+              help="Policy YAML (overrides DISTILLGUARD_GATEWAY_POLICY).")
+@click.option("--verdicts", type=click.Path(dir_okay=False), default="",
+              help="A hunt's accounts.csv; re-read when it changes.")
+@click.option("--blocklist", "blocklists", multiple=True, type=click.Path(dir_okay=False),
+              help="Intel blocklist CSV (account_id,action,reason,source); repeatable.")
+@click.option("--replica", default="", help="Name of this replica in log file names.")
+@click.option("--trust-forwarded", is_flag=True,
+              help="Take the client address from X-Forwarded-For (behind a trusted proxy).")
+@click.pass_obj
+def serve(settings: Settings, host: str, port: int, policy_path: str | None, verdicts: str,
+          blocklists: tuple[str, ...], replica: str, trust_forwarded: bool) -> None:
+    """Run the gateway in front of DISTILLGUARD_GATEWAY_UPSTREAM_URL."""
+    import uvicorn
+
+    from distillguard.gateway.app import Gateway, configure_logging
+
+    if policy_path:
+        settings = settings.with_overrides(gateway_policy=policy_path)
+    configure_logging(settings.log_level)
+    gw = Gateway(settings, verdicts=verdicts, blocklists=blocklists, replica=replica,
+                 trust_forwarded=trust_forwarded)
+    uvicorn.run(gw.app, host=host, port=port, access_log=False, log_config=None,
+                log_level=settings.log_level.lower(), lifespan="on", timeout_graceful_shutdown=5)
+
+
+@click.command("replay")
+@click.option("--events", "events_path", required=True, type=click.Path(exists=True))
+@click.option("--accounts", "accounts_path", required=True, type=click.Path(exists=True))
+@click.option("--labels", "labels_path", type=click.Path(exists=True, dir_okay=False),
+              help="labels.csv: enables the per-campaign and benign figures.")
+@click.option("--gateway", "gateway_url", required=True, help="Base URL of a running gateway.")
+@click.option("--speedup", default=0.0, show_default=True, type=float,
+              help="Time compression (3600 = an hour per second); 0 sends as fast as possible.")
+@click.option("--concurrency", default=32, show_default=True, type=int)
+@click.option("--out", "out_path", type=click.Path(dir_okay=False),
+              help="Also write the full report as JSON here.")
+@format_option
+@click.pass_obj
+def replay(settings: Settings, events_path: str, accounts_path: str, labels_path: str | None,
+           gateway_url: str, speedup: float, concurrency: int, out_path: str | None,
+           fmt: str) -> None:
+    """Send a simulated world through a running gateway; report served-before-block."""
+    import orjson
+
+    from distillguard.gateway.keys import KeyStore
+    from distillguard.gateway.replay import run_replay
+    from distillguard.ingest import Quarantine, iter_events, read_accounts, read_labels
+
+    quarantine = Quarantine()
+    accounts = read_accounts(accounts_path, quarantine)
+    labels = read_labels(labels_path) if labels_path else []
+    store = KeyStore(settings.effective_database_url)
+    try:
+        report = run_replay(iter_events(events_path, quarantine), accounts, labels, gateway_url,
+                            store, speedup=speedup, concurrency=concurrency)
+    finally:
+        store.close()
+    result = report.as_dict()
+    result["quarantined"] = quarantine.total
+    if out_path:
+        Path(out_path).write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
+    if fmt == "json":
+        emit(result, fmt)
+        return
+    emit(report.campaigns, fmt, title=(
+        f"replay: {report.sent} sent, {report.served} served, {report.blocked} blocked, "
+        f"{report.errors} errors in {report.wall_s:.1f}s; quarantined {quarantine.total}"))
+    emit(report.benign_blocked or [{"account_id": "(none)"}], fmt,
+         title=f"benign accounts blocked: {len(report.benign_blocked)} of "
+               f"{report.benign_accounts}")
+
+
+@click.group("gateway")
+def gateway() -> None:
+    """Gateway tools: keys, the stub upstream, log rotation, policy checks."""
+
+
+@gateway.group("keys")
+def keys() -> None:
+    """Gateway keys (hashed at rest in DISTILLGUARD_DATABASE_URL)."""
+
+
+@keys.command("create")
+@click.option("--account", "account_id", required=True)
+@click.option("--org", "org_id", default=None)
+@click.option("--kyc", "kyc_level", default=None,
+              type=click.Choice(["none", "email", "card", "id_verified", "contract"]))
+@click.option("--name", default="")
+@format_option
+@click.pass_obj
+def keys_create(settings: Settings, account_id: str, org_id: str | None, kyc_level: str | None,
+                name: str, fmt: str) -> None:
+    """Create a key; the secret is printed once and never stored."""
+    from distillguard.gateway.keys import KeyStore
+
+    store = KeyStore(settings.effective_database_url)
+    try:
+        new = store.create(account_id, org_id=org_id, kyc_level=kyc_level, name=name)
+    finally:
+        store.close()
+    emit({**new.record.as_row(), "secret": new.secret}, fmt)
+
+
+@keys.command("list")
+@click.option("--account", "account_id", default=None)
+@click.option("--all", "include_revoked", is_flag=True, help="Include revoked keys.")
+@format_option
+@click.pass_obj
+def keys_list(settings: Settings, account_id: str | None, include_revoked: bool, fmt: str
+              ) -> None:
+    """List keys (never their secrets)."""
+    from distillguard.gateway.keys import KeyStore
+
+    store = KeyStore(settings.effective_database_url)
+    try:
+        rows = [r.as_row() for r in store.list(account_id, include_revoked=include_revoked)]
+    finally:
+        store.close()
+    emit(rows, fmt, columns=["key_id", "account_id", "org_id", "kyc_level", "name",
+                             "created_at", "revoked_at"])
+
+
+@keys.command("revoke")
+@click.argument("key_id")
+@format_option
+@click.pass_obj
+def keys_revoke(settings: Settings, key_id: str, fmt: str) -> None:
+    """Revoke a key (takes effect on running gateways within seconds)."""
+    from distillguard.gateway.keys import KeyStore
+
+    store = KeyStore(settings.effective_database_url)
+    try:
+        emit(store.revoke(key_id).as_row(), fmt)
+    finally:
+        store.close()
+
+
+@gateway.command("stub-upstream")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--model", "models", multiple=True,
+              help="Model names served (repeatable); none means any name.")
+@click.option("--delay-ms", default=0.0, show_default=True, type=float,
+              help="Added before every answer, to mimic a model's latency.")
+def stub_upstream(host: str, port: int, models: tuple[str, ...], delay_ms: float) -> None:
+    """Serve the stub model API (OpenAI chat/responses, Anthropic messages, SSE)."""
+    import uvicorn
+
+    from distillguard.gateway.stub import StubUpstream
+
+    app = StubUpstream(models=models or None, delay_s=delay_ms / 1000.0)
+    uvicorn.run(app, host=host, port=port, access_log=False, log_level="warning")
+
+
+@gateway.command("rotate")
+@click.option("--log-dir", type=click.Path(file_okay=False), default=None,
+              help="Exchange-log directory (default DATA_DIR/gateway/log).")
+@format_option
+@click.pass_obj
+def rotate(settings: Settings, log_dir: str | None, fmt: str) -> None:
+    """Convert exchange-log files of finished days into canonical Parquet now."""
+    from distillguard.gateway.exchange_log import ExchangeLog
+
+    xlog = ExchangeLog(Path(log_dir) if log_dir else settings.data_dir / "gateway" / "log",
+                       fsync="always", replica="rotate-cli")
+    rows = [asdict(r) for r in xlog.rotate(only_own=False)]
+    xlog.close()
+    emit(rows, fmt, columns=["day", "source", "parquet", "events", "quarantined"])
+
+
+@gateway.command("check-policy")
+@click.argument("path", type=click.Path(dir_okay=False))
+@format_option
+def check_policy(path: str, fmt: str) -> None:
+    """Validate a policy YAML; errors name file and line."""
+    from distillguard.gateway.policy import load_policy
+
+    p = load_policy(path)
+    emit({"policy": p.source, "models": list(p.models), "review": p.review_threshold,
+          "block": p.block_threshold, "limits": {k: asdict(v) for k, v in p.limits.items()},
+          "tiers": {k: t.action for k, t in p.tiers.items()}}, fmt)
+
+
+commands: list[click.Command] = [serve, replay, gateway]
