@@ -50,3 +50,12 @@ def countries_in(address: str) -> list[str]:
         if code and code not in out:
             out.append(code)
     return out
+
+
+# Special administrative regions agree with their sovereign: lists file many
+# Chinese entities under Hong Kong addresses and customers do the reverse.
+_SAME_AS = {"HK": "CN", "MO": "CN"}
+
+
+def countries_agree(a: set[str], b: set[str]) -> bool:
+    return bool({_SAME_AS.get(c, c) for c in a} & {_SAME_AS.get(c, c) for c in b})

@@ -17,7 +17,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import JaroWinkler
 
 from distillguard.screen.config import ScreenConfig
-from distillguard.screen.countries import countries_in, country_code
+from distillguard.screen.countries import countries_agree, countries_in, country_code
 from distillguard.screen.index import CandidateIndex, NameEntry
 from distillguard.screen.model import Decision, Entity, FeatureScore, Match
 from distillguard.screen.normalize import Rendering, acronym, align, fold_latin, renderings
@@ -112,7 +112,7 @@ class Screener:
         score = max(score, 0.0)
         q_countries = {c for c in [country_code(query.country), *countries_in(query.address)] if c}
         if q_countries and ent.countries:
-            if q_countries & set(ent.countries):
+            if countries_agree(q_countries, set(ent.countries)):
                 rows.append(
                     FeatureScore(
                         "country_agree", 1.0, w["country_agree"], ",".join(sorted(q_countries))
