@@ -1,0 +1,370 @@
+"""`distillguard intel match`: find a peer's indicators in our own accounts and events.
+
+The same keyed hashes and sketches are computed over our data with every key of
+the keyring a bundle refers to (current and previous, for rotation). Each hit is
+an alert carrying the indicator's provenance (producer, campaign, confidence,
+TLP, key id); an account's score combines its hits through a declarative feature
+table, and accounts over the thresholds go to the gateway blocklist.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Final
+
+import orjson
+
+from distillguard.intel import keys as K
+from distillguard.intel import sketch
+from distillguard.intel.keys import CommunityKey, Keyring
+from distillguard.intel.stixdefs import BEHAVIOR_TYPE, KEYED_HASH_TYPE, TLP_BY_ID
+from distillguard.schema import Account, Event, NormalizedRequest, normalize_request
+from distillguard.schema.errors import InputError
+
+
+@dataclass(frozen=True, slots=True)
+class Feature:
+    weight: float
+    explanation: str
+    min_similarity: float = 1.0
+
+
+# The scoring table: one named feature per indicator kind. A hit contributes
+# weight x indicator confidence x similarity; an account keeps its best hit per
+# feature and the score is 1 - prod(1 - contribution).
+FEATURES: Final[Mapping[str, Feature]] = {
+    K.PAYMENT: Feature(0.9, "same payment instrument as a reported account"),
+    K.IP: Feature(0.7, "same client address as a reported account"),
+    K.EMAIL_DOMAIN: Feature(0.45, "sign-up e-mail domain used only by reported accounts"),
+    K.IP_PREFIX: Feature(0.35, "same /24 or /48 network as reported accounts"),
+    K.USER_AGENT: Feature(0.25, "client user agent seen only on reported accounts"),
+    K.ASN: Feature(0.1, "autonomous system used by reported accounts"),
+    "wrapper-sketch": Feature(0.65, "prompt wrapper resembles a reported operation's", 0.5),
+    "parameter-fingerprint": Feature(0.3, "identical request parameter profile", 1.0),
+    "timing-signature": Feature(0.15, "request timing resembles a reported operation's", 0.9),
+}
+REVIEW: Final = 0.4
+BLOCK: Final = 0.75
+ALERT_COLUMNS: Final = ("account_id", "score", "action", "feature", "similarity",
+                        "contribution", "indicator_id", "producer", "campaign", "confidence",
+                        "tlp", "key_id", "explanation")
+BLOCKLIST_COLUMNS: Final = ("account_id", "action", "reason", "source")
+_PATTERN: Final = re.compile(
+    rf"\[{KEYED_HASH_TYPE}:kind = '([a-z-]+)' AND {KEYED_HASH_TYPE}:key_id = "
+    rf"'([A-Za-z0-9._-]+)' AND {KEYED_HASH_TYPE}:value = '([0-9a-f]{{64}})'\]")
+MAX_VIEWS: Final = 400
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    indicator_id: str
+    producer: str
+    campaign: str
+    confidence: int
+    tlp: str
+    key_id: str
+
+
+@dataclass(slots=True)
+class Intel:
+    """What a set of pulled objects or bundles says, indexed for matching."""
+
+    hashes: dict[tuple[str, str, str], Provenance] = field(default_factory=dict)
+    behaviors: list[tuple[dict[str, Any], Provenance]] = field(default_factory=list)
+    unknown_keys: Counter[str] = field(default_factory=Counter)
+    objects: int = 0
+    ignored_patterns: int = 0
+
+
+def load_objects(path: str | Path) -> list[dict[str, Any]]:
+    """Objects of a bundle file, an ``objects.jsonl`` or a directory holding either."""
+    p = Path(path)
+    files = sorted(x for x in p.rglob("*") if x.suffix in (".json", ".jsonl")
+                   and x.name != "state.json") if p.is_dir() else [p]
+    if not files:
+        raise InputError(f"{p}: no .json bundle or .jsonl objects found")
+    out: list[dict[str, Any]] = []
+    for f in files:
+        try:
+            if f.suffix == ".jsonl":
+                out.extend(orjson.loads(line) for line in f.read_bytes().splitlines()
+                           if line.strip())
+                continue
+            doc = orjson.loads(f.read_bytes())
+        except (orjson.JSONDecodeError, OSError) as exc:
+            raise InputError(f"{f}: not readable JSON ({exc})", details={"source": str(f)}) from exc
+        if isinstance(doc, dict) and isinstance(doc.get("objects"), list):
+            out.extend(o for o in doc["objects"] if isinstance(o, dict))
+        else:
+            raise InputError(f"{f}: not a STIX bundle or TAXII envelope",
+                             details={"source": str(f)})
+    return out
+
+
+def index_intel(objects: Sequence[dict[str, Any]], keyring: Keyring) -> Intel:
+    latest: dict[str, dict[str, Any]] = {}
+    for o in objects:
+        oid = o.get("id")
+        if not isinstance(oid, str):
+            continue
+        v = str(o.get("modified") or o.get("created") or "")
+        if oid not in latest or v > str(latest[oid].get("modified") or latest[oid].get("created")
+                                        or ""):
+            latest[oid] = o
+    names = {i: str(o.get("name", "")) for i, o in latest.items()
+             if o.get("type") in ("identity", "campaign", "intrusion-set")}
+    campaigns: dict[str, list[str]] = defaultdict(list)
+    for o in latest.values():
+        if o.get("type") == "relationship" and o.get("relationship_type") in (
+                "indicates", "attributed-to", "related-to"):
+            target = str(o.get("target_ref", ""))
+            if target.startswith(("campaign--", "intrusion-set--")):
+                campaigns[str(o.get("source_ref"))].append(names.get(target, target))
+    intel = Intel(objects=len(latest))
+
+    def provenance(o: dict[str, Any], key_id: str) -> Provenance:
+        marks = [TLP_BY_ID[m] for m in o.get("object_marking_refs", []) if m in TLP_BY_ID]
+        camp = campaigns.get(o["id"], [])
+        if o.get("campaign_ref"):
+            camp = [names.get(o["campaign_ref"], o["campaign_ref"])]
+        return Provenance(o["id"], names.get(str(o.get("created_by_ref")), "unknown producer"),
+                          "; ".join(sorted(set(camp))), int(o.get("confidence", 50)),
+                          marks[0] if marks else "", key_id)
+
+    for o in latest.values():
+        if o.get("type") == "indicator":
+            m = _PATTERN.fullmatch(str(o.get("pattern", "")).strip())
+            if m is None:
+                intel.ignored_patterns += 1
+                continue
+            kind, key_id, value = m.groups()
+            if keyring.get(key_id) is None:
+                intel.unknown_keys[key_id] += 1
+                continue
+            intel.hashes[(key_id, kind, value)] = provenance(o, key_id)
+        elif o.get("type") == BEHAVIOR_TYPE:
+            key_id = str(o.get("key_id"))
+            if keyring.get(key_id) is None or o.get("community") != keyring.community:
+                intel.unknown_keys[key_id] += 1
+                continue
+            intel.behaviors.append((o, provenance(o, key_id)))
+    return intel
+
+
+@dataclass(slots=True)
+class _AccountData:
+    observables: set[tuple[str, str]] = field(default_factory=set)
+    views: list[NormalizedRequest] = field(default_factory=list)
+    profiles: Counter[str] = field(default_factory=Counter)
+    times: list[datetime] = field(default_factory=list)
+    events: int = 0
+
+
+def _collect(events: Iterable[Event], accounts: Iterable[Account]) -> dict[str, _AccountData]:
+    data: dict[str, _AccountData] = defaultdict(_AccountData)
+
+    def obs(acct: str, kind: str, raw: str | int | None) -> None:
+        if raw is None:
+            return
+        try:
+            value = K.normalize_observable(kind, raw)
+        except InputError:
+            return
+        if value is not None:
+            data[acct].observables.add((kind, value))
+
+    for acc in accounts:
+        a = acc.account_id
+        data[a]  # every account is scored, even without events
+        obs(a, K.EMAIL_DOMAIN, acc.email_domain)
+        obs(a, K.PAYMENT, acc.payment_fingerprint)
+        if acc.signup_ip:
+            obs(a, K.IP, acc.signup_ip)
+            obs(a, K.IP_PREFIX, K.ip_prefix_of(acc.signup_ip))
+    for ev in events:
+        d = data[ev.account_id]
+        d.events += 1
+        if ev.ip:
+            obs(ev.account_id, K.IP, ev.ip)
+            obs(ev.account_id, K.IP_PREFIX, K.ip_prefix_of(ev.ip) or ev.ip_prefix)
+        elif ev.ip_prefix:
+            obs(ev.account_id, K.IP_PREFIX, ev.ip_prefix)
+        obs(ev.account_id, K.ASN, ev.asn)
+        obs(ev.account_id, K.USER_AGENT, ev.user_agent)
+        view = normalize_request(ev.endpoint, ev.request)
+        if len(d.views) < MAX_VIEWS:
+            d.views.append(view)
+        d.profiles[sketch.parameter_profile(view)] += 1
+        d.times.append(ev.ts)
+    return data
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    feature: str
+    similarity: float
+    contribution: float
+    provenance: Provenance
+
+
+@dataclass(frozen=True, slots=True)
+class AccountMatch:
+    account_id: str
+    score: float
+    action: str
+    hits: tuple[Hit, ...]
+
+
+def _hit(feature: str, similarity: float, prov: Provenance) -> Hit | None:
+    f = FEATURES[feature]
+    if similarity < f.min_similarity:
+        return None
+    return Hit(feature, round(similarity, 4),
+               round(f.weight * prov.confidence / 100 * similarity, 4), prov)
+
+
+def _behavior_hits(d: _AccountData, intel: Intel, keyring: Keyring,
+                   cache: dict[str, Any]) -> list[Hit]:
+    hits: list[Hit] = []
+    for obj, prov in intel.behaviors:
+        key = keyring.get(prov.key_id)
+        assert key is not None
+        kind = obj.get("behavior_type")
+        if kind == "wrapper-sketch" and obj.get("minhash"):
+            sig = _account_sketch(d, key, int(obj.get("num_perm", sketch.NUM_PERM)), cache)
+            h = _hit(kind, sketch.similarity(sig, obj["minhash"]), prov)
+        elif kind == "parameter-fingerprint" and d.events:
+            profile, n = d.profiles.most_common(1)[0]
+            same = sketch.parameter_fingerprint(key, profile) == obj.get("fingerprint")
+            h = _hit(kind, 1.0, prov) if same and n * 2 >= d.events else None
+        elif kind == "timing-signature" and obj.get("histogram_permille"):
+            mine = sketch.timing_histogram(d.times)
+            theirs = [x / 1000 for x in obj["histogram_permille"]]
+            h = _hit(kind, sketch.cosine(mine, theirs), prov) if mine else None
+        else:
+            h = None
+        if h is not None:
+            hits.append(h)
+    return hits
+
+
+def _account_sketch(d: _AccountData, key: CommunityKey, num_perm: int,
+                    cache: dict[str, Any]) -> list[int]:
+    cache_key = f"{key.key_id}/{num_perm}"
+    if cache_key not in cache:
+        skeleton = sketch.wrapper_skeleton(d.views)
+        cache[cache_key] = (sketch.MinHasher.for_key(key, num_perm)
+                            .signature(sketch.shingles(skeleton))
+                            if len(skeleton) >= sketch.SHINGLE else [])
+    return list(cache[cache_key])
+
+
+def match_accounts(intel: Intel, keyring: Keyring, events: Iterable[Event],
+                   accounts: Iterable[Account]) -> list[AccountMatch]:
+    data = _collect(events, accounts)
+    key_ids = sorted({k for k, _, _ in intel.hashes})
+    out: list[AccountMatch] = []
+    for account_id in sorted(data):
+        d = data[account_id]
+        hits: list[Hit] = []
+        for kind, value in sorted(d.observables):
+            for kid in key_ids:
+                key = keyring.get(kid)
+                assert key is not None
+                prov = intel.hashes.get((kid, kind, key.digest(kind, value)))
+                if prov is not None and (h := _hit(kind, 1.0, prov)) is not None:
+                    hits.append(h)
+        hits.extend(_behavior_hits(d, intel, keyring, {}))
+        if not hits:
+            continue
+        best: dict[str, Hit] = {}
+        for h in hits:
+            if h.feature not in best or h.contribution > best[h.feature].contribution:
+                best[h.feature] = h
+        score = 1 - math.prod(1 - h.contribution for h in best.values())
+        action = "block" if score >= BLOCK else "review" if score >= REVIEW else "allow"
+        ordered = tuple(sorted(hits, key=lambda h: (-h.contribution, h.feature,
+                                                    h.provenance.indicator_id)))
+        out.append(AccountMatch(account_id, round(score, 4), action, ordered))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class MatchReport:
+    objects: int
+    indicators: int
+    behaviors: int
+    accounts_matched: int
+    block: int
+    review: int
+    unknown_key_ids: str
+    alerts_path: str
+    blocklist_path: str
+
+    def as_row(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__slots__}
+
+
+def write_alerts(matches: Sequence[AccountMatch], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(ALERT_COLUMNS)
+        for m in matches:
+            for h in m.hits:
+                p = h.provenance
+                w.writerow([m.account_id, f"{m.score:.4f}", m.action, h.feature,
+                            f"{h.similarity:.4f}", f"{h.contribution:.4f}", p.indicator_id,
+                            p.producer, p.campaign, p.confidence, p.tlp, p.key_id,
+                            f"{FEATURES[h.feature].explanation} (thresholds review {REVIEW}, "
+                            f"block {BLOCK})"])
+
+
+def write_blocklist(matches: Sequence[AccountMatch], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(BLOCKLIST_COLUMNS)
+        for m in matches:
+            if m.action == "allow":
+                continue
+            producers = sorted({h.provenance.producer for h in m.hits})
+            campaigns = sorted({h.provenance.campaign for h in m.hits if h.provenance.campaign})
+            feats = ", ".join(dict.fromkeys(h.feature for h in m.hits))
+            reason = f"intel score {m.score:.2f}: {feats}"
+            if campaigns:
+                reason += f"; campaign {'; '.join(campaigns)}"
+            w.writerow([m.account_id, m.action, reason, "intel:" + "; ".join(producers)])
+
+
+def run_match(keyring: Keyring, intel_path: str | Path, events: Sequence[str | Path],
+              accounts: str | Path | None, alerts: str | Path,
+              blocklist: str | Path | None = None) -> MatchReport:
+    """``distillguard intel match``: read intel and our logs, write alerts (and blocklist)."""
+    from distillguard.ingest import Quarantine, iter_events, read_accounts
+
+    intel = index_intel(load_objects(intel_path), keyring)
+    quarantine = Quarantine()
+    accs = read_accounts(accounts, quarantine) if accounts else []
+
+    def all_events() -> Iterable[Event]:
+        for p in events:
+            yield from iter_events(p, quarantine)
+
+    matches = match_accounts(intel, keyring, all_events(), accs)
+    write_alerts(matches, Path(alerts))
+    if blocklist:
+        write_blocklist(matches, Path(blocklist))
+    return MatchReport(
+        objects=intel.objects, indicators=len(intel.hashes), behaviors=len(intel.behaviors),
+        accounts_matched=len(matches), block=sum(m.action == "block" for m in matches),
+        review=sum(m.action == "review" for m in matches),
+        unknown_key_ids=",".join(sorted(intel.unknown_keys)), alerts_path=str(alerts),
+        blocklist_path=str(blocklist or ""))
