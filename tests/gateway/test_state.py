@@ -1,0 +1,124 @@
+"""Online state in Redis: buckets that hold across replicas, account sums,
+and the fail-open / fail-closed behaviour when the store is down."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from distillguard.gateway.state import Bucket, MemoryState, RedisState, StateUnavailable
+from distillguard.settings import Settings
+
+from .conftest import REDIS_URL, chat, client, logged, make_gateway, run
+
+CLOSED_PORT = "redis://127.0.0.1:1/0"
+
+
+@pytest.mark.redis
+def test_buckets_hold_across_replicas(redis_prefix: str) -> None:
+    async def go() -> int:
+        replicas = [RedisState(REDIS_URL, prefix=redis_prefix) for _ in range(3)]
+        buckets = [Bucket("account:a", 0.001, 25), Bucket("org:o", 0.001, 1000)]
+        results = await asyncio.gather(*(replicas[i % 3].take(buckets) for i in range(120)))
+        await replicas[0].clear()
+        for r in replicas:
+            await r.aclose()
+        return sum(1 for r in results if r.allowed)
+
+    assert run(go()) == 25  # exactly the burst, not 3x it
+
+
+@pytest.mark.redis
+def test_a_denied_request_debits_no_bucket(redis_prefix: str) -> None:
+    async def go() -> tuple[bool, bool, str]:
+        s = RedisState(REDIS_URL, prefix=redis_prefix)
+        key_bucket = Bucket("key:k", 0.001, 1)
+        first = await s.take([Bucket("account:a", 0.001, 5), key_bucket])
+        denied = await s.take([Bucket("account:a", 0.001, 5), key_bucket])
+        other_key = await s.take([Bucket("account:a", 0.001, 5), Bucket("key:k2", 0.001, 1)])
+        await s.clear()
+        await s.aclose()
+        assert first.allowed
+        return denied.allowed, other_key.allowed, denied.limited_by
+
+    denied, other, by = run(go())
+    assert (denied, other, by) == (False, True, "key:k")
+
+
+@pytest.mark.redis
+def test_account_sums_match_memory(redis_prefix: str) -> None:
+    async def go() -> tuple[float, float, float, float]:
+        r = RedisState(REDIS_URL, prefix=redis_prefix)
+        m = MemoryState()
+        for i in range(10):
+            obs = {"reasoning_coercion": float(i % 2), "logprobs": 1.0}
+            rs = await r.observe("acct", obs)
+            ms = await m.observe("acct", obs)
+        await r.clear()
+        await r.aclose()
+        return rs.mean("reasoning_coercion"), ms.mean("reasoning_coercion"), rs.rpm, ms.rpm
+
+    r_mean, m_mean, r_rpm, m_rpm = run(go())
+    assert r_mean == m_mean == 0.5
+    assert r_rpm >= 10 and m_rpm >= 10
+
+
+def test_unreachable_store_raises_state_unavailable() -> None:
+    async def go() -> None:
+        s = RedisState(CLOSED_PORT)
+        try:
+            with pytest.raises(StateUnavailable):
+                await s.take([Bucket("account:a", 1, 1)])
+            assert await s.ping() is False
+        finally:
+            await s.aclose()
+
+    run(go())
+
+
+@pytest.mark.parametrize("mode,status", [("open", 200), ("closed", 503)])
+def test_fail_mode_when_redis_is_down(settings: Settings, tmp_path: Path, mode: str,
+                                      status: int) -> None:
+    gw = make_gateway(settings, tmp_path, state=RedisState(CLOSED_PORT),
+                      policy="limits: {account: {rate: 1, burst: 1}}\n",
+                      overrides={"gateway_fail_mode": mode, "gateway_state": "redis"})
+    key = gw.keys.create("acct")
+
+    async def go() -> tuple[int, int, int]:
+        async with client(gw) as c:
+            r = await c.post("/v1/messages", json={
+                "model": "m", "max_tokens": 5, "messages": [{"role": "user", "content": "x"}]},
+                headers={"x-api-key": key.secret})
+            ready = await c.get("/readyz")
+            health = await c.get("/healthz")
+        await gw.aclose()
+        if status == 503:
+            assert r.json()["error"]["code"] == "state_unavailable"
+            assert r.json()["type"] == "error"  # Anthropic shape on the messages route
+        return r.status_code, ready.status_code, health.status_code
+
+    assert run(go()) == (status, 200 if mode == "open" else 503, 200)
+    (ev,) = logged(gw)
+    assert ev.status == status
+    assert f'fail_mode="{mode}"' in gw.metrics.render().decode()
+
+
+@pytest.mark.redis
+def test_gateway_on_redis_state(settings: Settings, tmp_path: Path, redis_prefix: str) -> None:
+    state = RedisState(REDIS_URL, prefix=redis_prefix)
+    gw = make_gateway(settings, tmp_path, state=state,
+                      policy="limits: {account: {rate: 0.01, burst: 2}}\n")
+    key = gw.keys.create("acct")
+
+    async def go() -> list[int]:
+        async with client(gw) as c:
+            codes = [(await c.post("/v1/chat/completions", json=chat(),
+                                   headers={"x-api-key": key.secret})).status_code
+                     for _ in range(3)]
+        await state.clear()
+        await gw.aclose()
+        return codes
+
+    assert run(go()) == [200, 200, 429]
