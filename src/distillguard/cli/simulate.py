@@ -2,6 +2,78 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import click
 
-commands: list[click.Command] = []
+from distillguard.cli.output import emit, format_option
+from distillguard.settings import Settings
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+@click.command("simulate")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Directory to write the world into (created if missing).")
+@click.option("--accounts", default=2000, show_default=True, type=int,
+              help="Number of accounts (600 gives a quick demo world).")
+@click.option("--days", default=14, show_default=True, type=int, help="Length of the window.")
+@click.option("--seed", default=7, show_default=True, type=int,
+              help="Random seed; the same arguments always give byte-identical files.")
+@click.option("--split", default="all", show_default=True,
+              type=click.Choice(("all", "tune", "holdout")),
+              help="Which half of every corpus to draw content from.")
+@click.option("--corpus-dir", default=None, type=click.Path(file_okay=False),
+              help="A shared/data-like folder with fuller corpora "
+                   "[default: DISTILLGUARD_CORPUS_DIR, else the samples shipped in the package].")
+@click.option("--events-format", default="jsonl", show_default=True,
+              type=click.Choice(("jsonl", "parquet")),
+              help="events.jsonl.gz or canonical events.parquet.")
+@click.option("--start", default="2026-05-04", show_default=True,
+              help="First day of the window (UTC), YYYY-MM-DD.")
+@format_option
+@click.pass_obj
+def simulate_cmd(settings: Settings, out_dir: Path, accounts: int, days: int, seed: int,
+                 split: str, corpus_dir: str | None, events_format: str, start: str,
+                 fmt: str) -> None:
+    """Write a labelled world: events, accounts, labels, personas, world.json, hardness.json.
+
+    Prints the hardness table: the best F1 any single naive signal reaches.
+    """
+    from rich.progress import Progress
+
+    from distillguard.simulate import SimConfig, parse_start, simulate
+
+    cfg = SimConfig(accounts=accounts, days=days, seed=seed, split=split,
+                    start=parse_start(start), corpus_dir=corpus_dir or settings.corpus_dir or None,
+                    events_format=events_format)
+    with Progress(transient=True, disable=not sys.stderr.isatty(),
+                  console=_stderr_console()) as bar:
+        task = bar.add_task("simulating days", total=days + 1)
+        report = simulate(cfg, out_dir,
+                          progress=lambda done, total: bar.update(task, completed=done))
+    rows = report.hardness["signals"]
+    if fmt == "json":
+        emit({"out": str(report.out_dir), "events": report.events, "accounts": report.accounts,
+              "distillers": report.distillers, "campaigns": report.campaigns,
+              "hardness": report.hardness}, fmt)
+        return
+    emit(rows, fmt, title="Best F1 of single naive signals (distiller vs benign; all must "
+         f"stay below {report.hardness['bound']})",
+         columns=("signal", "best_f1", "direction", "threshold", "precision", "recall"))
+    if fmt == "table":
+        click.echo(f"wrote {report.events} events, {report.accounts} accounts "
+                   f"({report.distillers} distillers in {len(report.campaigns)} campaigns) "
+                   f"to {report.out_dir}")
+
+
+def _stderr_console() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+commands: list[click.Command] = [simulate_cmd]
