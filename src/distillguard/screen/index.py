@@ -1,7 +1,8 @@
 """The candidate index: which listed names are worth scoring for a query.
 
-Blocking keys per rendering: whole tokens, 4-character prefixes and suffixes
-(a typo rarely touches both ends of a word), acronyms, and for pinyin syllables
+Blocking keys per rendering: whole tokens, their single-deletion neighbourhood
+(so one typo still shares a key), acronyms, the whole name in written and in
+sorted word order (names made only of common words), and for pinyin syllables
 every run of 1-4 joined syllables, so "shen zhen da jiang" meets "Shenzhen
 Dajiang". Keys carried by too many names (``technology``, ``china``) are not
 used for blocking; they only weigh in the scorer. Candidates are ranked by the
@@ -18,6 +19,8 @@ from dataclasses import dataclass
 
 from distillguard.screen.model import Entity
 from distillguard.screen.normalize import Rendering, acronym, normalize_identifier, renderings
+
+WHOLE_NAME_BONUS = 8.0  # a whole-name key hit outranks many partial word hits
 
 
 @dataclass(frozen=True)
@@ -39,14 +42,17 @@ def keys_of(r: Rendering) -> set[str]:
                 keys.add("".join(toks[i:j]))
     for t in toks:
         keys.add(t)
-        if len(t) >= 6:
-            keys.add("^" + t[:4])
-            keys.add("$" + t[-4:])
+        if len(t) >= 4:
+            # Single-deletion neighbourhood (SymSpell): any one edit of a word
+            # still shares one of these keys with the original.
+            keys.add("~" + t)
+            keys.update("~" + t[:i] + t[i + 1 :] for i in range(len(t)))
     acr = acronym(toks)
     if acr:
         keys.add(acr)
+    keys.add("=" + r.compact)
     if len(toks) > 1:
-        keys.add("=" + r.compact)
+        keys.add("=" + "".join(sorted(toks)))
     return keys
 
 
@@ -78,9 +84,15 @@ class CandidateIndex:
         # Only selective keys block (postings are entity indices); each keeps its own
         # idf so shared rare keys rank first.
         self.postings: dict[str, tuple[tuple[int, ...], float]] = {}
+        # Common keys only refine candidates found otherwise (or seed them when a
+        # query has nothing rarer), so "Huawei" still blocks among 200+ Huawei entries.
+        self.common: dict[str, tuple[frozenset[int], float]] = {}
         for k, s in postings.items():
+            idf = math.log((n + 1.0) / len(s))
             if len(s) <= max_postings:
-                self.postings[k] = (tuple(sorted(s)), math.log((n + 1.0) / len(s)))
+                self.postings[k] = (tuple(sorted(s)), idf)
+            else:
+                self.common[k] = (frozenset(s), idf)
         self.vocabulary = frozenset(token_df)
 
     def token_idf(self, token: str) -> float:
@@ -90,13 +102,34 @@ class CandidateIndex:
         """Entity indices worth scoring, best first."""
         weight: dict[int, float] = {}
         for r in query:
+            # Renderings are alternatives: an entity keeps its best one, not the sum.
+            here: dict[int, float] = {}
+            common: list[tuple[frozenset[int], float]] = []
             for k in keys_of(r):
                 hit = self.postings.get(k)
                 if hit is None:
+                    big = self.common.get(k)
+                    if big is not None:
+                        common.append(big)
                     continue
                 ids, idf = hit
+                if k[0] == "=":
+                    idf *= WHOLE_NAME_BONUS
                 for ei in ids:
-                    weight[ei] = weight.get(ei, 0.0) + idf
+                    here[ei] = here.get(ei, 0.0) + idf
+            if common:
+                common.sort(key=lambda c: len(c[0]))
+                if not here:
+                    seed, idf = common[0]
+                    here = dict.fromkeys(seed, idf)
+                    common = common[1:]
+                for ids_set, idf in common:
+                    for ei in here:
+                        if ei in ids_set:
+                            here[ei] += idf
+            for ei, wt in here.items():
+                if wt > weight.get(ei, 0.0):
+                    weight[ei] = wt
         if not weight:
             return []
         ranked = sorted(weight.items(), key=lambda kv: -kv[1])

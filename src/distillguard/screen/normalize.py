@@ -18,96 +18,20 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-LEGAL_FORMS = frozenset(
-    [
-        "co",
-        "company",
-        "companies",
-        "corp",
-        "corporation",
-        "inc",
-        "incorporated",
-        "ltd",
-        "limited",
-        "llc",
-        "plc",
-        "llp",
-        "lp",
-        "gmbh",
-        "ag",
-        "sa",
-        "sas",
-        "sarl",
-        "srl",
-        "spa",
-        "bv",
-        "nv",
-        "kg",
-        "oy",
-        "ab",
-        "as",
-        "asa",
-        "jsc",
-        "ojsc",
-        "pjsc",
-        "cjsc",
-        "ooo",
-        "oao",
-        "zao",
-        "ao",
-        "pao",
-        "tov",
-        "pvt",
-        "pte",
-        "bhd",
-        "sdn",
-        "fze",
-        "fzco",
-        "fzc",
-        "fzllc",
-        "wll",
-        "jv",
-        "anonima",
-        "anonyme",
-        "limitada",
-        "ltda",
-        "cia",
-        "group",
-        "holding",
-        "holdings",
-        "youxian",
-        "gongsi",
-        "gufen",
-        "zeren",
-        "jituan",
-        "obshchestvo",
-        "ogranichennoy",
-        "otvetstvennostyu",
-        "aktsionernoe",
-        "tovarystvo",
-    ]
-)
+_LEGAL_WORDS = """
+co company companies corp corporation inc incorporated ltd limited llc plc llp lp gmbh
+ag sa sas sarl srl spa bv nv kg oy ab as asa jsc ojsc pjsc cjsc ooo oao zao ao pao tov
+pvt pte bhd sdn fze fzco fzc fzllc wll jv anonima anonyme limitada ltda cia group
+holding holdings youxian gongsi gufen zeren jituan obshchestvo ogranichennoy
+otvetstvennostyu aktsionernoe tovarystvo otkrytoe zakrytoe publichnoe liability joint
+stock
+"""
+LEGAL_FORMS = frozenset(_LEGAL_WORDS.split())
+# Long legal-form words are also recognised with a typo ("Limtied", "Compnay").
+_FUZZY_LEGAL = tuple(sorted(w for w in LEGAL_FORMS if len(w) >= 6))
 # Kept apart from LEGAL_FORMS: too ambiguous to drop from the middle of a name.
-STOPWORDS = frozenset(
-    [
-        "the",
-        "of",
-        "and",
-        "for",
-        "de",
-        "la",
-        "del",
-        "des",
-        "du",
-        "y",
-        "et",
-        "der",
-        "und",
-        "a",
-        "an",
-        "i",
-    ]
-)
+_STOP_WORDS = "the of and for de la del des du y et der und a an i"
+STOPWORDS = frozenset(_STOP_WORDS.split())
 
 ABBREVIATIONS = {
     "intl": "international",
@@ -361,6 +285,18 @@ def _unmix(m: re.Match[str]) -> str:
     return "".join(table.get(ch, ch) for ch in word)
 
 
+def _legal_typo(word: str) -> bool:
+    if len(word) < 6 or word.isdigit():
+        return False
+    from rapidfuzz import process
+    from rapidfuzz.distance import JaroWinkler
+
+    return (
+        process.extractOne(word, _FUZZY_LEGAL, scorer=JaroWinkler.similarity, score_cutoff=0.93)
+        is not None
+    )
+
+
 def latin_tokens(text: str, *, drop_legal: bool = True) -> tuple[str, ...]:
     """Tokens of a non-Han string: folded, abbreviations expanded, legal forms dropped."""
     raw = [t for t in _SPLIT.split(fold_latin(text)) if t]
@@ -371,7 +307,7 @@ def latin_tokens(text: str, *, drop_legal: bool = True) -> tuple[str, ...]:
         for part in tok.split():
             if not part or part in STOPWORDS:
                 continue
-            if drop_legal and part in LEGAL_FORMS:
+            if drop_legal and (part in LEGAL_FORMS or _legal_typo(part)):
                 continue
             out.append(part)
     if not out and drop_legal:

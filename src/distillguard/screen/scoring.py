@@ -65,9 +65,13 @@ def name_features(
     tokens = (cq * ce) ** 0.5
     qtext, etext = " ".join(qt), " ".join(et)
     sort = fuzz.token_sort_ratio(qtext, etext) / 100.0
-    compact = JaroWinkler.similarity("".join(qt), "".join(et))
-    qa, ea = acronym(et), acronym(qt)
-    acr = 1.0 if (len(qt) == 1 and qt[0] == qa) or (len(et) == 1 and et[0] == ea) else 0.0
+    compact = max(
+        JaroWinkler.similarity("".join(qt), "".join(et)),
+        JaroWinkler.similarity("".join(sorted(qt)), "".join(sorted(et))),
+    )
+    # Only a query that *is* an acronym counts: a long name whose initials happen
+    # to spell a listed acronym is not evidence.
+    acr = 1.0 if len(qt) == 1 and len(et) >= 3 and qt[0] == acronym(et) else 0.0
     return {
         "name_tokens": (tokens, f"query words found {cq:.2f}, listed words found {ce:.2f}"),
         "name_sort": (sort, ""),
