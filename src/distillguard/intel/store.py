@@ -16,7 +16,7 @@ import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 import orjson
@@ -58,9 +58,13 @@ def now_us() -> int:
     return time.time_ns() // 1000
 
 
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def us_to_ts(us: int) -> str:
-    dt = datetime.fromtimestamp(us / 1_000_000, tz=UTC)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{us % 1_000_000:06d}Z"
+    # Integer arithmetic: a float round trip would move late timestamps by a second.
+    dt = _EPOCH + timedelta(microseconds=us)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond:06d}Z"
 
 
 def ts_to_us(ts: str) -> int:
@@ -70,7 +74,7 @@ def ts_to_us(ts: str) -> int:
         raise InputError(f"not an RFC 3339 timestamp: {ts!r}") from exc
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
-    return int(dt.timestamp()) * 1_000_000 + dt.microsecond
+    return (dt - _EPOCH) // timedelta(microseconds=1)
 
 
 def encode_cursor(added_us: int, oid: str, vkey: str) -> str:
