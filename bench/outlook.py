@@ -81,12 +81,12 @@ def _scalar_baseline(n: int) -> float:
                    - d["observed_lag_months"])
         disc = base * (1 - d["distillation_share"] * lv["distillation_curbs"]
                        * d["distillation_curb_effect"])
-        closed = d["licensed_closed_2026"]
-        open_ = max(d["licensed_open_2026"], closed)
         for y in YEARS:
             k = y - 2026
             us_s = d["us_growth"] ** k
-            china = ((closed + (open_ - closed) * (1 - lv["export_licensing"])) * us_s
+            strict = d["licensed_closed_2026"] * d["licensed_closed_growth"] ** k
+            china = (strict + max(d["licensed_open_2026"] * us_s - strict, 0.0)
+                     * (1 - lv["export_licensing"])
                      + d["domestic_2026"] * d["domestic_growth"] ** (
                          k * (1 - lv["equipment_controls"] * d["equipment_effect"]))
                      + d["smuggled_2026"] * d["smuggled_growth"] ** k

@@ -7,6 +7,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from outlook_helpers import write_models_csv
 
 from distillguard.outlook import calibrate, fit_growth, load_models, shipped_models_path
@@ -89,3 +91,28 @@ def test_shipped_copy_matches_the_full_epoch_table() -> None:
     a = fit_growth(full, bootstrap=200, seed=0)
     b = fit_growth(shipped, bootstrap=200, seed=0)
     assert a.growth == b.growth and a.ci_low == b.ci_low
+
+
+cell = st.one_of(st.just(""), st.text(max_size=12), st.floats(allow_nan=True).map(str),
+                 st.dates().map(str))
+
+
+@given(rows=st.lists(st.tuples(cell, cell), max_size=25))
+@settings(max_examples=60)
+def test_every_row_is_read_skipped_or_quarantined(rows: list[tuple[str, str]]) -> None:
+    import csv
+    import io
+    import tempfile
+
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["Model", "Publication date", "Training compute (FLOP)",
+                "Country (of organization)"])
+    for d, c in rows:
+        w.writerow(["m", d, c, "China"])
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "m.csv"
+        path.write_text(buf.getvalue())
+        data = load_models(path)
+    assert len(data.records) + data.skipped_no_compute + len(data.quarantined) == len(rows)
+    assert all(r.compute_flop > 0 for r in data.records)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from distillguard.outlook import ScenarioError, builtin_names, load_scenario, parse_scenario
@@ -139,3 +139,30 @@ def test_samples_stay_in_range_and_rise_with_the_uniform(
     order = np.argsort(u)
     if lo < hi:
         assert np.all(np.diff(x[order]) >= -1e-9 * hi)
+
+
+lever_values = st.floats(-1.0, 2.0, allow_nan=False)
+
+
+@given(values=st.lists(lever_values, min_size=5, max_size=5))
+@settings(max_examples=40)
+def test_lever_values_round_trip_or_fail_with_their_line(values: list[float]) -> None:
+    names = [lv.name for lv in LEVERS]
+    text = "base: us-leads\nlevers:\n" + "".join(
+        f"  {n}: {v!r}\n" for n, v in zip(names, values, strict=True))
+    bad = [i for i, v in enumerate(values) if not 0.0 <= v <= 1.0]
+    if not bad:
+        sc = parse_scenario(text, "fuzz.yaml")
+        assert [sc.levers[n].value for n in names] == values
+        return
+    with pytest.raises(ScenarioError) as ei:
+        parse_scenario(text, "fuzz.yaml")
+    assert sorted(p.line for p in ei.value.problems) == [3 + i for i in bad]
+
+
+@given(text=st.text(max_size=200))
+def test_arbitrary_text_never_crashes_the_parser(text: str) -> None:
+    try:
+        parse_scenario(text, "fuzz.yaml")
+    except ScenarioError as exc:
+        assert exc.problems and exc.details["source"] == "fuzz.yaml"

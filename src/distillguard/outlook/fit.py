@@ -74,6 +74,10 @@ class Calibration:
     observed_lag: tuple[float, float, float]
     discount_mean: float
 
+    def discount_at(self, ratio: float, growth: float) -> float:
+        """The discount that makes a compute ratio ``ratio`` give the observed mean lag."""
+        return max(0.0, 12.0 * float(np.log(ratio) / np.log(growth)) - self.observed_lag[1])
+
     @property
     def discount_range(self) -> tuple[float, float]:
         """Widest honest range: smallest gap against the longest lag, and the reverse."""

@@ -67,15 +67,17 @@ def simulate(values: Mapping[str, Arr], levers: Mapping[str, float],
         - v["observed_lag_months"],
     )
     discount = base_discount * (1.0 - v["distillation_share"] * dst * v["distillation_curb_effect"])
-    open_ = np.maximum(v["licensed_open_2026"], v["licensed_closed_2026"])
+    open_ = v["licensed_open_2026"]
     closed = v["licensed_closed_2026"]
     out: dict[int, YearPaths] = {}
     for year in years:
         t = float(year - BASE_YEAR)
         us_scale = v["us_growth"] ** t
         us = v["us_compute_2026"] * us_scale
-        # Licensed exports track US vendors' output, so they grow with US additions.
-        licensed = (closed + (open_ - closed) * (1.0 - lic_l)) * us_scale
+        # Blackwell-class exports track US vendors' output, so they grow with US
+        # additions; under strict licensing the fixed thresholds set their own pace.
+        strict = closed * v["licensed_closed_growth"] ** t
+        licensed = strict + np.maximum(open_ * us_scale - strict, 0.0) * (1.0 - lic_l)
         # Equipment controls act on how fast domestic output can grow, not on 2026 stock.
         domestic = v["domestic_2026"] * v["domestic_growth"] ** (
             t * (1.0 - eqp * v["equipment_effect"]))

@@ -106,6 +106,8 @@ PARAMS: tuple[ParamSpec, ...] = (
               "Licensed imports to China in 2026 if Blackwell-class exports are allowed"),
     ParamSpec("licensed_closed_2026", "M H100e/yr",
               "Licensed imports to China in 2026 under strict licensing"),
+    ParamSpec("licensed_closed_growth", "x/yr",
+              "Yearly growth of licensed imports under strict licensing", lower_bound=0.1),
     ParamSpec("domestic_2026", "M H100e/yr",
               "Chinese domestic AI chip output in 2026 (Huawei Ascend and others)",
               lower_bound=0.001),

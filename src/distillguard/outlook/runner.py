@@ -81,6 +81,17 @@ def fit_outlook(
     return FitRun(data, fit, cal, tuple(files))
 
 
+def _reference_discounts(fr: FitRun) -> dict[str, dict[str, float]]:
+    """The discount the built-in national-compute reference ratio implies, at the fitted growth."""
+    ref = load_scenario("us-leads").params["reference_ratio"]
+    return {
+        where: {"reference_ratio": ref.at(where),
+                "discount_months": round(fr.calibration.discount_at(ref.at(where),
+                                                                    fr.fit.growth), 2)}
+        for where in ("low", "mode", "high")
+    }
+
+
 def fit_summary(fr: FitRun) -> dict[str, object]:
     f, c = fr.fit, fr.calibration
     return {
@@ -109,5 +120,6 @@ def fit_summary(fr: FitRun) -> dict[str, object]:
             "observed_lag_months": list(c.observed_lag),
             "discount_months": round(c.discount_mean, 2),
             "discount_range_months": [round(x, 2) for x in c.discount_range],
+            "discount_at_reference_ratio": _reference_discounts(fr),
         },
     }
