@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from distillguard.schema.errors import DistillguardError
@@ -63,11 +64,12 @@ def emit(
             w.writerow([_cell(r.get(c)) for c in cols])
         stream.write(buf.getvalue())
     else:
-        table = Table(title=title, show_lines=False)
+        # Cell text is data, not rich markup: "[abc]" in a name must print as is.
+        table = Table(title=escape(title) if title else None, show_lines=False)
         for c in cols:
-            table.add_column(c)
+            table.add_column(escape(c))
         for r in rows:
-            table.add_row(*[_cell(r.get(c)) for c in cols])
+            table.add_row(*[escape(_cell(r.get(c))) for c in cols])
         Console(file=stream, width=max(100, Console().width)).print(table)
 
 
