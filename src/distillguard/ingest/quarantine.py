@@ -45,6 +45,16 @@ DEFAULT_MAX_RAW_BYTES: Final = 64 * 1024
 MEMORY_ROWS: Final = 1000
 
 
+def dump_raw(obj: Any) -> bytes:
+    """A record re-encoded for the quarantine, whatever it holds (huge ints, bytes, ...)."""
+    try:
+        return orjson.dumps(obj, default=str)
+    except TypeError:
+        import json
+
+        return json.dumps(obj, default=str, ensure_ascii=False).encode("utf-8", "replace")
+
+
 def _raw_text(raw: str | bytes, cap: int) -> tuple[str, int, bool]:
     data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
     size = len(data)
@@ -82,8 +92,12 @@ class Quarantine:
         reason: str,
         problems: Iterable[FieldError] = (),
         raw: str | bytes = "",
+        raw_size: int | None = None,
     ) -> None:
+        """Record one unusable row; ``raw_size`` is the full length when ``raw`` is a prefix."""
         text, size, truncated = _raw_text(raw, self.max_raw_bytes)
+        if raw_size is not None and raw_size > size:
+            size, truncated = raw_size, True
         probs = [{"field": p.field, "reason": p.reason} for p in problems]
         row: dict[str, Any] = {
             "source": source, "line": line, "reason": reason, "problems": probs, "raw": text,

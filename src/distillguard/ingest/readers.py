@@ -10,6 +10,7 @@ raises an :class:`InputError` naming file, line and field.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 from collections.abc import Iterable, Iterator, Mapping
@@ -22,13 +23,16 @@ import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from distillguard.ingest.columns import BatchBuilder
+from distillguard.ingest.columns import build_batch
 from distillguard.ingest.dedup import SeenIds, digests
+from distillguard.ingest.fastpath import fast_row, general_row
 from distillguard.ingest.quarantine import (
     DUPLICATE_ACCOUNT_ID,
     DUPLICATE_EVENT_ID,
+    INVALID_RECORD,
     UNREADABLE_FILE,
     Quarantine,
+    dump_raw,
 )
 from distillguard.ingest.sources import (
     DEFAULT_MAX_LINE_BYTES,
@@ -47,6 +51,7 @@ from distillguard.schema import (
     Label,
     NotFoundError,
     RecordError,
+    format_ts,
 )
 
 PARQUET_ROWS = 8192
@@ -62,18 +67,24 @@ class ReadStats:
     events: int = 0
     duplicates: int = 0
     out_of_order: int = 0
-    first_ts: datetime | None = None
-    last_ts: datetime | None = None
 
 
-def expand_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
+def expand_paths(paths: str | Path | Iterable[str | Path], *,
+                 layout_entry: str = "events") -> list[Path]:
+    """Files named by ``paths``; a directory means every Parquet file under it, or under
+    its ``layout_entry`` (``events`` or ``accounts.parquet``) when it is an ingest output."""
     items = [paths] if isinstance(paths, (str, Path)) else list(paths)
     out: list[Path] = []
     for p in map(Path, items):
         if p.is_dir():
+            entry = p / layout_entry
+            if entry.is_file():
+                out.append(entry)
+                continue
+            root = entry if entry.is_dir() else p
             files = sorted(
-                f for f in p.rglob("*.parquet")
-                if not any(part.startswith((".", "_")) for part in f.relative_to(p).parts)
+                f for f in root.rglob("*.parquet")
+                if not any(part.startswith((".", "_")) for part in f.relative_to(root).parts)
             )
             if not files:
                 raise NotFoundError(f"{p}: directory holds no Parquet files",
@@ -130,17 +141,8 @@ def _validate(rec: Record, quarantine: Quarantine | None) -> Event | None:
     except RecordError as err:
         if quarantine is None:
             raise
-        quarantine.add_error(err, raw=raw or orjson.dumps(obj, default=str))
+        quarantine.add_error(err, raw=raw or dump_raw(obj))
         return None
-
-
-def _track(stats: ReadStats, ev: Event, prev: datetime | None) -> None:
-    if prev is not None and ev.ts < prev:
-        stats.out_of_order += 1
-    if stats.first_ts is None or ev.ts < stats.first_ts:
-        stats.first_ts = ev.ts
-    if stats.last_ts is None or ev.ts > stats.last_ts:
-        stats.last_ts = ev.ts
 
 
 def iter_events(path: str | Path, quarantine: Quarantine | None = None, *,
@@ -168,37 +170,100 @@ def _duplicate(quarantine: Quarantine | None, source: str, line: int | None, eve
                    problems=[FieldError("event_id", why)], raw=raw)
 
 
+def _quarantine_row(quarantine: Quarantine | None, source: str, line: int | None, reason: str,
+                    fld: str, why: str, raw: bytes | str) -> None:
+    if quarantine is None:
+        raise InputError(f"{source}:{line}: {fld}: {why}",
+                         details={"source": source, "line": line, "reason": reason,
+                                  "problems": [{"field": fld, "reason": why}]})
+    quarantine.add(source=source, line=line, reason=reason, problems=[FieldError(fld, why)],
+                   raw=raw)
+
+
+def _row_json(row: dict[str, Any]) -> bytes:
+    """A canonical row back in the JSONL shape (rows no longer held raw, e.g. duplicates)."""
+    out: dict[str, Any] = {}
+    for k in EVENT_FIELDS:
+        v = row.get(k)
+        if v is None:
+            continue
+        if k == "ts" and isinstance(v, datetime):
+            v = format_ts(v)
+        elif k == "request" and isinstance(v, str):
+            with contextlib.suppress(orjson.JSONDecodeError):
+                v = orjson.loads(v)
+        out[k] = v
+    return dump_raw(out)
+
+
 class _Batcher:
-    """Builds batches and drops (into the quarantine) ids already seen."""
+    """Collects row tuples; each flush builds a batch and drops ids already seen."""
 
     def __init__(self, quarantine: Quarantine | None, stats: ReadStats) -> None:
         self.quarantine = quarantine
         self.stats = stats
         self.seen = SeenIds()
-        self.builder = BatchBuilder()
+        self.rows: list[tuple[Any, ...]] = []
         self.where: list[tuple[str, int | None]] = []
+        self.prev_ms: int | None = None
 
-    def dedup(self, batch: pa.RecordBatch,
+    def add(self, rec: Record) -> None:
+        source, line, obj, raw = rec
+        try:
+            row = fast_row(obj) if type(obj) is dict else None
+            if row is None:
+                try:
+                    ev = Event.from_mapping(obj, source=source, line=line)
+                except RecordError as err:
+                    if self.quarantine is None:
+                        raise
+                    self.quarantine.add_error(err, raw=raw or dump_raw(obj))
+                    return
+                row = general_row(ev)
+        except (RecordError, InputError):
+            raise
+        except Exception as exc:  # one odd row (say, nesting too deep to re-encode) never
+            # stops a job: it is quarantined with the exception that it caused.
+            _quarantine_row(self.quarantine, source, line, INVALID_RECORD, "<record>",
+                            f"cannot convert ({type(exc).__name__}: {exc})",
+                            raw or dump_raw(obj))
+            return
+        ms = row[1]
+        if self.prev_ms is not None and ms < self.prev_ms:
+            self.stats.out_of_order += 1
+        self.prev_ms = ms
+        self.rows.append(row)
+        self.where.append((source, line))
+
+    def dedup(self, batch: pa.RecordBatch, ids: list[str],
               where: list[tuple[str, int | None]] | None) -> pa.RecordBatch:
-        ids = batch.column(0).to_pylist()
         dup = self.seen.add_many(digests(ids))
         if not dup.any():
             return batch
         for i in dup.nonzero()[0].tolist():
             src, line = where[i] if where is not None else ("<parquet>", i + 1)
-            row = batch.slice(i, 1).to_pylist()[0]
-            raw = orjson.dumps({k: row[k] for k in EVENT_FIELDS if row.get(k) is not None},
-                               default=str)
             self.stats.duplicates += 1
-            _duplicate(self.quarantine, src, line, ids[i], raw)
+            _duplicate(self.quarantine, src, line, ids[i],
+                       _row_json(batch.slice(i, 1).to_pylist()[0]))
         return batch.filter(pa.array(~dup))
 
     def flush(self) -> pa.RecordBatch | None:
-        if not self.builder.rows:
+        if not self.rows:
             return None
-        batch = self.dedup(self.builder.flush(), self.where)
-        self.where = []
-        return batch
+        rows, where = self.rows, self.where
+        self.rows, self.where = [], []
+        batch, rejected = build_batch(rows)
+        if rejected:
+            for i, (fld, why) in sorted(rejected.items()):
+                row = dict(zip(EVENT_SCHEMA.names, rows[i], strict=True))
+                _quarantine_row(self.quarantine, where[i][0], where[i][1], INVALID_RECORD,
+                                fld, why, dump_raw({k: row[k] for k in EVENT_FIELDS}))
+            keep = [i for i in range(len(rows)) if i not in rejected]
+            rows = [rows[i] for i in keep]
+            where = [where[i] for i in keep]
+        out = self.dedup(batch, [r[0] for r in rows], where)
+        self.stats.events += out.num_rows
+        return out
 
 
 def iter_event_batches(
@@ -213,8 +278,9 @@ def iter_event_batches(
     """Record batches of :data:`EVENT_SCHEMA` from JSONL, Parquet or canonical directories.
 
     Canonical Parquet (as ``distillguard ingest`` writes it) is passed through
-    batch by batch; anything else is validated row by row. ``records`` lets an
-    adapter feed already-converted records instead of reading ``paths``.
+    batch by batch; anything else is validated row by row. Duplicate event ids
+    (across all inputs) go to the quarantine. ``records`` lets an adapter feed
+    already-converted records (or canonical batches) instead of reading ``paths``.
     """
     st = stats if stats is not None else ReadStats()
     b = _Batcher(quarantine, st)
@@ -222,29 +288,19 @@ def iter_event_batches(
         records if records is not None
         else event_sources(expand_paths(paths), quarantine, batch_size, max_line_bytes, st)
     )
-    prev: datetime | None = None
     for item in sources:
         if isinstance(item, pa.RecordBatch):
             if (out := b.flush()) is not None and out.num_rows:
-                st.events += out.num_rows
                 yield out
-            batch = b.dedup(item, None)
+            batch = b.dedup(item, item.column(0).to_pylist(), None)
             st.events += batch.num_rows
             if batch.num_rows:
                 yield batch
             continue
-        ev = _validate(item, quarantine)
-        if ev is None:
-            continue
-        _track(st, ev, prev)
-        prev = ev.ts
-        b.builder.append(ev)
-        b.where.append((item[0], item[1]))
-        if b.builder.rows >= batch_size and (out := b.flush()) is not None and out.num_rows:
-            st.events += out.num_rows
+        b.add(item)
+        if len(b.rows) >= batch_size and (out := b.flush()) is not None and out.num_rows:
             yield out
     if (out := b.flush()) is not None and out.num_rows:
-        st.events += out.num_rows
         yield out
 
 
@@ -279,7 +335,7 @@ def read_accounts(path: str | Path | Iterable[str | Path], quarantine: Quarantin
     """Every usable account of a JSONL or Parquet file (duplicate ids quarantined)."""
     out: list[Account] = []
     seen: set[str] = set()
-    for file in expand_paths(path):
+    for file in expand_paths(path, layout_entry="accounts.parquet"):
         for source, line, obj, raw in iter_records(file, quarantine,
                                                    max_line_bytes=max_line_bytes):
             try:
@@ -287,7 +343,7 @@ def read_accounts(path: str | Path | Iterable[str | Path], quarantine: Quarantin
             except RecordError as err:
                 if quarantine is None:
                     raise
-                quarantine.add_error(err, raw=raw or orjson.dumps(obj, default=str))
+                quarantine.add_error(err, raw=raw or dump_raw(obj))
                 continue
             if acc.account_id in seen:
                 why = f"account_id {acc.account_id!r} was already seen (first occurrence kept)"
@@ -296,7 +352,7 @@ def read_accounts(path: str | Path | Iterable[str | Path], quarantine: Quarantin
                                      details={"source": source, "line": line})
                 quarantine.add(source=source, line=line, reason=DUPLICATE_ACCOUNT_ID,
                                problems=[FieldError("account_id", why)],
-                               raw=raw or orjson.dumps(obj, default=str))
+                               raw=raw or dump_raw(obj))
                 continue
             seen.add(acc.account_id)
             out.append(acc)

@@ -149,8 +149,8 @@ def iter_lines(
                     _stream_failed(quarantine, source, lineno, exc)
                     return
                 reject(quarantine, source, lineno, LINE_TOO_LONG, "<line>",
-                        f"line is {size} bytes, longer than the limit of {max_line_bytes}",
-                        prefix)
+                       f"line is {size} bytes, longer than the limit of {max_line_bytes}",
+                       prefix, raw_size=size)
                 continue
             if line.endswith(b"\n"):
                 line = line[:-1]
@@ -168,14 +168,14 @@ def _stream_failed(quarantine: Quarantine | None, source: str, lineno: int,
 
 
 def reject(quarantine: Quarantine | None, source: str, line: int | None, reason: str,
-            fld: str, why: str, raw: bytes | str) -> None:
+           fld: str, why: str, raw: bytes | str, *, raw_size: int | None = None) -> None:
     if quarantine is None:
         where = f"{source}:{line}" if line is not None else source
         raise InputError(f"{where}: {fld}: {why}",
                          details={"source": source, "line": line, "reason": reason,
                                   "problems": [{"field": fld, "reason": why}]})
     quarantine.add(source=source, line=line, reason=reason,
-                   problems=[FieldError(fld, why)], raw=raw)
+                   problems=[FieldError(fld, why)], raw=raw, raw_size=raw_size)
 
 
 def decode_json_line(

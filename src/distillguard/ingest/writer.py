@@ -25,6 +25,14 @@ import pyarrow.parquet as pq
 from distillguard.schema import EVENT_SCHEMA, ConflictError
 
 COMPRESSION = "zstd"
+# Free text is nearly unique per row: dictionary-encoding it only to fall back, and
+# min/max statistics over kilobyte strings, cost time and bytes for nothing. System
+# prompts repeat (templates), so they keep their dictionary.
+_TEXT_COLUMNS = frozenset({"event_id", "request", "response_text", "reasoning_text", "req_system",
+                           "req_user"})
+DICTIONARY_COLUMNS = [n for n in EVENT_SCHEMA.names
+                      if n not in _TEXT_COLUMNS or n == "req_system"]
+STATISTICS_COLUMNS = [n for n in EVENT_SCHEMA.names if n not in _TEXT_COLUMNS]
 
 
 class PartitionedWriter:
@@ -85,7 +93,9 @@ class PartitionedWriter:
         folder.mkdir(exist_ok=True)
         path = folder / f"part-{n:05d}.parquet"
         self.files.append(path)
-        w = pq.ParquetWriter(path, EVENT_SCHEMA, compression=COMPRESSION)
+        w = pq.ParquetWriter(path, EVENT_SCHEMA, compression=COMPRESSION,
+                             use_dictionary=DICTIONARY_COLUMNS,
+                             write_statistics=STATISTICS_COLUMNS)
         self._writers[d] = w
         return w
 

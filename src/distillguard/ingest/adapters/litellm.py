@@ -53,7 +53,12 @@ from distillguard.ingest.adapters.common import (
     maybe_json,
     response_parts,
 )
-from distillguard.ingest.quarantine import INVALID_UTF8, UNSUPPORTED_CALL_TYPE, Quarantine
+from distillguard.ingest.quarantine import (
+    INVALID_UTF8,
+    UNSUPPORTED_CALL_TYPE,
+    Quarantine,
+    dump_raw,
+)
 from distillguard.ingest.readers import Record, iter_records
 from distillguard.ingest.sources import (
     DEFAULT_MAX_LINE_BYTES,
@@ -224,7 +229,7 @@ def _json_rows(path: Path, quarantine: Quarantine | None,
         else:
             reject(quarantine, source, i, "not_an_object", "<record>",
                    f"array item {i} is a {type(obj).__name__}, not an object",
-                   orjson.dumps(obj))
+                   dump_raw(obj))
 
 
 def rows(path: Path, quarantine: Quarantine | None, *,
@@ -249,6 +254,6 @@ def records(paths: Sequence[Path], quarantine: Quarantine | None, opts: LiteLLMO
             out = convert(row, opts)
             if isinstance(out, FieldError):
                 reject(quarantine, source, line, UNSUPPORTED_CALL_TYPE, out.field, out.reason,
-                       raw or orjson.dumps(row, default=str))
+                       raw or dump_raw(row))
                 continue
-            yield source, line, out, raw or orjson.dumps(row, default=str)
+            yield source, line, out, raw or dump_raw(row)

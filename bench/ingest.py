@@ -1,0 +1,212 @@
+"""Ingest benchmark: events/s and peak RSS converting JSONL exchange logs to canonical Parquet.
+
+Reproduce (the figures in the closing note came from this exact command)::
+
+    .venv/bin/python bench/ingest.py --events 1000000 --repeats 3
+
+It generates N canonical-looking events (~1.5 KB each: chat completions,
+Anthropic messages with thinking, responses API, multi-turn, tools), then runs
+``distillguard.ingest.ingest`` on them in a fresh child process per repeat, so
+peak RSS (``ru_maxrss`` of the child) is the ingest's own. A baseline measured
+in the same run - reading the file and ``orjson.loads`` of every line, the
+floor any Python JSONL reader pays - gives the ratio. Goals: >= 100k events/s
+on one core, peak RSS < 2 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+WORDS = [
+    "model", "data", "system", "value", "analysis", "function", "result", "process", "example",
+    "question", "answer", "reason", "step", "method", "table", "query", "network", "training",
+    "policy", "review", "customer", "product", "market", "energy", "climate", "history",
+    "language", "theory", "proof", "number", "matrix", "vector", "graph", "contract",
+    "invoice", "schedule", "travel", "recipe", "garden", "music", "poem", "story", "letter",
+    "summary",
+]
+SYSTEMS = (
+    "You are a helpful assistant.",
+    "You are an expert tutor. Always write out your complete internal reasoning step by step "
+    "before the final answer.",
+    "You are a grader. Score the answer from 1 to 10 against the rubric and justify each point.",
+    "You are a coding agent working in a repository. Use the tools to inspect and edit files.",
+)
+UAS = ("OpenAI/Python 1.82.0", "anthropic-python/0.52.0", "OpenAI/NodeJS 4.98.0", "curl/8.5.0")
+
+
+def _text(rng: random.Random, n_words: int) -> str:
+    return " ".join(rng.choices(WORDS, k=n_words)).capitalize() + "."
+
+
+def make_event(i: int, rng: random.Random, n_accounts: int) -> dict[str, Any]:
+    acct = rng.randrange(n_accounts)
+    ts = 1_777_600_000_000 + i * 250 + rng.randrange(1000)  # ~3 days of traffic per 1M
+    kind = rng.random()
+    user = _text(rng, rng.randint(20, 90))
+    if kind < 0.55:
+        endpoint = "chat.completions"
+        msgs: list[dict[str, Any]] = [{"role": "system", "content": rng.choice(SYSTEMS)}]
+        if rng.random() < 0.3:
+            msgs += [{"role": "user", "content": _text(rng, 25)},
+                     {"role": "assistant", "content": _text(rng, 40)}]
+        msgs.append({"role": "user", "content": user})
+        request: dict[str, Any] = {"model": "frontier-1", "messages": msgs,
+                                   "temperature": round(rng.random(), 2)}
+        if rng.random() < 0.2:
+            request["tools"] = [{"type": "function", "function": {
+                "name": "read_file", "parameters": {"type": "object", "properties": {
+                    "path": {"type": "string"}}}}}]
+    elif kind < 0.85:
+        endpoint = "messages"
+        request = {"model": "frontier-1", "max_tokens": 16000, "system": rng.choice(SYSTEMS),
+                   "messages": [{"role": "user", "content": user}]}
+        if rng.random() < 0.5:
+            request["thinking"] = {"type": "enabled", "budget_tokens": 12000}
+    else:
+        endpoint = "responses"
+        request = {"model": "frontier-1", "instructions": rng.choice(SYSTEMS), "input": user,
+                   "reasoning": {"effort": rng.choice(["low", "medium", "high"])}}
+    ev: dict[str, Any] = {
+        "event_id": f"ev-{i:09d}",
+        "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts // 1000)) + f".{ts % 1000:03d}Z",
+        "account_id": f"acct-{acct:06d}",
+        "api_key_id": f"key-{acct:06d}-{rng.randrange(3)}",
+        "ip": f"203.0.{acct % 256}.{rng.randrange(256)}",
+        "asn": 64500 + acct % 50,
+        "ip_country": rng.choice(("DE", "US", "SG", "BR", "IN")),
+        "user_agent": rng.choice(UAS),
+        "endpoint": endpoint,
+        "model": "frontier-1",
+        "request": request,
+        "response_text": _text(rng, rng.randint(60, 160)),
+        "prompt_tokens": rng.randint(20, 900),
+        "completion_tokens": rng.randint(50, 1500),
+        "status": 200,
+        "latency_ms": rng.randint(300, 20000),
+    }
+    if endpoint != "chat.completions" and rng.random() < 0.5:
+        ev["reasoning_text"] = _text(rng, rng.randint(30, 80))
+        ev["reasoning_tokens"] = rng.randint(100, 1000)
+    return ev
+
+
+def generate(path: Path, n: int, seed: int = 7) -> int:
+    rng = random.Random(seed)
+    n_accounts = max(10, n // 100)
+    opener = gzip.open if path.suffix == ".gz" else open
+    size = 0
+    with opener(path, "wb") as fh:  # type: ignore[operator]
+        buf: list[bytes] = []
+        for i in range(n):
+            buf.append(orjson.dumps(make_event(i, rng, n_accounts)))
+            if len(buf) == 10_000:
+                chunk = b"\n".join(buf) + b"\n"
+                size += len(chunk)
+                fh.write(chunk)
+                buf = []
+        if buf:
+            chunk = b"\n".join(buf) + b"\n"
+            size += len(chunk)
+            fh.write(chunk)
+    return size
+
+
+def _child_ingest(src: str, out: str, batch_size: int) -> None:
+    from distillguard.ingest import ingest
+
+    t0 = time.perf_counter()
+    report = ingest([src], None, out, overwrite=True, batch_size=batch_size, progress=False)
+    secs = time.perf_counter() - t0
+    rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"seconds": secs, "events": report.events_written,
+                      "quarantined": report.events_quarantined, "rss_mb": rss_kb / 1024}))
+
+
+def _child_baseline(src: str) -> None:
+    t0 = time.perf_counter()
+    n = 0
+    with open(src, "rb", buffering=1 << 20) as fh:
+        for line in fh:
+            orjson.loads(line)
+            n += 1
+    secs = time.perf_counter() - t0
+    rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"seconds": secs, "events": n, "rss_mb": rss_kb / 1024}))
+
+
+def _run_child(args: list[str]) -> dict[str, Any]:
+    proc = subprocess.run([sys.executable, __file__, *args], check=True, capture_output=True,
+                          text=True)
+    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--events", type=int, default=1_000_000)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--batch-size", type=int, default=50_000)
+    ap.add_argument("--workdir", type=Path, default=None)
+    ap.add_argument("--child", choices=["ingest", "baseline"], default=None)
+    ap.add_argument("--src", default="")
+    ap.add_argument("--out", default="")
+    a = ap.parse_args()
+    if a.child == "ingest":
+        _child_ingest(a.src, a.out, a.batch_size)
+        return
+    if a.child == "baseline":
+        _child_baseline(a.src)
+        return
+
+    work = a.workdir or Path(tempfile.mkdtemp(prefix="dg-bench-ingest-"))
+    work.mkdir(parents=True, exist_ok=True)
+    src = work / f"events-{a.events}.jsonl"
+    if not src.exists():
+        t0 = time.perf_counter()
+        size = generate(src, a.events)
+        print(f"generated {a.events:,} events, {size / 1e6:,.0f} MB "
+              f"({size / a.events:,.0f} B/event) in {time.perf_counter() - t0:.1f}s")
+    size = src.stat().st_size
+    base = [_run_child(["--child", "baseline", "--src", str(src)]) for _ in range(a.repeats)]
+    runs = []
+    for r in range(a.repeats):
+        out = work / f"out-{r}"
+        runs.append(_run_child(["--child", "ingest", "--src", str(src), "--out", str(out),
+                                "--batch-size", str(a.batch_size)]))
+        shutil.rmtree(out, ignore_errors=True)
+    b_secs = statistics.median(x["seconds"] for x in base)
+    i_secs = statistics.median(x["seconds"] for x in runs)
+    n = runs[0]["events"]
+    print(f"input: {n:,} events, {size / 1e6:,.0f} MB JSONL ({size / max(n, 1):,.0f} B/event), "
+          f"{a.repeats} repeats, batch {a.batch_size:,}, cpus {os.cpu_count()}")
+    print(f"baseline read+orjson.loads : median {b_secs:6.2f}s  {n / b_secs:>10,.0f} events/s  "
+          f"peak RSS {max(x['rss_mb'] for x in base):,.0f} MB")
+    print(f"ingest to canonical Parquet: median {i_secs:6.2f}s  {n / i_secs:>10,.0f} events/s  "
+          f"peak RSS {max(x['rss_mb'] for x in runs):,.0f} MB  "
+          f"(runs: {', '.join(format(x['seconds'], '.2f') + 's' for x in runs)})")
+    print(f"ratio ingest/baseline time: {i_secs / b_secs:.2f}x; "
+          f"goal >= 100,000 events/s: {'met' if n / i_secs >= 100_000 else 'NOT met'}; "
+          f"goal RSS < 2048 MB: {'met' if max(x['rss_mb'] for x in runs) < 2048 else 'NOT met'}")
+    print(f"reproduce: .venv/bin/python bench/ingest.py --events {a.events} "
+          f"--repeats {a.repeats} --batch-size {a.batch_size}")
+    if a.workdir is None:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

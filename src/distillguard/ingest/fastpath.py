@@ -1,0 +1,238 @@
+"""The hot path: a decoded JSONL record straight to a tuple of EVENT_SCHEMA column values.
+
+``Event.from_mapping`` + ``normalize_request`` + ``event_row`` build three
+objects per event and cost ~4x the JSON parse itself. This module does the
+same for the shapes that make up nearly all real traffic (string contents,
+plain role/content messages, the documented reasoning switches) in one pass,
+and answers ``None`` for anything else, which then takes the general path.
+It only ever accepts records the general path accepts and produces the same
+values: ``tests/ingest/test_ingest_fastpath.py`` checks that on generated
+records, so the two cannot drift apart silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final
+
+import orjson
+
+from distillguard.schema import ENDPOINTS, Event, event_row
+
+EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+MS: Final = timedelta(milliseconds=1)
+DAY_MS: Final = 86_400_000
+_OPT_STR: Final = ("api_key_id", "ip", "ip_prefix")
+_INT_FIELDS: Final = ("prompt_tokens", "completion_tokens", "reasoning_tokens", "latency_ms")
+
+
+def ts_ms(dt: datetime) -> int:
+    """Milliseconds since the epoch, floored (as Arrow stores ``timestamp[ms]``)."""
+    return (dt - EPOCH) // MS
+
+
+def _int(v: Any) -> int | None:
+    """``requests._int_or_none`` for the values that reach it."""
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int):
+        return v
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    return None
+
+
+def _opt_count(v: Any) -> int | None | bool:
+    """A validated optional count; ``False`` means 'not the simple case'."""
+    if v is None:
+        return None
+    if type(v) is int and v >= 0:
+        return v
+    return False
+
+
+def _plain_turns(messages: Any, system: list[str]) -> tuple[str, int] | None:
+    """(last user text, user turns) when every message is {role: str, content: str|None}."""
+    if not isinstance(messages, list):
+        return None
+    last_user = ""
+    n_user = 0
+    for m in messages:
+        if type(m) is not dict:
+            return None
+        role = m.get("role")
+        content = m.get("content")
+        if type(role) is not str or not role:
+            return None
+        if content is None:
+            content = ""
+        elif type(content) is not str:
+            return None
+        if role == "system" or role == "developer":
+            system.append(content)
+        elif role == "user":
+            last_user = content
+            n_user += 1
+    return last_user, n_user
+
+
+def _tools(tools: Any) -> str | None:
+    if tools is None:
+        return ""
+    if not isinstance(tools, list):
+        return None
+    names: list[str] = []
+    for t in tools:
+        if type(t) is not dict:
+            continue
+        fn = t.get("function")
+        if isinstance(fn, Mapping) and isinstance(fn.get("name"), str):
+            names.append(fn["name"])
+        elif isinstance(t.get("name"), str):
+            names.append(t["name"])
+        elif isinstance(t.get("type"), str):
+            names.append(t["type"])
+    return ",".join(names)
+
+
+def _response_format(body: Mapping[str, Any]) -> str | None:
+    rf = body.get("response_format")
+    if isinstance(rf, Mapping) and isinstance(rf.get("type"), str):
+        return str(rf["type"])
+    text = body.get("text")
+    if isinstance(text, Mapping):
+        fmt = text.get("format")
+        if isinstance(fmt, Mapping) and isinstance(fmt.get("type"), str):
+            return str(fmt["type"])
+    return None
+
+
+def _request_columns(endpoint: str, body: dict[str, Any]) -> tuple[Any, ...] | None:
+    """The ``req_*`` columns of EVENT_SCHEMA, or ``None`` to use ``normalize_request``."""
+    system: list[str] = []
+    effort: str | None = None
+    budget: int | None = None
+    enabled = False
+    if endpoint == "chat.completions":
+        turns = _plain_turns(body.get("messages"), system)
+        max_tokens = _int(body.get("max_completion_tokens"))
+        if max_tokens is None:
+            max_tokens = _int(body.get("max_tokens"))
+        e = body.get("reasoning_effort")
+        if isinstance(e, str):
+            enabled, effort = e != "none", e
+    elif endpoint == "messages":
+        if "output_config" in body:
+            return None
+        sys_field = body.get("system")
+        if sys_field:
+            if type(sys_field) is not str:
+                return None
+            system.append(sys_field)
+        turns = _plain_turns(body.get("messages"), system)
+        max_tokens = _int(body.get("max_tokens"))
+        thinking = body.get("thinking")
+        if isinstance(thinking, Mapping):
+            enabled = thinking.get("type") in ("enabled", "adaptive")
+            budget = _int(thinking.get("budget_tokens"))
+    elif endpoint == "responses":
+        instructions = body.get("instructions")
+        if isinstance(instructions, str):
+            system.append(instructions)
+        inp = body.get("input")
+        turns = (inp, 1) if isinstance(inp, str) else _plain_turns(inp, system)
+        max_tokens = _int(body.get("max_output_tokens"))
+        r = body.get("reasoning")
+        if isinstance(r, Mapping):
+            e = r.get("effort")
+            effort = e if isinstance(e, str) else None
+            enabled = effort not in (None, "none")
+    else:
+        return None
+    if turns is None:
+        return None
+    tools = _tools(body.get("tools"))
+    if tools is None:
+        return None
+    top = _int(body.get("top_logprobs"))
+    logprobs = bool(body.get("logprobs")) or (top is not None and top > 0)
+    include = body.get("include")
+    if include is not None:
+        if not isinstance(include, list):
+            return None
+        if any("logprobs" in str(i) for i in include):
+            logprobs = True
+    temp = body.get("temperature")
+    temperature = float(temp) if isinstance(temp, (int, float)) and type(temp) is not bool else None
+    n = _int(body.get("n")) or 1
+    return (
+        "\n\n".join(p for p in system if p), turns[0], turns[1], max_tokens, max(n, 1),
+        logprobs, temperature, enabled, effort, budget, tools, bool(body.get("stream")),
+        _response_format(body), ",".join(sorted(body)),
+    )
+
+
+def fast_row(rec: dict[str, Any]) -> tuple[Any, ...] | None:
+    """EVENT_SCHEMA values (``ts`` and ``day`` as integers) or ``None`` for the general path."""
+    event_id = rec.get("event_id")
+    account_id = rec.get("account_id")
+    model = rec.get("model")
+    endpoint = rec.get("endpoint")
+    request = rec.get("request")
+    response_text = rec.get("response_text")
+    ts = rec.get("ts")
+    if (type(event_id) is not str or not event_id or type(account_id) is not str
+            or not account_id or type(model) is not str or not model
+            or type(request) is not dict or type(response_text) is not str
+            or type(ts) is not str or type(endpoint) is not str or endpoint not in ENDPOINTS):
+        return None
+    try:
+        dt = datetime.fromisoformat(ts.strip())
+    except ValueError:
+        return None
+    if dt.tzinfo is None:
+        return None
+    opt: list[Any] = []
+    for name in _OPT_STR:
+        v = rec.get(name)
+        if v is not None and type(v) is not str:
+            return None
+        opt.append(v)
+    asn = _opt_count(rec.get("asn"))
+    ip_country = rec.get("ip_country")
+    user_agent = rec.get("user_agent")
+    reasoning_text = rec.get("reasoning_text")
+    if (asn is False or (ip_country is not None and type(ip_country) is not str)
+            or (user_agent is not None and type(user_agent) is not str)
+            or (reasoning_text is not None and type(reasoning_text) is not str)):
+        return None
+    counts: list[Any] = []
+    for name in _INT_FIELDS:
+        c = _opt_count(rec.get(name))
+        if c is False:
+            return None
+        counts.append(c)
+    status = rec.get("status", 200)
+    if status is None:
+        status = 200
+    elif type(status) is not int or not 100 <= status <= 599:
+        return None
+    req = _request_columns(endpoint, request)
+    if req is None:
+        return None
+    ms = ts_ms(dt)
+    return (
+        event_id, ms, account_id, opt[0], opt[1], opt[2], asn, ip_country, user_agent,
+        endpoint, model, orjson.dumps(request), response_text, reasoning_text,
+        counts[0], counts[1], counts[2], status, counts[3], *req, ms // DAY_MS,
+    )
+
+
+def general_row(ev: Event) -> tuple[Any, ...]:
+    """The same tuple from a validated :class:`Event` (the general path)."""
+    row = event_row(ev)
+    ms = ts_ms(ev.ts)
+    row["ts"] = ms
+    row["day"] = ms // DAY_MS
+    return tuple(row.values())

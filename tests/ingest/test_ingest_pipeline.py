@@ -1,0 +1,109 @@
+"""`distillguard ingest` end to end: layout on disk, counts, the CLI and later readers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import orjson
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+from ingest_helpers import SPEC, make_event, write_events, write_lines
+
+from distillguard.cli.main import cli
+from distillguard.ingest import ingest, iter_event_batches, read_accounts
+from distillguard.schema import ACCOUNT_SCHEMA, EVENT_SCHEMA, ConflictError
+
+GOLDEN = Path(__file__).resolve().parent / "data" / "golden-quarantine.jsonl"
+
+
+def _bad_file(tmp_path: Path) -> Path:
+    return write_lines(tmp_path / "bad.jsonl", [
+        orjson.dumps(make_event(0)),
+        b"{not json",
+        orjson.dumps(make_event(1, endpoint="embeddings", asn=-1)),
+        orjson.dumps(make_event(0)),
+        b"[]",
+        orjson.dumps(make_event(2, ts="2026-05-03T23:59:59.999+02:00")),
+    ])
+
+
+def test_layout_counts_and_readback(tmp_path: Path) -> None:
+    evs = [make_event(i) for i in range(120)]
+    src = write_events(tmp_path / "events.jsonl.zst", evs, "zstd")
+    out = tmp_path / "out"
+    report = ingest([src], SPEC / "example-accounts.jsonl", out, batch_size=50, progress=False)
+    assert report.events_read == 120 and report.events_written == 120
+    assert report.days == 3 and (report.first_day, report.last_day) == ("2026-05-01",
+                                                                        "2026-05-03")
+    days = sorted(p.name for p in (out / "events").iterdir())
+    assert days == ["day=2026-05-01", "day=2026-05-02", "day=2026-05-03"]
+    for part in (out / "events").rglob("*.parquet"):
+        assert pq.read_schema(part).equals(EVENT_SCHEMA, check_metadata=False)
+    assert pq.read_schema(out / "accounts.parquet").equals(ACCOUNT_SCHEMA,
+                                                           check_metadata=False)
+    assert (out / "quarantine.jsonl").read_bytes() == b""
+    assert not list(out.glob(".events.staging-*"))
+    back = [i for b in iter_event_batches(out) for i in b.column("event_id").to_pylist()]
+    assert sorted(back) == sorted(e["event_id"] for e in evs)
+    assert [a.account_id for a in read_accounts(out / "accounts.parquet")] == [
+        "acct-7f3a", "acct-c21b"]
+    con = duckdb.connect()
+    n, ndays = con.execute(
+        f"select count(*), count(distinct day) from read_parquet('{out}/events/*/*.parquet', "
+        "hive_partitioning=true)").fetchone() or (0, 0)
+    assert (n, ndays) == (120, 3)
+
+
+def test_quarantine_file_matches_golden(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    report = ingest([_bad_file(tmp_path)], None, out, progress=False)
+    assert report.events_written == 2 and report.events_quarantined == 4
+    assert report.events_read == 6 and report.duplicates == 1
+    assert report.quarantined_by_reason == {"duplicate_event_id": 1, "invalid_json": 1,
+                                            "invalid_record": 1, "not_an_object": 1}
+    rows = [orjson.loads(x) for x in (out / "quarantine.jsonl").read_bytes().splitlines()]
+    for r in rows:
+        assert r["source"].endswith("bad.jsonl")
+        r["source"] = "bad.jsonl"
+    got = b"".join(orjson.dumps(r, option=orjson.OPT_SORT_KEYS) + b"\n" for r in rows)
+    assert got == GOLDEN.read_bytes()
+    # The +02:00 event lands on its UTC day.
+    assert (out / "events" / "day=2026-05-03").is_dir()
+
+
+def test_refuses_to_overwrite_and_keeps_previous_quarantine(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    ingest([_bad_file(tmp_path)], None, out, progress=False)
+    before = (out / "quarantine.jsonl").read_bytes()
+    with pytest.raises(ConflictError):
+        ingest([SPEC / "example-events.jsonl"], None, out, progress=False)
+    assert (out / "quarantine.jsonl").read_bytes() == before
+    report = ingest([SPEC / "example-events.jsonl"], None, out, overwrite=True, progress=False)
+    assert report.events_written == 4
+    assert sorted(p.name for p in (out / "events").iterdir()) == ["day=2026-05-02"]
+
+
+def test_cli_ingest(tmp_path: Path) -> None:
+    runner = CliRunner()
+    out = tmp_path / "out"
+    res = runner.invoke(cli, ["ingest", "--events", str(SPEC / "example-events.jsonl"),
+                              "--events", str(_bad_file(tmp_path)),
+                              "--accounts", str(SPEC / "example-accounts.jsonl"),
+                              "--out", str(out), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    data = orjson.loads(res.output)
+    assert data["events_written"] == 6 and data["accounts_written"] == 2
+    assert data["quarantined_by_reason"]["invalid_json"] == 1
+    res = runner.invoke(cli, ["ingest", "--events", str(SPEC / "example-events.jsonl"),
+                              "--out", str(out)])
+    assert res.exit_code == 1
+    assert orjson.loads(res.output.strip().splitlines()[-1])["error"]["code"] == "conflict"
+    res = runner.invoke(cli, ["ingest", "--events", str(tmp_path / "missing.jsonl"),
+                              "--out", str(tmp_path / "o2"), "--format", "csv"])
+    assert res.exit_code == 1 and "not_found" in res.output
+    res = runner.invoke(cli, ["ingest", "--events", str(SPEC / "example-events.jsonl"),
+                              "--out", str(tmp_path / "o3"), "--format", "csv"])
+    assert res.exit_code == 0 and res.output.startswith("metric,value\n")
+    assert "events_written,4" in res.output
