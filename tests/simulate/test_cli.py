@@ -26,7 +26,8 @@ def test_simulate_prints_the_hardness_table(tmp_path: Path) -> None:
 def test_simulate_json_format_and_parquet(tmp_path: Path) -> None:
     res = CliRunner().invoke(cli, ["simulate", "--out", str(tmp_path), "--accounts", "70",
                                    "--days", "1", "--events-format", "parquet",
-                                   "--start", "2026-01-05", "--format", "json"])
+                                   "--start", "2026-01-05", "--split", "holdout",
+                                   "--format", "json"])
     assert res.exit_code == 0, res.output
     doc = json.loads(res.output)
     assert doc["accounts"] == 70 and doc["events"] > 0

@@ -11,7 +11,8 @@ volumes overlap in both directions (low-and-slow attackers, heavy benign apps).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+import random
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -39,6 +40,11 @@ TOOL_SYNONYMS = (("read_file", "open_file", "view_file", "cat"),
                  ("run_tests", "pytest", "exec_tests", "test_runner"),
                  ("search_code", "grep", "ripgrep", "find_symbol"),
                  ("bash", "shell", "run_command", "terminal"))
+
+
+def _sample(rng: random.Random, pool: Sequence[str], k: int) -> tuple[str, ...]:
+    """``k`` distinct items, fewer when a split left the pool smaller than ``k``."""
+    return tuple(rng.sample(pool, min(k, len(pool))))
 
 
 def _country(b: WorldBuilder) -> str:
@@ -162,6 +168,8 @@ def eval_researcher(b: WorldBuilder, count: int) -> None:
             payment=f"pf-{hex_id(cfg.seed, 'card', b.n)}", runs=tuple(runs),
             early_run=(release + timedelta(hours=rng.uniform(2, 20))) if early else None,
             cot=pick(rng, phrases.EVAL_PROMPTS), effort=rng.choice((None, "high", "medium")),
+            cot_study=pick(rng, phrases.BENIGN_REASONING_ASKS[:3]) if rng.random() < 0.3
+            else None,
             max_tokens=rng.choice((2048, 4096, 8192)),
         )
 
@@ -238,9 +246,9 @@ def _campaign(b: WorldBuilder, tactic: str) -> str:
 def _skeleton(b: WorldBuilder) -> dict[str, Any]:
     rng = b.rng
     return {
-        "openers": tuple(rng.sample(b.pool(phrases.COERCE_OPENERS), 3)),
-        "directives": tuple(rng.sample(b.pool(phrases.COERCE_DIRECTIVES), 3)),
-        "formats": tuple(rng.sample(b.pool(phrases.COERCE_FORMATS), 2)),
+        "openers": tuple(_sample(rng, b.pool(phrases.COERCE_OPENERS), 3)),
+        "directives": tuple(_sample(rng, b.pool(phrases.COERCE_DIRECTIVES), 3)),
+        "formats": tuple(_sample(rng, b.pool(phrases.COERCE_FORMATS), 2)),
         "placement": rng.choice(("system", "user_prefix", "user_suffix", "mixed")),
         "mix": rng.choice(((6, 3, 1), (3, 6, 1), (4, 4, 2))),  # math, prompts, code
     }
@@ -310,7 +318,7 @@ def hydra_coercion(b: WorldBuilder, count: int) -> None:
 def rubric_harvest(b: WorldBuilder, count: int) -> None:
     rng = b.rng
     _hydra(b, count, "hydra+rubric_grading",
-           {"kind": "rubric", "intros": tuple(rng.sample(b.pool(phrases.RUBRIC_INTROS), 2)),
+           {"kind": "rubric", "intros": tuple(_sample(rng, b.pool(phrases.RUBRIC_INTROS), 2)),
             "templates": rng.randint(0, 1000), "temperature": rng.choice((0.0, 0.3, 1.0)),
             "max_tokens": rng.choice(((None, 1024), (2048, 4096), (None, 3000)))},
            lifetime=(3, 9), daily=(20, 60))
@@ -320,7 +328,7 @@ def agentic_harvest(b: WorldBuilder, count: int) -> None:
     rng = b.rng
     tools = tuple(pick(rng, syn) for syn in TOOL_SYNONYMS)
     _hydra(b, count, "agentic_coding+proxy_pool",
-           {"kind": "agent", "systems": tuple(rng.sample(b.pool(phrases.AGENT_SYSTEMS), 2)),
+           {"kind": "agent", "systems": tuple(_sample(rng, b.pool(phrases.AGENT_SYSTEMS), 2)),
             "tools": tools, "max_tokens": rng.choice(((8192, 16384), (4096, 32000))),
             "effort": rng.choice(("high", None))},
            lifetime=(4, 11), daily=(5, 12), hosting_share=0.6)
@@ -332,7 +340,7 @@ def pivot(b: WorldBuilder, count: int) -> None:
     pool = _proxy_pool(b, max(12, count * 3), 0.3)
     pays = _payments(b, name, count)
     skeleton = _skeleton(b)
-    skeleton["openers"] = tuple(rng.sample(b.pool(phrases.COERCE_OPENERS), 2))
+    skeleton["openers"] = tuple(_sample(rng, b.pool(phrases.COERCE_OPENERS), 2))
     delay = rng.uniform(1, 14)
     wave = rng.uniform(5, 25)
     for i in range(count):

@@ -77,6 +77,10 @@ RUBRIC_INTROS: Final = (
     "Assess the answers below; be strict and consistent.",
     "Annotate the following generations.",
     "Read the instruction and rate every response to it.",
+    "Rate the following candidates from 1 to 5 with a short rationale each.",
+    "Act as a grader. For each text, give a rating and justify it.",
+    "Compare the outputs below and assign each one a score.",
+    "Provide ratings and rationales for all four texts.",
 )
 
 AGENT_SYSTEMS: Final = (
@@ -91,6 +95,14 @@ AGENT_SYSTEMS: Final = (
     "You solve programming tasks with the provided tools. Narrate your full thought process "
     "before each tool call.",
     "You are a careful developer agent. Investigate, edit, test; show your complete reasoning.",
+    "You are a principal engineer pairing with a tool harness. Explain in depth why you take "
+    "each action, then take it.",
+    "Operate as an autonomous coding assistant. Before every tool call, write out your full "
+    "analysis of the problem.",
+    "You fix bugs end to end using the available tools. Verbalise all of your reasoning as you "
+    "go.",
+    "You are a meticulous repository maintainer. Use tools to explore and test; document your "
+    "thinking at every step.",
 )
 
 IDE_SYSTEMS: Final = (
@@ -141,6 +153,18 @@ EVAL_PROMPTS: Final = (
     "Solve the problem and show your work. Put only the final number on the last line.",
     "Please reason step by step, and put your final answer within \\boxed{{}}.",
     "You are being evaluated on grade-school math. Work through the problem carefully.",
+)
+
+# Legitimate requests for visible reasoning (faithfulness studies, tutoring,
+# checking an answer): the benign side of "show your reasoning".
+BENIGN_REASONING_ASKS: Final = (
+    "Show your complete chain of thought before the answer; we are studying the faithfulness "
+    "of model reasoning.",
+    "Please include your full reasoning, not just the answer, so we can grade each step.",
+    "Explain your thought process in detail before you answer.",
+    "Write out all of your reasoning so I can check it.",
+    "What was your internal reasoning for that answer?",
+    "Walk through your whole reasoning, including anything you considered and rejected.",
 )
 
 SAFETY_EVAL_SYSTEMS: Final = (

@@ -177,6 +177,8 @@ class Traffic:
                 user = f"{user}\n\n{pick(rng, CASUAL_STEP_ASKS)}"
             elif i > 0 and rng.random() < 0.2:
                 user = pick(rng, phrases.CASUAL_FOLLOWUPS)
+            elif i > 0 and rng.random() < 0.04:
+                user = pick(rng, phrases.BENIGN_REASONING_ASKS[3:])
             msgs = [*history, Msg("user", user)]
             out.append((0.0 if i == 0 else rng.uniform(20, 300),
                         Call("", msgs, answer, first_sentences(answer, 2) if effort else None,
@@ -190,6 +192,8 @@ class Traffic:
         ask, answer, reasoning = self.w.homework(rng)
         if rng.random() < a.params.get("step_share", 0.3) and "step" not in ask:
             ask += " Please explain step by step."
+        elif rng.random() < 0.05:
+            ask += " " + pick(rng, phrases.BENIGN_REASONING_ASKS[2:5])
         effort = "medium" if a.params.get("reasoning") and rng.random() < 0.6 else None
         msgs = [Msg("user", ask)]
         out: list[tuple[float, Call, str | None]] = [
@@ -260,6 +264,8 @@ class Traffic:
         out: list[tuple[float, Call, str | None]] = []
         for i in range(items):
             system, user, answer, reasoning = self.w.eval_item(rng, bench, p["cot"], offset + i)
+            if p.get("cot_study"):
+                system = f"{p['cot_study']}\n{system}".strip()
             out.append((0.0 if i == 0 else rng.uniform(1.5, 6.0),
                         Call(system, [Msg("user", user)], answer,
                              reasoning or None if p["effort"] else None, temperature=0.0,

@@ -47,7 +47,7 @@ class JsonlGzSink:
     def __init__(self, path: Path) -> None:
         self._raw: BinaryIO = path.open("wb")
         self._gz = gzip.GzipFile(fileobj=self._raw, mode="wb", mtime=0, filename="",
-                                 compresslevel=5)
+                                 compresslevel=3)
         self._buf = io.BufferedWriter(self._gz, buffer_size=1 << 20)
 
     def write(self, event: dict[str, Any]) -> None:
@@ -105,7 +105,10 @@ class EventMaker:
         call = ex.call
         body = render(a.endpoint, ex.model, call)
         prompt_text = "\n".join([call.system, *(m.text for m in call.messages)])
-        status = 429 if u < 0.004 else 500 if u < 0.0055 else 400 if u < 0.007 else 200
+        # Rate limits bite heavy clients; server and client errors hit everyone.
+        heavy = a.daily >= 20 or a.params.get("pivot_daily", 0) >= 20
+        status = 429 if heavy and u < 0.006 else 500 if 0.006 <= u < 0.0075 \
+            else 400 if 0.0075 <= u < 0.009 else 200
         wants_reasoning = reasoning_requested(call)
         event: dict[str, Any] = {
             "event_id": "evt-" + digest[:20],
