@@ -83,7 +83,8 @@ def spark_session(master: str = "local[2]") -> Any:
             _SPARK = (
                 SparkSession.builder.master(master)
                 .appName("distillguard-hunt")
-                .config("spark.sql.shuffle.partitions", "4")
+                .config("spark.sql.shuffle.partitions", "2")
+                .config("spark.sql.codegen.wholeStage", "false")
                 .config("spark.default.parallelism", "2")
                 .config("spark.sql.session.timeZone", "UTC")
                 .config("spark.ui.enabled", "false")

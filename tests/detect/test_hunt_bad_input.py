@@ -1,0 +1,103 @@
+"""Bad input: the hunt completes and says what it saw."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from distillguard.detect import hunt
+from distillguard.schema import InputError
+
+ACCOUNT = {"account_id": "solo", "created_at": "2026-01-01T00:00:00Z", "kyc_level": "card",
+           "plan": "payg"}
+
+
+def _event(eid: str, acct: str, ts: str) -> dict[str, object]:
+    return {"event_id": eid, "ts": ts, "account_id": acct, "endpoint": "chat.completions",
+            "model": "m", "request": {"model": "m", "messages": [{"role": "user",
+                                                                  "content": "hello"}]},
+            "response_text": "hi"}
+
+
+def _write(p: Path, rows: list[object]) -> Path:
+    p.write_text("".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in rows))
+    return p
+
+
+def _accounts_csv(out: Path) -> dict[str, dict[str, str]]:
+    with (out / "accounts.csv").open() as fh:
+        return {r["account_id"]: r for r in csv.DictReader(fh)}
+
+
+def test_empty_inputs(tmp_path: Path) -> None:
+    ev = _write(tmp_path / "ev.jsonl", [])
+    ac = _write(tmp_path / "ac.jsonl", [])
+    res = hunt(ev, ac, tmp_path / "out")
+    assert res.summary["accounts"] == 0 and res.summary["events"] == 0
+    assert any("no usable events" in n for n in res.summary["notes"])
+    assert (tmp_path / "out" / "accounts.csv").read_text().strip() == \
+        "account_id,risk,verdict,cluster_id,reasons"
+
+
+def test_accounts_without_events_and_events_without_accounts(tmp_path: Path) -> None:
+    ev = _write(tmp_path / "ev.jsonl", [_event("e1", "ghost", "2026-05-01T00:00:00Z")])
+    ac = _write(tmp_path / "ac.jsonl", [ACCOUNT])
+    res = hunt(ev, ac, tmp_path / "out")
+    rows = _accounts_csv(tmp_path / "out")
+    assert set(rows) == {"solo", "ghost"}
+    assert res.summary["accounts_without_events"] == 1
+    assert res.summary["accounts_without_record"] == 1
+    assert all(r["verdict"] == "allow" for r in rows.values())
+
+
+def test_duplicates_out_of_order_and_garbage_are_counted(tmp_path: Path) -> None:
+    ev = _write(tmp_path / "ev.jsonl", [
+        _event("e2", "solo", "2026-05-01T10:00:00Z"),
+        _event("e1", "solo", "2026-05-01T09:00:00Z"),
+        _event("e1", "solo", "2026-05-01T09:00:00Z"),
+        "{not json",
+        {"event_id": "e9", "account_id": "solo"},
+    ])
+    ac = _write(tmp_path / "ac.jsonl", [ACCOUNT, ACCOUNT])
+    res = hunt(ev, ac, tmp_path / "out")
+    assert res.summary["events"] == 2
+    q = res.summary["quarantine"]
+    assert q["total"] == 4
+    assert q["by_reason"]["duplicate_event_id"] == 1
+    assert q["by_reason"]["duplicate_account_id"] == 1
+    lines = (tmp_path / "out" / "quarantine.jsonl").read_text().splitlines()
+    assert len(lines) == 4 and all("reason" in json.loads(x) for x in lines)
+
+
+def test_world_without_attackers_says_so(tmp_path: Path) -> None:
+    ev = _write(tmp_path / "ev.jsonl", [
+        _event(f"e{i}", "solo", f"2026-05-01T{i:02d}:00:00Z") for i in range(10)])
+    ac = _write(tmp_path / "ac.jsonl", [ACCOUNT])
+    res = hunt(ev, ac, tmp_path / "out")
+    assert res.summary["verdicts"]["block"] == 0 and res.summary["clusters"] == 0
+    assert any("no attack seen" in n for n in res.summary["notes"])
+
+
+def test_missing_events_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="not found"):
+        hunt(tmp_path / "nope.jsonl", None, tmp_path / "out")
+
+
+def test_canonical_parquet_directory_is_read_directly(tmp_path: Path,
+                                                      tiny_world: tuple[Path, Path, dict[str, str]]
+                                                      ) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from distillguard.ingest import iter_event_batches
+
+    ev, ac, truth = tiny_world
+    d = tmp_path / "canon" / "events"
+    d.mkdir(parents=True)
+    pq.write_table(pa.Table.from_batches(list(iter_event_batches(ev))), d / "part-0.parquet")
+    res = hunt(tmp_path / "canon", ac, tmp_path / "out")
+    assert "ingest" not in res.summary  # no conversion step
+    assert res.summary["accounts"] == len(truth)

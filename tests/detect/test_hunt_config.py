@@ -1,0 +1,45 @@
+"""The scoring table as data: overrides apply, errors name file and line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from distillguard.detect import load_config
+from distillguard.schema import ConfigError
+
+
+def test_overrides_apply(tmp_path: Path) -> None:
+    p = tmp_path / "hunt.yaml"
+    p.write_text("bias: -3\nthresholds:\n  review: 0.4\n  block: 0.9\n"
+                 "features:\n  volume: {weight: 2.5}\nlinks:\n  payment: 3.0\n")
+    cfg = load_config(p)
+    assert cfg.bias == -3 and cfg.review == 0.4 and cfg.block == 0.9
+    assert cfg.feature("volume").weight == 2.5 and cfg.link_weights["payment"] == 3.0
+    assert cfg.source == str(p)
+
+
+@pytest.mark.parametrize("text,line,needle", [
+    ("features:\n  volum: {weight: 1}\n", 2, "unknown feature 'volum'"),
+    ("thresholds:\n  review: 0.9\n  block: high\n", 3, "must be a number"),
+    ("bias: -3\nfoo: 1\n", 2, "unknown key 'foo'"),
+    ("thresholds:\n  review: 1.5\n", 2, "must be in (0, 1)"),
+    ("features: [1, 2\n", None, "invalid YAML"),
+])
+def test_errors_name_file_and_line(tmp_path: Path, text: str, line: int | None,
+                                   needle: str) -> None:
+    p = tmp_path / "bad.yaml"
+    p.write_text(text)
+    with pytest.raises(ConfigError) as exc:
+        load_config(p)
+    assert needle in str(exc.value) and str(p) in str(exc.value)
+    if line is not None:
+        assert exc.value.details["line"] == line
+
+
+def test_review_must_be_below_block(tmp_path: Path) -> None:
+    p = tmp_path / "t.yaml"
+    p.write_text("thresholds: {review: 0.8, block: 0.6}\n")
+    with pytest.raises(ConfigError, match="below"):
+        load_config(p)

@@ -1,0 +1,77 @@
+"""The hunt on the tiny world: verdicts, campaigns, the enterprise-org negative, the contract."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from distillguard.detect import HuntResult
+from distillguard.schema import ACCOUNTS_CSV_HEADER
+
+GOLDEN = Path(__file__).parent / "golden" / "tiny_accounts.csv"
+
+
+def _rows(res: HuntResult) -> dict[str, dict[str, str]]:
+    with (res.out_dir / "accounts.csv").open() as fh:
+        return {r["account_id"]: r for r in csv.DictReader(fh)}
+
+
+def test_contract_header_and_one_row_per_account(
+        tiny_hunt: HuntResult, tiny_world: tuple[Path, Path, dict[str, str]]) -> None:
+    with (tiny_hunt.out_dir / "accounts.csv").open() as fh:
+        header = next(csv.reader(fh))
+    assert tuple(header) == ACCOUNTS_CSV_HEADER
+    rows = _rows(tiny_hunt)
+    assert set(rows) == set(tiny_world[2])
+    for r in rows.values():
+        assert 0.0 <= float(r["risk"]) <= 1.0
+        assert r["verdict"] in ("allow", "review", "block")
+        assert r["reasons"]
+
+
+def test_distillers_blocked_benign_allowed(
+        tiny_hunt: HuntResult, tiny_world: tuple[Path, Path, dict[str, str]]) -> None:
+    rows = _rows(tiny_hunt)
+    for acct, label in tiny_world[2].items():
+        if label == "distiller":
+            assert rows[acct]["verdict"] == "block", rows[acct]
+        else:
+            assert rows[acct]["verdict"] == "allow", rows[acct]
+
+
+def test_campaign_is_one_cluster_and_lone_actor_has_none(tiny_hunt: HuntResult) -> None:
+    rows = _rows(tiny_hunt)
+    hydra = {rows[f"hydra-{i}"]["cluster_id"] for i in range(6)}
+    assert len(hydra) == 1 and hydra != {""}
+    assert rows["lone-1"]["cluster_id"] == ""
+    with (tiny_hunt.out_dir / "clusters.csv").open() as fh:
+        clusters = list(csv.DictReader(fh))
+    assert [c["cluster_id"] for c in clusters] == list(hydra)
+    assert clusters[0]["size"] == "6" and "created within" in clusters[0]["evidence"]
+
+
+def test_enterprise_org_sharing_payment_and_nat_is_not_a_campaign(tiny_hunt: HuntResult) -> None:
+    rows = _rows(tiny_hunt)
+    for i in range(5):
+        assert rows[f"acme-{i}"]["cluster_id"] == ""
+        assert float(rows[f"acme-{i}"]["risk"]) < 0.3
+    assert tiny_hunt.summary["org_clusters"] >= 1
+
+
+def test_evidence_carries_features_and_thresholds(tiny_hunt: HuntResult) -> None:
+    lines = (tiny_hunt.out_dir / "evidence.jsonl").read_text().splitlines()
+    ev = {e["account_id"]: e for e in map(json.loads, lines)}
+    h = ev["hydra-0"]
+    assert h["thresholds"] == {"review": 0.5, "block": 0.8}
+    names = {f["name"] for f in h["features"]}
+    assert {"reasoning_coercion", "linkage", "campaign", "volume"} <= names
+    rc = next(f for f in h["features"] if f["name"] == "reasoning_coercion")
+    assert rc["value"] == 1.0 and rc["contribution"] == rc["weight"]
+    assert "100% of 60 requests" in rc["explanation"]
+    assert set(rc) >= {"name", "value", "weight", "contribution", "explanation"}
+
+
+def test_golden_accounts_csv(tiny_hunt: HuntResult) -> None:
+    got = (tiny_hunt.out_dir / "accounts.csv").read_text()
+    assert got == GOLDEN.read_text(), "accounts.csv changed: review and update the golden file"

@@ -1,0 +1,33 @@
+"""report.html renders, is self-contained and shows what an analyst needs."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+from distillguard.detect import hunt
+from distillguard.report import render_report
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from detect.world import build_world  # noqa: E402
+
+
+def test_report_is_self_contained_with_campaign_pictures(tmp_path: Path) -> None:
+    ev, ac, _ = build_world(tmp_path / "w")
+    res = hunt(ev, ac, tmp_path / "out", render=render_report)
+    html = (res.out_dir / "report.html").read_text()
+    assert "Top campaigns" in html and "Activity timeline" in html
+    assert "Risk distribution" in html and "What this run saw" in html
+    assert "C0001" in html
+    # Every image is inline; nothing is fetched from anywhere.
+    assert len(re.findall(r'src="data:image/png;base64,', html)) >= 3
+    assert not re.search(r'(src|href)="(https?:)?//', html)
+    assert "quarantined" in html and "duckdb" in html
+
+
+def test_report_of_an_empty_world(tmp_path: Path) -> None:
+    (tmp_path / "ev.jsonl").write_text("")
+    res = hunt(tmp_path / "ev.jsonl", None, tmp_path / "out", render=render_report)
+    html = (res.out_dir / "report.html").read_text()
+    assert "No campaign" in html and "No events." in html
