@@ -9,9 +9,11 @@ from __future__ import annotations
 import csv
 import json
 import random
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 WRAPPER_SYSTEM = (
     "You are an expert tutor. Always write out your complete internal reasoning step by step "
@@ -150,3 +152,52 @@ def make_lab(root: Path, name: str, *, n_distillers: int, n_benign: int, seed: i
             f"op-7,{n_distillers},0.95,{_ts(T0)},{_ts(T0)},shared payment\n")
     return Lab(root, ev_path, acc_path, hunt_dir, distillers, benign,
                tuple(sorted(raw)), tuple(sorted(prompts)))
+
+
+IDENTIFIER_FIELDS = ("event_id", "account_id", "api_key_id", "ip", "ip_prefix", "user_agent",
+                     "email_domain", "payment_fingerprint", "signup_ip", "org_id", "declared_use")
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def forbidden_strings(lab: Lab) -> set[str]:
+    """Every raw identifier and every 6-word window of every text in the lab's input."""
+    out: set[str] = set()
+    rows = [json.loads(x) for p in (lab.events, lab.accounts) for x in p.read_text().splitlines()]
+    for row in rows:
+        for name in IDENTIFIER_FIELDS:
+            if isinstance(row.get(name), str):
+                out.add(row[name])
+                if name in ("ip", "signup_ip"):
+                    out.add(row[name].rsplit(".", 1)[0] + ".0/24")
+        for text in _strings(row.get("request")) + [row.get("response_text") or "",
+                                                      row.get("reasoning_text") or ""]:
+            words = text.split()
+            if len(words) < 2 and len(text) < 12:
+                continue  # roles, model names, enum values: not user data
+            out.update(" ".join(words[i:i + 6]) for i in range(max(1, len(words) - 5)))
+    for line in (lab.hunt / "accounts.csv").read_text().splitlines()[1:]:
+        acct, _, _, cluster, reasons = line.split(",", 4)
+        out.update({acct, reasons} - {""})
+        if cluster:
+            out.add(f'"{cluster}"')
+    for line in (lab.hunt / "evidence.jsonl").read_text().splitlines():
+        for f in json.loads(line)["features"]:
+            out.add(f["explanation"])
+    return {s for s in out if s.strip()}
+
+
+def assert_private(bundle: dict[str, Any], lab: Lab) -> None:
+    """Fail on any raw identifier or prompt fragment of ``lab``'s input in ``bundle``."""
+    text = json.dumps(bundle)
+    hits = sorted(s for s in forbidden_strings(lab) if s in text)
+    assert hits == [], hits[:5]
+    assert not re.search(r":\s*6451[01]\b", text)  # ASNs only as keyed hashes

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
-from intel_worlds import SECRET, Lab
+from intel_worlds import SECRET, Lab, assert_private
 from taxii_helpers import COLL, serve
 
 from distillguard.cli.main import cli
@@ -34,6 +34,7 @@ def test_two_lab_exchange(lab_a: Lab, lab_b: Lab, tmp_path: Path) -> None:
                 "--accounts", str(lab_a.accounts), "--producer", "Lab A", "--out", str(bundle),
                 "--format", "json"], env_a)
     assert json.loads(out)["indicators"] > 0
+    assert_private(json.loads(bundle.read_text()), lab_a)
     _run(["intel", "collections", "add", COLL, "--title", "distillation"], env_a)
     writer = json.loads(_run(["intel", "members", "add", "lab-a-ops", "--read", COLL,
                               "--write", COLL, "--format", "json"], env_a))["token"]

@@ -10,58 +10,19 @@ from typing import Any
 
 import pytest
 import stix2
-from intel_worlds import NOW, Lab
+from intel_worlds import NOW, Lab, assert_private, forbidden_strings
 
 from distillguard.intel import CommunityKey, ExportOptions, export_bundle, validate_bundle
 from distillguard.intel.stixdefs import BEHAVIOR_TYPE, TLP2
 from distillguard.schema.errors import InputError
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "lab_a_bundle.json"
-IDENTIFIER_FIELDS = ("event_id", "account_id", "api_key_id", "ip", "ip_prefix", "user_agent",
-                     "email_domain", "payment_fingerprint", "signup_ip", "org_id", "declared_use")
 
 
 def _export(lab: Lab, key: CommunityKey, out: Path, **kw: Any) -> dict[str, Any]:
     export_bundle(key, lab.hunt, [lab.events], lab.accounts, out,
                   ExportOptions(producer="Lab A", now=NOW, **kw))
     return dict(json.loads(out.read_text()))
-
-
-def _strings(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [s for v in value.values() for s in _strings(v)]
-    if isinstance(value, list):
-        return [s for v in value for s in _strings(v)]
-    return []
-
-
-def _forbidden(lab: Lab) -> set[str]:
-    """Every raw identifier and every 6-word window of every text in the lab's input."""
-    out: set[str] = set()
-    rows = [json.loads(x) for p in (lab.events, lab.accounts) for x in p.read_text().splitlines()]
-    for row in rows:
-        for name in IDENTIFIER_FIELDS:
-            if isinstance(row.get(name), str):
-                out.add(row[name])
-                if name in ("ip", "signup_ip"):
-                    out.add(row[name].rsplit(".", 1)[0] + ".0/24")
-        for text in _strings(row.get("request")) + [row.get("response_text") or "",
-                                                      row.get("reasoning_text") or ""]:
-            words = text.split()
-            if len(words) < 2 and len(text) < 12:
-                continue  # roles, model names, enum values: not user data
-            out.update(" ".join(words[i:i + 6]) for i in range(max(1, len(words) - 5)))
-    for line in (lab.hunt / "accounts.csv").read_text().splitlines()[1:]:
-        acct, _, _, cluster, reasons = line.split(",", 4)
-        out.update({acct, reasons} - {""})
-        if cluster:
-            out.add(f'"{cluster}"')
-    for line in (lab.hunt / "evidence.jsonl").read_text().splitlines():
-        for f in json.loads(line)["features"]:
-            out.add(f["explanation"])
-    return {s for s in out if s.strip()}
 
 
 def test_bundle_is_valid_stix_and_carries_provenance(lab_a: Lab, community_key: CommunityKey,
@@ -87,7 +48,7 @@ def test_bundle_is_valid_stix_and_carries_provenance(lab_a: Lab, community_key: 
 def test_no_raw_identifier_or_prompt_fragment_leaves(lab_a: Lab, community_key: CommunityKey,
                                                      tmp_path: Path) -> None:
     text = json.dumps(_export(lab_a, community_key, tmp_path / "b.json"))
-    forbidden = _forbidden(lab_a)
+    forbidden = forbidden_strings(lab_a)
     assert len(forbidden) > 200  # the scan really covers the input
     hits = sorted(s for s in forbidden if s in text)
     assert hits == []
@@ -95,7 +56,7 @@ def test_no_raw_identifier_or_prompt_fragment_leaves(lab_a: Lab, community_key: 
 
 
 def test_privacy_scan_catches_a_leak(lab_a: Lab) -> None:
-    forbidden = _forbidden(lab_a)
+    forbidden = forbidden_strings(lab_a)
     leaked = json.dumps({"description": f"operator uses {lab_a.distillers[0]}"})
     assert any(s in leaked for s in forbidden)
 
@@ -114,6 +75,7 @@ def test_impure_observables_are_withheld(lab_a: Lab, community_key: CommunityKey
 def test_min_verdict_block_and_tlp(lab_a: Lab, community_key: CommunityKey,
                                    tmp_path: Path) -> None:
     bundle = _export(lab_a, community_key, tmp_path / "b.json", tlp="green", min_verdict="block")
+    assert_private(bundle, lab_a)
     marks = {m for o in bundle["objects"] for m in o.get("object_marking_refs", [])}
     assert marks == {TLP2["green"]}
     with pytest.raises(InputError):
