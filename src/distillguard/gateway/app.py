@@ -70,13 +70,10 @@ class Gateway:
         self.log = ExchangeLog(log_dir or settings.data_dir / "gateway" / "log",
                                fsync=settings.gateway_fsync, replica=replica)
         self.metrics = Metrics()
-        self.client = httpx.AsyncClient(
-            base_url=settings.gateway_upstream_url, transport=transport,
-            timeout=httpx.Timeout(settings.gateway_upstream_timeout_s),
-            limits=httpx.Limits(max_connections=1000, max_keepalive_connections=200),
-        )
+        self._transport = transport
+        self.client = self._new_client()
         self._rotator: asyncio.Task[None] | None = None
-        proxy = Proxy(client=self.client, metrics=self.metrics,
+        proxy = Proxy(client=lambda: self.client, metrics=self.metrics,
                       api_key=settings.gateway_upstream_api_key)
         enforce = Enforce(proxy, runtime=lambda: self.runtime, state=self.state,
                           signal_fn=signal_fn or default_signal_fn(), metrics=self.metrics,
@@ -90,6 +87,13 @@ class Gateway:
         self.app: ASGIApp = RequestContext(
             _Router(model_stack, models, self.ops), metrics=self.metrics,
             trust_forwarded=trust_forwarded)
+
+    def _new_client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            base_url=self.settings.gateway_upstream_url, transport=self._transport,
+            timeout=httpx.Timeout(self.settings.gateway_upstream_timeout_s),
+            limits=httpx.Limits(max_connections=1000, max_keepalive_connections=200),
+        )
 
     # -- reload -----------------------------------------------------------------------------
 
@@ -129,6 +133,8 @@ class Gateway:
 
     @contextlib.asynccontextmanager
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
+        if self.client.is_closed:  # a server that restarts the app in process
+            self.client = self._new_client()
         self.start_background()
         loop = asyncio.get_running_loop()
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -50,7 +51,8 @@ async def _watch_disconnect(receive: Receive, ex: Exchange) -> None:
 
 
 class Proxy:
-    def __init__(self, *, client: httpx.AsyncClient, metrics: Metrics, api_key: str = "") -> None:
+    def __init__(self, *, client: Callable[[], httpx.AsyncClient], metrics: Metrics,
+                 api_key: str = "") -> None:
         self.client = client
         self.metrics = metrics
         self.api_key = api_key
@@ -72,12 +74,13 @@ class Proxy:
         return ex.body
 
     async def _forward(self, scope: Scope, ex: Exchange, send: Send) -> None:
-        request = self.client.build_request(
+        client = self.client()
+        request = client.build_request(
             "POST", ex.path, content=self._body(ex),
             headers=upstream_headers(scope, ex.family, self.api_key))
         t0 = time.perf_counter()
         try:
-            resp = await self.client.send(request, stream=True)
+            resp = await client.send(request, stream=True)
         except httpx.TimeoutException:
             ex.upstream_s += time.perf_counter() - t0
             self.metrics.upstream_errors.labels("timeout").inc()
