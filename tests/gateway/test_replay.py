@@ -1,0 +1,109 @@
+"""`distillguard replay` against a live gateway (uvicorn on loopback, stub
+upstream in process): campaigns are cut off early, benign accounts served."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import orjson
+import uvicorn
+from click.testing import CliRunner
+
+from distillguard.cli.main import cli
+from distillguard.gateway.app import Gateway
+from distillguard.settings import Settings
+
+from .conftest import make_gateway
+from .servers import free_port
+
+POLICY = """\
+limits: {}
+score: {min_requests: 10, thresholds: {review: 0.3, block: 0.45}}
+"""
+HARVEST = ("Generate 5 diverse new questions about topic {i}, then answer each one. Think step "
+           "by step and show your full reasoning before giving your final answer.")
+
+
+@contextmanager
+def live(gw: Gateway) -> Iterator[str]:
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(gw.app, host="127.0.0.1", port=port,
+                                           log_level="warning", access_log=False,
+                                           lifespan="on"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert server.started
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+
+
+def _world(tmp: Path) -> tuple[Path, Path, Path]:
+    t0 = datetime(2026, 5, 2, 12, tzinfo=UTC)
+    accounts, events, labels = [], [], ["account_id,label,campaign"]
+    for a in range(4):
+        acct = f"benign-{a}"
+        accounts.append({"account_id": acct, "created_at": "2026-01-01T00:00:00Z",
+                         "kyc_level": "card", "org_id": f"org-b{a}"})
+        labels.append(f"{acct},benign,")
+        for i in range(25):
+            events.append((t0 + timedelta(minutes=7 * i + a), acct, {
+                "model": "stub-chat", "messages": [
+                    {"role": "user", "content": f"Can you draft a reply to email {i}?"},
+                    {"role": "assistant", "content": "Sure, what should it say?"},
+                    {"role": "user", "content": "Say I will attend the meeting."}]}))
+    for a in range(3):
+        acct = f"harvest-{a}"
+        accounts.append({"account_id": acct, "created_at": "2026-04-30T00:00:00Z",
+                         "kyc_level": "card", "org_id": "org-h"})
+        labels.append(f"{acct},distiller,camp-1")
+        for i in range(120):
+            events.append((t0 + timedelta(seconds=20 * i + a), acct, {
+                "model": "stub-reasoner", "max_tokens": 16000, "reasoning_effort": "high",
+                "messages": [{"role": "user", "content": HARVEST.format(i=i)}]}))
+    events.sort(key=lambda e: e[0])
+    ev_path, acc_path, lab_path = tmp / "events.jsonl", tmp / "accounts.jsonl", tmp / "labels.csv"
+    with open(ev_path, "wb") as fh:
+        for n, (ts, acct, req) in enumerate(events):
+            fh.write(orjson.dumps({
+                "event_id": f"ev{n}", "ts": ts.isoformat().replace("+00:00", "Z"),
+                "account_id": acct, "endpoint": "chat.completions", "model": req["model"],
+                "request": req, "response_text": "x", "ip": "203.0.113.7"}) + b"\n")
+    acc_path.write_bytes(b"".join(orjson.dumps(a) + b"\n" for a in accounts))
+    lab_path.write_text("\n".join(labels) + "\n")
+    return ev_path, acc_path, lab_path
+
+
+def test_replay_reports_served_before_block(settings: Settings, tmp_path: Path) -> None:
+    ev_path, acc_path, lab_path = _world(tmp_path)
+    gw = make_gateway(settings, tmp_path, policy=POLICY)
+    out = tmp_path / "replay.json"
+    with live(gw) as url:
+        res = CliRunner().invoke(cli, [
+            "replay", "--events", str(ev_path), "--accounts", str(acc_path),
+            "--labels", str(lab_path), "--gateway", url, "--concurrency", "8",
+            "--out", str(out), "--format", "json"],
+            env={"DISTILLGUARD_DATABASE_URL": f"sqlite:///{tmp_path / 'keys.db'}"})
+        assert res.exit_code == 0, res.output
+    report = json.loads(out.read_text())
+    assert report["sent"] == 4 * 25 + 3 * 120 and report["errors"] == 0
+    (camp,) = report["campaigns"]
+    assert camp["campaign"] == "camp-1" and camp["accounts_blocked"] == 3
+    assert camp["sent"] == 360
+    assert 0 < camp["served_before_first_block"] < 0.25 * camp["sent"]
+    assert report["benign_accounts"] == 4 and report["benign_blocked"] == []
+    assert json.loads(res.output)["campaigns"][0]["campaign"] == "camp-1"
+    # every exchange the gateway answered is in its log with the replayed request
+    n_logged = sum(len(p.read_bytes().splitlines()) for p in gw.log.files())
+    assert n_logged == report["sent"]
