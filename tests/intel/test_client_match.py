@@ -109,3 +109,21 @@ def test_push_then_pull_then_match(lab_a: Lab, lab_b: Lab, community_key: Commun
     report = run_match(Keyring(community_key), tmp_path / "pulled", [lab_b.events],
                        lab_b.accounts, tmp_path / "alerts.csv")
     assert report.block == len(lab_b.distillers)
+
+
+def test_damaged_pull_lines_are_counted_not_fatal(lab_a: Lab, lab_b: Lab,
+                                                   community_key: CommunityKey,
+                                                   tmp_path: Path) -> None:
+    bundle = tmp_path / "a.json"
+    export_bundle(community_key, lab_a.hunt, [lab_a.events], lab_a.accounts, bundle,
+                  ExportOptions(producer="Lab A", now=NOW))
+    pulled = tmp_path / "pulled"
+    pulled.mkdir()
+    lines = [json.dumps(o) for o in json.loads(bundle.read_text())["objects"]]
+    (pulled / "objects.jsonl").write_text("\n".join([*lines, "{broken", "[1, 2]"]) + "\n")
+    report = run_match(Keyring(community_key), pulled, [lab_b.events], lab_b.accounts,
+                       tmp_path / "alerts.csv")
+    assert report.unreadable_intel_lines == 2 and report.block == len(lab_b.distillers)
+    with pytest.raises(InputError):
+        run_match(Keyring(community_key), tmp_path / "alerts.csv", [lab_b.events],
+                  lab_b.accounts, tmp_path / "x.csv")

@@ -188,11 +188,24 @@ def members_revoke(settings: Settings, name: str) -> None:
 def pull_cmd(url: str, collection: str, token: str | None, user: str | None,
              password: str | None, limit: int, out: Path, fmt: str) -> None:
     """Fetch new objects of a collection into DIR (idempotent, resumes by added_after)."""
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn
+
     from distillguard.intel.client import TaxiiClient, pull
 
     client = TaxiiClient(url, token=token, user=user, password=password)
+    console = Console(stderr=True)
     try:
-        emit(pull(client, collection, out, limit=limit).as_row(), fmt, title="intel pull")
+        # Progress only for a person watching; logs and pipes stay clean.
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=console,
+                      disable=not console.is_terminal, transient=True) as progress:
+            task = progress.add_task("pulling", total=None)
+
+            def on_page(pages: int, objects: int) -> None:
+                progress.update(task, description=f"pulled {objects} objects, {pages} pages")
+
+            report = pull(client, collection, out, limit=limit, on_page=on_page)
+        emit(report.as_row(), fmt, title="intel pull")
     finally:
         client.close()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -131,7 +132,9 @@ def _seen(path: Path) -> set[tuple[str, str]]:
 
 
 def pull(client: TaxiiClient, collection: str, out_dir: str | Path, *, limit: int = 1000,
-         max_pages: int | None = None) -> PullReport:
+         max_pages: int | None = None,
+         on_page: Callable[[int, int], None] | None = None) -> PullReport:
+    """Fetch what is new since the last pull; ``on_page(pages, objects)`` reports progress."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     state_path, objects_path = out / STATE_FILE, out / OBJECTS_FILE
@@ -170,6 +173,8 @@ def pull(client: TaxiiClient, collection: str, out_dir: str | Path, *, limit: in
                     new += 1
             fh.flush()
             os.fsync(fh.fileno())
+            if on_page is not None:
+                on_page(pages, received)
             more = bool(body.get("more")) and bool(body.get("next"))
             last = resp.headers.get("X-TAXII-Date-Added-Last")
             if not more and last:

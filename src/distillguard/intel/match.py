@@ -83,8 +83,12 @@ class Intel:
     ignored_patterns: int = 0
 
 
-def load_objects(path: str | Path) -> list[dict[str, Any]]:
-    """Objects of a bundle file, an ``objects.jsonl`` or a directory holding either."""
+def load_objects(path: str | Path, bad: list[str] | None = None) -> list[dict[str, Any]]:
+    """Objects of a bundle file, an ``objects.jsonl`` or a directory holding either.
+
+    Unreadable lines of a ``.jsonl`` are skipped and described in ``bad`` (when given)
+    so one damaged line does not hide the rest of a pull.
+    """
     p = Path(path)
     files = sorted(x for x in p.rglob("*") if x.suffix in (".json", ".jsonl")
                    and x.name != "state.json") if p.is_dir() else [p]
@@ -94,8 +98,21 @@ def load_objects(path: str | Path) -> list[dict[str, Any]]:
     for f in files:
         try:
             if f.suffix == ".jsonl":
-                out.extend(orjson.loads(line) for line in f.read_bytes().splitlines()
-                           if line.strip())
+                for no, line in enumerate(f.read_bytes().splitlines(), start=1):
+                    if not line.strip():
+                        continue
+                    try:
+                        obj = orjson.loads(line)
+                    except orjson.JSONDecodeError as exc:
+                        if bad is None:
+                            raise InputError(f"{f}:{no}: not JSON ({exc})",
+                                             details={"source": str(f), "line": no}) from exc
+                        bad.append(f"{f}:{no}: not JSON ({exc})")
+                        continue
+                    if isinstance(obj, dict):
+                        out.append(obj)
+                    elif bad is not None:
+                        bad.append(f"{f}:{no}: not a JSON object")
                 continue
             doc = orjson.loads(f.read_bytes())
         except (orjson.JSONDecodeError, OSError) as exc:
@@ -305,6 +322,8 @@ class MatchReport:
     block: int
     review: int
     unknown_key_ids: str
+    unreadable_intel_lines: int
+    quarantined_rows: int
     alerts_path: str
     blocklist_path: str
 
@@ -350,7 +369,8 @@ def run_match(keyring: Keyring, intel_path: str | Path, events: Sequence[str | P
     """``distillguard intel match``: read intel and our logs, write alerts (and blocklist)."""
     from distillguard.ingest import Quarantine, iter_events, read_accounts
 
-    intel = index_intel(load_objects(intel_path), keyring)
+    bad: list[str] = []
+    intel = index_intel(load_objects(intel_path, bad), keyring)
     quarantine = Quarantine()
     accs = read_accounts(accounts, quarantine) if accounts else []
 
@@ -366,5 +386,6 @@ def run_match(keyring: Keyring, intel_path: str | Path, events: Sequence[str | P
         objects=intel.objects, indicators=len(intel.hashes), behaviors=len(intel.behaviors),
         accounts_matched=len(matches), block=sum(m.action == "block" for m in matches),
         review=sum(m.action == "review" for m in matches),
-        unknown_key_ids=",".join(sorted(intel.unknown_keys)), alerts_path=str(alerts),
+        unknown_key_ids=",".join(sorted(intel.unknown_keys)), unreadable_intel_lines=len(bad),
+        quarantined_rows=quarantine.total, alerts_path=str(alerts),
         blocklist_path=str(blocklist or ""))
