@@ -107,3 +107,40 @@ def test_cli_ingest(tmp_path: Path) -> None:
                               "--out", str(tmp_path / "o3"), "--format", "csv"])
     assert res.exit_code == 0 and res.output.startswith("metric,value\n")
     assert "events_written,4" in res.output
+
+
+def test_workers_give_the_same_output(tmp_path: Path) -> None:
+    import pyarrow as pa
+
+    from distillguard.ingest import parallel
+
+    lines = [orjson.dumps(make_event(i)) for i in range(300)]
+    lines[10] = b"{broken"
+    lines[50] = orjson.dumps(make_event(7))  # duplicate of line 8
+    lines[120] = orjson.dumps(make_event(120, prompt_tokens=2**63 + 1))
+    lines[200] = orjson.dumps(make_event(200, ts="2020-01-01T00:00:00Z"))  # out of order
+    src = write_lines(tmp_path / "e.jsonl.gz", lines, "gzip")
+    old = parallel.CHUNK_ROWS
+    parallel.CHUNK_ROWS = 64  # several chunks in flight even for a small file
+    try:
+        one = ingest([src], None, tmp_path / "one", progress=False)
+        two = ingest([src], None, tmp_path / "two", progress=False, workers=2)
+    finally:
+        parallel.CHUNK_ROWS = old
+    for field in ("events_read", "events_written", "events_quarantined", "duplicates",
+                  "out_of_order", "quarantined_by_reason", "days"):
+        assert getattr(one, field) == getattr(two, field), field
+    assert one.out_of_order >= 1 and one.duplicates == 1
+
+    def table(out: Path) -> list[dict[str, object]]:
+        batches = list(iter_event_batches(out))
+        return sorted(pa.Table.from_batches(batches).to_pylist(), key=lambda r: str(r["event_id"]))
+
+    assert table(tmp_path / "one") == table(tmp_path / "two")
+
+    def quarantine(out: Path) -> list[tuple[int, str]]:
+        rows = [orjson.loads(x) for x in (out / "quarantine.jsonl").read_bytes().splitlines()]
+        return sorted((r["line"], r["reason"]) for r in rows)
+
+    assert quarantine(tmp_path / "one") == quarantine(tmp_path / "two") == [
+        (11, "invalid_json"), (51, "duplicate_event_id"), (121, "invalid_record")]

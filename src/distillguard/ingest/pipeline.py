@@ -116,10 +116,11 @@ def detect(path: Path) -> str:
 
 
 def _sources(groups: Mapping[str, list[Path]], quarantine: Quarantine, opts: AdapterOptions,
-             batch_size: int, max_line_bytes: int, stats: ReadStats) -> Iterator[Source]:
+             batch_size: int, max_line_bytes: int, stats: ReadStats,
+             workers: int) -> Iterator[Source]:
     if groups.get("canonical"):
         yield from event_sources(groups["canonical"], quarantine, batch_size, max_line_bytes,
-                                 stats)
+                                 stats, workers)
     if groups.get("litellm"):
         stats.files += len(groups["litellm"])
         yield from litellm.records(
@@ -175,8 +176,13 @@ def ingest(
     overwrite: bool = False,
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
     progress: bool | None = None,
+    workers: int = 1,
 ) -> IngestReport:
-    """Read, validate, deduplicate and write events (and accounts) in canonical form."""
+    """Read, validate, deduplicate and write events (and accounts) in canonical form.
+
+    ``workers`` > 1 converts canonical JSONL in that many processes; the output
+    is the same as with one.
+    """
     if adapter not in ADAPTERS:
         raise InputError(f"unknown adapter {adapter!r}; choose one of {list(ADAPTERS)}",
                          details={"adapter": adapter})
@@ -198,7 +204,7 @@ def ingest(
     # The writer first: it refuses a non-empty --out before anything there is touched.
     with PartitionedWriter(out, overwrite=overwrite) as writer, \
             Quarantine(out / "quarantine.jsonl") as q, _Progress(show) as bar:
-        src = _sources(groups, q, opts, batch_size, max_line_bytes, stats)
+        src = _sources(groups, q, opts, batch_size, max_line_bytes, stats, max(1, workers))
         for batch in iter_event_batches([], batch_size, q, records=src, stats=stats,
                                         max_line_bytes=max_line_bytes):
             writer.write(batch)

@@ -69,9 +69,12 @@ class Quarantine:
     """Counts unusable rows by reason and (optionally) writes each one to a JSONL file."""
 
     def __init__(self, path: str | Path | None = None, *,
-                 max_raw_bytes: int = DEFAULT_MAX_RAW_BYTES) -> None:
+                 max_raw_bytes: int = DEFAULT_MAX_RAW_BYTES,
+                 memory_rows: int | None = MEMORY_ROWS) -> None:
+        """``memory_rows``: rows kept in memory when there is no file (``None``: all)."""
         self.path = Path(path) if path is not None else None
         self.max_raw_bytes = max_raw_bytes
+        self.memory_rows = memory_rows
         self.counts: Counter[str] = Counter()
         self.field_counts: Counter[str] = Counter()
         self.rows: list[dict[str, Any]] = []
@@ -105,12 +108,16 @@ class Quarantine:
         if truncated:
             row["raw_truncated"] = True
             row["raw_bytes"] = size
-        self.counts[reason] += 1
-        for p in probs:
+        self.add_row(row)
+
+    def add_row(self, row: dict[str, Any]) -> None:
+        """Record a row already in the quarantine shape (as another process built it)."""
+        self.counts[row["reason"]] += 1
+        for p in row["problems"]:
             self.field_counts[p["field"]] += 1
         if self._fh is not None:
             self._fh.write(orjson.dumps(row) + b"\n")
-        elif len(self.rows) < MEMORY_ROWS:
+        elif self.memory_rows is None or len(self.rows) < self.memory_rows:
             self.rows.append(row)
 
     def add_error(self, err: RecordError, *, raw: str | bytes = "",

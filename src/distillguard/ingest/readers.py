@@ -56,7 +56,7 @@ from distillguard.schema import (
 
 PARQUET_ROWS = 8192
 Record: TypeAlias = tuple[str, int | None, Mapping[str, Any], bytes | str]
-Source: TypeAlias = Record | pa.RecordBatch
+Source: TypeAlias = "Record | pa.RecordBatch | Prepared"
 
 
 @dataclass
@@ -196,6 +196,56 @@ def _row_json(row: dict[str, Any]) -> bytes:
     return dump_raw(out)
 
 
+def convert_record(rec: Record, quarantine: Quarantine | None) -> tuple[Any, ...] | None:
+    """One decoded record as an EVENT_SCHEMA row tuple, or ``None`` after quarantining it."""
+    source, line, obj, raw = rec
+    try:
+        row = fast_row(obj) if type(obj) is dict else None
+        if row is None:
+            try:
+                ev = Event.from_mapping(obj, source=source, line=line)
+            except RecordError as err:
+                if quarantine is None:
+                    raise
+                quarantine.add_error(err, raw=raw or dump_raw(obj))
+                return None
+            row = general_row(ev)
+    except (RecordError, InputError):
+        raise
+    except Exception as exc:  # one odd row (say, nesting too deep to re-encode) never
+        # stops a job: it is quarantined with the exception that it caused.
+        _quarantine_row(quarantine, source, line, INVALID_RECORD, "<record>",
+                        f"cannot convert ({type(exc).__name__}: {exc})", raw or dump_raw(obj))
+        return None
+    return row
+
+
+def build_rows(rows: list[tuple[Any, ...]], where: list[tuple[str, int | None]],
+               quarantine: Quarantine | None
+               ) -> tuple[pa.RecordBatch, list[tuple[str, int | None]]]:
+    """A batch of ``rows``; rows Arrow cannot hold are quarantined (``where`` follows suit)."""
+    batch, rejected = build_batch(rows)
+    if rejected:
+        for i, (fld, why) in sorted(rejected.items()):
+            row = dict(zip(EVENT_SCHEMA.names, rows[i], strict=True))
+            _quarantine_row(quarantine, where[i][0], where[i][1], INVALID_RECORD, fld, why,
+                            dump_raw({k: row[k] for k in EVENT_FIELDS}))
+        where = [w for i, w in enumerate(where) if i not in rejected]
+    return batch, where
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A batch converted elsewhere (a worker process), with what the parent still has to do."""
+
+    batch: pa.RecordBatch
+    where: list[tuple[str, int | None]]
+    quarantined: list[dict[str, Any]]
+    out_of_order: int
+    first_ms: int | None
+    last_ms: int | None
+
+
 class _Batcher:
     """Collects row tuples; each flush builds a batch and drops ids already seen."""
 
@@ -208,32 +258,31 @@ class _Batcher:
         self.prev_ms: int | None = None
 
     def add(self, rec: Record) -> None:
-        source, line, obj, raw = rec
-        try:
-            row = fast_row(obj) if type(obj) is dict else None
-            if row is None:
-                try:
-                    ev = Event.from_mapping(obj, source=source, line=line)
-                except RecordError as err:
-                    if self.quarantine is None:
-                        raise
-                    self.quarantine.add_error(err, raw=raw or dump_raw(obj))
-                    return
-                row = general_row(ev)
-        except (RecordError, InputError):
-            raise
-        except Exception as exc:  # one odd row (say, nesting too deep to re-encode) never
-            # stops a job: it is quarantined with the exception that it caused.
-            _quarantine_row(self.quarantine, source, line, INVALID_RECORD, "<record>",
-                            f"cannot convert ({type(exc).__name__}: {exc})",
-                            raw or dump_raw(obj))
+        row = convert_record(rec, self.quarantine)
+        if row is None:
             return
         ms = row[1]
         if self.prev_ms is not None and ms < self.prev_ms:
             self.stats.out_of_order += 1
         self.prev_ms = ms
         self.rows.append(row)
-        self.where.append((source, line))
+        self.where.append((rec[0], rec[1]))
+
+    def add_prepared(self, p: Prepared) -> pa.RecordBatch:
+        for row in p.quarantined:
+            if self.quarantine is None:
+                prob = row["problems"][0] if row["problems"] else {"field": "", "reason": ""}
+                raise InputError(f"{row['source']}:{row['line']}: {prob['field']}: "
+                                 f"{prob['reason']}", details=row)
+            self.quarantine.add_row(row)
+        self.stats.out_of_order += p.out_of_order
+        if self.prev_ms is not None and p.first_ms is not None and p.first_ms < self.prev_ms:
+            self.stats.out_of_order += 1
+        if p.last_ms is not None:
+            self.prev_ms = p.last_ms
+        out = self.dedup(p.batch, p.batch.column(0).to_pylist(), p.where)
+        self.stats.events += out.num_rows
+        return out
 
     def dedup(self, batch: pa.RecordBatch, ids: list[str],
               where: list[tuple[str, int | None]] | None) -> pa.RecordBatch:
@@ -252,16 +301,8 @@ class _Batcher:
             return None
         rows, where = self.rows, self.where
         self.rows, self.where = [], []
-        batch, rejected = build_batch(rows)
-        if rejected:
-            for i, (fld, why) in sorted(rejected.items()):
-                row = dict(zip(EVENT_SCHEMA.names, rows[i], strict=True))
-                _quarantine_row(self.quarantine, where[i][0], where[i][1], INVALID_RECORD,
-                                fld, why, dump_raw({k: row[k] for k in EVENT_FIELDS}))
-            keep = [i for i in range(len(rows)) if i not in rejected]
-            rows = [rows[i] for i in keep]
-            where = [where[i] for i in keep]
-        out = self.dedup(batch, [r[0] for r in rows], where)
+        batch, where = build_rows(rows, where, self.quarantine)
+        out = self.dedup(batch, batch.column(0).to_pylist(), where)
         self.stats.events += out.num_rows
         return out
 
@@ -274,6 +315,7 @@ def iter_event_batches(
     records: Iterable[Source] | None = None,
     stats: ReadStats | None = None,
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+    workers: int = 1,
 ) -> Iterator[pa.RecordBatch]:
     """Record batches of :data:`EVENT_SCHEMA` from JSONL, Parquet or canonical directories.
 
@@ -281,14 +323,22 @@ def iter_event_batches(
     batch by batch; anything else is validated row by row. Duplicate event ids
     (across all inputs) go to the quarantine. ``records`` lets an adapter feed
     already-converted records (or canonical batches) instead of reading ``paths``.
+    ``workers`` > 1 converts JSONL in that many processes (same output).
     """
     st = stats if stats is not None else ReadStats()
     b = _Batcher(quarantine, st)
     sources: Iterable[Source] = (
         records if records is not None
-        else event_sources(expand_paths(paths), quarantine, batch_size, max_line_bytes, st)
+        else event_sources(expand_paths(paths), quarantine, batch_size, max_line_bytes, st,
+                           workers)
     )
     for item in sources:
+        if isinstance(item, Prepared):
+            if (out := b.flush()) is not None and out.num_rows:
+                yield out
+            if (out := b.add_prepared(item)).num_rows:
+                yield out
+            continue
         if isinstance(item, pa.RecordBatch):
             if (out := b.flush()) is not None and out.num_rows:
                 yield out
@@ -305,7 +355,7 @@ def iter_event_batches(
 
 
 def event_sources(files: list[Path], quarantine: Quarantine | None, batch_size: int,
-                  max_line_bytes: int, stats: ReadStats) -> Iterator[Source]:
+                  max_line_bytes: int, stats: ReadStats, workers: int = 1) -> Iterator[Source]:
     for path in files:
         stats.files += 1
         if sniff(path) == "parquet":
@@ -327,6 +377,12 @@ def event_sources(files: list[Path], quarantine: Quarantine | None, batch_size: 
                 except (OSError, pa.ArrowException) as exc:
                     _unreadable(quarantine, path, exc)
                 continue
+        elif workers > 1:
+            from distillguard.ingest.parallel import parallel_records
+
+            yield from parallel_records([path], quarantine, workers,
+                                        max_line_bytes=max_line_bytes)
+            continue
         yield from iter_records(path, quarantine, max_line_bytes=max_line_bytes)
 
 
