@@ -20,7 +20,12 @@ from dataclasses import dataclass
 from distillguard.screen.model import Entity
 from distillguard.screen.normalize import Rendering, acronym, normalize_identifier, renderings
 
-WHOLE_NAME_BONUS = 8.0  # a whole-name key hit outranks many partial word hits
+MAX_WORDS = 60  # word positions tracked per name (bit masks)
+# A candidate must account for this share of the query's rarity-weighted words;
+# below it no feature combination reaches the review threshold in practice, and
+# pruning here is what makes a million customers a one-minute job.
+MIN_COVER = 0.5
+MAX_CANDIDATES = 24  # ties beyond the limit are kept up to this many
 
 
 @dataclass(frozen=True)
@@ -32,27 +37,38 @@ class NameEntry:
     rendering: Rendering
 
 
-def keys_of(r: Rendering) -> set[str]:
-    keys: set[str] = set()
-    toks = r.tokens
+def keys_of(r: Rendering, known: frozenset[str] | None = None) -> dict[str, int]:
+    """Blocking keys of a rendering, each with the bit mask of the word positions
+    it stands for. With ``known`` (query side) only words the lists do not have
+    expand into their deletion neighbourhood: a known word is already spelled
+    like a listed one, and skipping it keeps a query to a few dozen lookups."""
+    keys: dict[str, int] = {}
+    toks = r.tokens[:MAX_WORDS]
+    n = len(toks)
+
+    def put(k: str, mask: int) -> None:
+        keys[k] = keys.get(k, 0) | mask
+
     if r.syllables:
-        n = len(toks)
         for i in range(n):
             for j in range(i + 1, min(n, i + 4) + 1):
-                keys.add("".join(toks[i:j]))
-    for t in toks:
-        keys.add(t)
-        if len(t) >= 4:
+                put("".join(toks[i:j]), ((1 << (j - i)) - 1) << i)
+    for i, t in enumerate(toks):
+        bit = 1 << i
+        put(t, bit)
+        if len(t) >= 4 and (known is None or t not in known):
             # Single-deletion neighbourhood (SymSpell): any one edit of a word
             # still shares one of these keys with the original.
-            keys.add("~" + t)
-            keys.update("~" + t[:i] + t[i + 1 :] for i in range(len(t)))
+            put("~" + t, bit)
+            for j in range(len(t)):
+                put("~" + t[:j] + t[j + 1 :], bit)
+    whole = (1 << n) - 1
     acr = acronym(toks)
     if acr:
-        keys.add(acr)
-    keys.add("=" + r.compact)
-    if len(toks) > 1:
-        keys.add("=" + "".join(sorted(toks)))
+        put(acr, whole)
+    put("=" + "".join(toks), whole)
+    if n > 1:
+        put("=" + "".join(sorted(toks)), whole)
     return keys
 
 
@@ -100,41 +116,67 @@ class CandidateIndex:
 
     def candidates(self, query: Iterable[Rendering], limit: int = 6) -> list[int]:
         """Entity indices worth scoring, best first."""
-        weight: dict[int, float] = {}
+        weight: dict[int, tuple[float, int]] = {}
         for r in query:
             # Renderings are alternatives: an entity keeps its best one, not the sum.
-            here: dict[int, float] = {}
-            common: list[tuple[frozenset[int], float]] = []
-            for k in keys_of(r):
+            idfs = [self.token_idf(t) for t in r.tokens[:MAX_WORDS]]
+            total = sum(idfs)
+            if total <= 0:
+                continue
+            hits: list[tuple[tuple[int, ...], int]] = []
+            common: list[tuple[frozenset[int], int]] = []
+            union = 0
+            for k, m in keys_of(r, self.vocabulary).items():
                 hit = self.postings.get(k)
-                if hit is None:
+                if hit is not None:
+                    hits.append((hit[0], m))
+                    union |= m
+                else:
                     big = self.common.get(k)
                     if big is not None:
-                        common.append(big)
-                    continue
-                ids, idf = hit
-                if k[0] == "=":
-                    idf *= WHOLE_NAME_BONUS
+                        common.append((big[0], m))
+                        union |= m
+            # No entity can cover more than every key together: most customers stop here.
+            if sum(w for i, w in enumerate(idfs) if union >> i & 1) < MIN_COVER * total:
+                continue
+            masks: dict[int, int] = {}
+            count: dict[int, int] = {}
+            for ids, m in hits:
                 for ei in ids:
-                    here[ei] = here.get(ei, 0.0) + idf
+                    masks[ei] = masks.get(ei, 0) | m
+                    count[ei] = count.get(ei, 0) + 1
             if common:
                 common.sort(key=lambda c: len(c[0]))
-                if not here:
-                    seed, idf = common[0]
-                    here = dict.fromkeys(seed, idf)
+                if not masks:
+                    masks = dict.fromkeys(common[0][0], common[0][1])
+                    count = dict.fromkeys(common[0][0], 1)
                     common = common[1:]
-                for ids_set, idf in common:
-                    for ei in here:
+                for ids_set, m in common:
+                    for ei in masks:
                         if ei in ids_set:
-                            here[ei] += idf
-            for ei, wt in here.items():
-                if wt > weight.get(ei, 0.0):
-                    weight[ei] = wt
+                            masks[ei] |= m
+                            count[ei] += 1
+            cover: dict[int, float] = {}
+            for ei, m in masks.items():
+                c = cover.get(m)
+                if c is None:
+                    c = sum(w for i, w in enumerate(idfs) if m >> i & 1) / total
+                    cover[m] = c
+                # Rank by covered share, then by keys shared (typo distance proxy).
+                rank = (c, count[ei])
+                if c >= MIN_COVER and rank > weight.get(ei, (0.0, 0)):
+                    weight[ei] = rank
         if not weight:
             return []
-        ranked = sorted(weight.items(), key=lambda kv: -kv[1])
-        floor = 0.15 * ranked[0][1]
-        return [ei for ei, w in ranked[:limit] if w >= floor]
+        ranked = sorted(weight.items(), key=lambda kv: kv[1], reverse=True)
+        out = [ei for ei, _ in ranked[:limit]]
+        # The same party is often on several lists under one name: keep every tie.
+        last = ranked[len(out) - 1][1]
+        for ei, rank in ranked[len(out) : MAX_CANDIDATES if last[0] >= 0.9 else 0]:
+            if rank != last:
+                break
+            out.append(ei)
+        return out
 
     def entries_of(self, entity: int) -> list[NameEntry]:
         return self._by_entity()[entity]

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import JaroWinkler
 
 from distillguard.screen.config import ScreenConfig
@@ -22,6 +22,7 @@ from distillguard.screen.index import CandidateIndex, NameEntry
 from distillguard.screen.model import Decision, Entity, FeatureScore, Match
 from distillguard.screen.normalize import Rendering, acronym, align, fold_latin, renderings
 
+ENTRIES_SCORED = 2  # names per candidate entity given the full feature table
 TOKEN_MATCH = 0.90  # Jaro-Winkler at which two words count as the same (typos)
 _WORD = re.compile(r"\w+")
 
@@ -40,15 +41,17 @@ def _coverage(a: Sequence[str], b: Sequence[str], index: CandidateIndex) -> floa
     """Share of ``a``'s rarity-weighted words found in ``b`` (typo tolerant)."""
     total = got = 0.0
     bset = set(b)
+    idf = index.idf
+    default = index.default_idf
     for t in a:
-        w = index.token_idf(t)
+        w = idf.get(t, default)
         total += w
         if t in bset:
             got += w
-            continue
-        best = max((JaroWinkler.similarity(t, u) for u in bset), default=0.0)
-        if best >= TOKEN_MATCH and min(len(t), 4) >= 3:
-            got += w * best
+        elif len(t) >= 3:
+            hit = process.extractOne(t, b, scorer=JaroWinkler.similarity, score_cutoff=TOKEN_MATCH)
+            if hit is not None:
+                got += w * hit[1]
     return got / total if total else 0.0
 
 
@@ -65,10 +68,9 @@ def name_features(
     tokens = (cq * ce) ** 0.5
     qtext, etext = " ".join(qt), " ".join(et)
     sort = fuzz.token_sort_ratio(qtext, etext) / 100.0
-    compact = max(
-        JaroWinkler.similarity("".join(qt), "".join(et)),
-        JaroWinkler.similarity("".join(sorted(qt)), "".join(sorted(et))),
-    )
+    compact = JaroWinkler.similarity("".join(qt), "".join(et))
+    if len(qt) > 1 or len(et) > 1:
+        compact = max(compact, JaroWinkler.similarity("".join(sorted(qt)), "".join(sorted(et))))
     # Only a query that *is* an acronym counts: a long name whose initials happen
     # to spell a listed acronym is not evidence.
     acr = 1.0 if len(qt) == 1 and len(et) >= 3 and qt[0] == acronym(et) else 0.0
@@ -97,7 +99,15 @@ class Screener:
     def score_entity(self, query: Query, qr: Sequence[Rendering], ei: int) -> Match:
         w = self.config.weights
         best: tuple[float, NameEntry | None, dict[str, tuple[float, str]]] = (-1.0, None, {})
-        for cand in self.index.entries_of(ei):
+        entries = self.index.entries_of(ei)
+        if len(entries) > ENTRIES_SCORED:
+            # Entities with dozens of aliases: full features only for the closest few.
+            texts = [" ".join(r.tokens) for r in qr]
+            entries = sorted(
+                entries,
+                key=lambda e: -max(fuzz.token_set_ratio(t, e.rendering.text) for t in texts),
+            )[:ENTRIES_SCORED]
+        for cand in entries:
             for r in qr:
                 feats = name_features(r, cand.rendering, self.index)
                 base = sum(w[f] * feats[f][0] for f in ("name_tokens", "name_sort", "name_compact"))
