@@ -292,7 +292,7 @@ def _hydra(b: WorldBuilder, count: int, tactic: str, extra: dict[str, Any],
     for i in range(count):
         born = wave_times[i % waves] + timedelta(minutes=rng.randrange(180))
         life = timedelta(days=rng.uniform(*lifetime))
-        places = rng.sample(pool, min(len(pool), rng.randint(5, 20)))
+        places = rng.sample(pool, min(len(pool), rng.randint(3, 14)))
         country = rng.choice(("US", "SG", "HK", "GB", "DE", "JP", "CA", "MY", "AE"))
         pay = pays[i]
         mine = dict(extra)
@@ -361,6 +361,9 @@ def low_and_slow(b: WorldBuilder, count: int) -> None:
     rng, cfg = b.rng, b.cfg
     name = _campaign(b, "low_and_slow+camouflage")
     skeleton = _skeleton(b)
+    # The accounts were registered by one account farm before being aged.
+    farm = _proxy_pool(b, max(3, count // 5), 0.3)
+    family = rng.choice(("openai", "anthropic"))
     for i in range(count):
         country = _country(b)
         places, country = b.consumer_places(country)
@@ -374,7 +377,8 @@ def low_and_slow(b: WorldBuilder, count: int) -> None:
             skeleton=skeleton, camouflage=rng.uniform(0.6, 1.8),
             effort=rng.choice((None, "medium", "high")),
             max_tokens=rng.choice((None, 2048, 4096, 8192)),
-            step_share=0.1, reasoning=False, new_model_rate=0.1,
+            step_share=0.1, reasoning=False, new_model_rate=0.1, family=family,
+            signup_ip=pick(rng, farm).ip,
         )
 
 

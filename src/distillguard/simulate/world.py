@@ -121,7 +121,7 @@ class WorldBuilder:
         self.shared_homes = [Endpoint.of(pick(self.rng, RESIDENTIAL), self.rng.randrange(60000))
                              for _ in range(max(40, cfg.accounts // 6))]
         self.resellers = [f"pf-{hex_id(cfg.seed, 'reseller', i)}" for i in range(4)]
-        self.cgnat = {net.asn: [Endpoint.of(net, h) for h in range(6)] for net in MOBILE}
+        self.cgnat = {net.asn: [Endpoint.of(net, h) for h in range(10)] for net in MOBILE}
 
     def pool(self, items: Sequence[str]) -> tuple[str, ...]:
         return split_items(items, self.split)
@@ -148,7 +148,8 @@ class WorldBuilder:
             p_active: float, plan: str, kyc: str, email: str, payment: str | None,
             org: str | None = None, family: str | None = None, uas: int = 1,
             active_from: datetime | None = None, active_until: datetime | None = None,
-            declared: str | None = None, keys: int = 1, **params: Any) -> Actor:
+            declared: str | None = None, keys: int = 1, signup_ip: str | None = None,
+            **params: Any) -> Actor:
         rng = self.rng
         fam = family or ("anthropic" if rng.random() < 0.35 else "openai")
         aid = self.new_id()
@@ -157,7 +158,7 @@ class WorldBuilder:
         acc = Account(
             account_id=aid, created_at=created_at, org_id=org, email_domain=email,
             payment_fingerprint=payment, billing_country=country,
-            signup_ip=places[0].ip if places else None, kyc_level=kyc, plan=plan,
+            signup_ip=signup_ip or (places[0].ip if places else None), kyc_level=kyc, plan=plan,
             declared_use=decl or None,
         )
         start = max(created_at, self.cfg.start)
@@ -184,5 +185,5 @@ class WorldBuilder:
         places = [self.home(net)]
         if self.rng.random() < 0.45:  # a phone on a carrier-grade NAT
             mob = pick(self.rng, MOBILE)
-            places += self.rng.sample(self.cgnat[mob.asn], self.rng.randint(2, 5))
+            places += self.rng.sample(self.cgnat[mob.asn], self.rng.randint(2, 8))
         return places, net.country
