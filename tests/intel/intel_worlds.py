@@ -76,20 +76,24 @@ def _distiller_event(i: int, acct: str, ip: str, when: datetime, task: str) -> d
     }
 
 
-def _benign_event(i: int, acct: str, ip: str, when: datetime, prompt: str) -> dict[str, object]:
+def _benign_event(i: int, acct: str, ip: str, when: datetime, prompt: str,
+                  system: str | None = None) -> dict[str, object]:
+    messages = [{"role": "user", "content": prompt}]
+    if system:
+        messages.insert(0, {"role": "system", "content": system})
     return {
         "event_id": f"{acct}-e{i}", "ts": _ts(when), "account_id": acct, "ip": ip, "asn": 64500,
         "ip_country": "DE", "user_agent": "OpenAI/Python 1.82.0", "endpoint": "chat.completions",
         "model": "frontier-1",
         "request": {"model": "frontier-1", "temperature": 0.7,
-                    "messages": [{"role": "user", "content": prompt}]},
+                    "messages": messages},
         "response_text": "Here is a helpful answer.", "status": 200,
     }
 
 
 def make_lab(root: Path, name: str, *, n_distillers: int, n_benign: int, seed: int,
              shared_payment: str = "pf-op-51d0", op_prefix: str = "198.51.100",
-             hunt: bool = True) -> Lab:
+             hunt: bool = True, benign_system: str | None = None) -> Lab:
     rng = random.Random(seed)
     root.mkdir(parents=True, exist_ok=True)
     events: list[dict[str, object]] = []
@@ -119,7 +123,8 @@ def make_lab(root: Path, name: str, *, n_distillers: int, n_benign: int, seed: i
         for i in range(4):
             when += timedelta(minutes=5 + rng.randint(0, 240))
             events.append(_benign_event(i, acct, ip, when,
-                                        BENIGN_PROMPTS[(i + k) % len(BENIGN_PROMPTS)]))
+                                        BENIGN_PROMPTS[(i + k) % len(BENIGN_PROMPTS)],
+                                        benign_system))
         raw.update({acct, ip, f"pf-{name}-b{k}"})
     events.sort(key=lambda e: str(e["ts"]))
     ev_path, acc_path = root / "events.jsonl", root / "accounts.jsonl"

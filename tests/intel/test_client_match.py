@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from intel_worlds import NOW, Lab
+from intel_worlds import NOW, WRAPPER_SYSTEM, Lab, make_lab
 from taxii_helpers import COLL, SyncASGITransport, indicator
 
 from distillguard.intel import CommunityKey, ExportOptions, Keyring, export_bundle
@@ -127,3 +127,21 @@ def test_damaged_pull_lines_are_counted_not_fatal(lab_a: Lab, lab_b: Lab,
     with pytest.raises(InputError):
         run_match(Keyring(community_key), tmp_path / "alerts.csv", [lab_b.events],
                   lab_b.accounts, tmp_path / "x.csv")
+
+
+def test_shared_system_prompt_is_not_an_indicator(community_key: CommunityKey,
+                                                  tmp_path: Path) -> None:
+    # Benign users of lab C use the operation's system prompt too (say, a public
+    # template): the sketch must then rest on the task template alone.
+    lab_c = make_lab(tmp_path / "c", "c", n_distillers=4, n_benign=12, seed=3,
+                     benign_system=WRAPPER_SYSTEM)
+    bundle = tmp_path / "c.json"
+    export_bundle(community_key, lab_c.hunt, [lab_c.events], lab_c.accounts, bundle,
+                  ExportOptions(producer="Lab C", now=NOW))
+    report = run_match(Keyring(community_key), bundle, [lab_c.events], lab_c.accounts,
+                       tmp_path / "alerts.csv")
+    with (tmp_path / "alerts.csv").open() as fh:
+        alerts = list(csv.DictReader(fh))
+    sketch_hits = {a["account_id"] for a in alerts if a["feature"] == "wrapper-sketch"}
+    assert sketch_hits == set(lab_c.distillers)
+    assert report.block == len(lab_c.distillers)

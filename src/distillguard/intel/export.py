@@ -102,6 +102,7 @@ class _Collector:
         self.times: dict[str, list[datetime]] = defaultdict(list)
         self.profiles: dict[str, set[str]] = defaultdict(set)
         self.group_profiles: dict[str, Counter[str]] = defaultdict(Counter)
+        self.systems: dict[str, Counter[str]] = defaultdict(Counter)
 
     def group_of(self, account_id: str) -> str | None:
         v = self.flagged.get(account_id)
@@ -140,6 +141,8 @@ class _Collector:
         view = normalize_request(ev.endpoint, ev.request)
         profile = sketch.parameter_profile(view)
         self.profiles[profile].add(a)
+        if view.system:
+            self.systems[a][sketch.system_key(view)] += 1
         group = self.group_of(a)
         if group is None:
             return
@@ -267,11 +270,22 @@ class _Builder:
         risk = max(self.col.flagged[a].risk for a in g.accounts)
         self._marked(obj, round(100 * risk))
 
+    def _system_is_pure(self, g: _Group) -> bool:
+        """Whether the group's system prompt is the main one mostly of flagged accounts."""
+        keys = Counter(sketch.system_key(v) for v in g.views if v.system)
+        if not keys:
+            return False
+        top = keys.most_common(1)[0][0]
+        users = [a for a, c in self.col.systems.items() if c.most_common(1)[0][0] == top]
+        flagged = sum(1 for a in users if a in self.col.flagged)
+        return bool(users) and flagged / len(users) >= self.opts.min_purity
+
     def behaviors(self) -> None:
         hasher = sketch.MinHasher.for_key(self.key)
         for group, g in sorted(self.col.groups.items()):
-            skeleton = sketch.wrapper_skeleton(g.views)
-            if len(skeleton) >= sketch.SHINGLE:
+            skeleton = sketch.wrapper_skeleton(g.views,
+                                               include_system=self._system_is_pure(g))
+            if len(skeleton) >= sketch.MIN_SKETCH_TOKENS:
                 sig = hasher.signature(sketch.shingles(skeleton))
                 self._behavior(group, g, "wrapper-sketch", {
                     "minhash": sig, "num_perm": hasher.num_perm, "shingle_size": sketch.SHINGLE})

@@ -255,8 +255,12 @@ def _behavior_hits(d: _AccountData, intel: Intel, keyring: Keyring,
         assert key is not None
         kind = obj.get("behavior_type")
         if kind == "wrapper-sketch" and obj.get("minhash"):
-            sig = _account_sketch(d, key, int(obj.get("num_perm", sketch.NUM_PERM)), cache)
-            h = _hit(kind, sketch.similarity(sig, obj["minhash"]), prov)
+            # The producer leaves out a system prompt that its benign users share, so
+            # compare our skeleton both with and without ours.
+            perms = int(obj.get("num_perm", sketch.NUM_PERM))
+            sim = max(sketch.similarity(_account_sketch(d, key, perms, cache, system),
+                                        obj["minhash"]) for system in (True, False))
+            h = _hit(kind, sim, prov)
         elif kind == "parameter-fingerprint" and d.events:
             profile, n = d.profiles.most_common(1)[0]
             same = sketch.parameter_fingerprint(key, profile) == obj.get("fingerprint")
@@ -273,13 +277,13 @@ def _behavior_hits(d: _AccountData, intel: Intel, keyring: Keyring,
 
 
 def _account_sketch(d: _AccountData, key: CommunityKey, num_perm: int,
-                    cache: dict[str, Any]) -> list[int]:
-    cache_key = f"{key.key_id}/{num_perm}"
+                    cache: dict[str, Any], system: bool) -> list[int]:
+    cache_key = f"{key.key_id}/{num_perm}/{system}"
     if cache_key not in cache:
-        skeleton = sketch.wrapper_skeleton(d.views)
+        skeleton = sketch.wrapper_skeleton(d.views, include_system=system)
         cache[cache_key] = (sketch.MinHasher.for_key(key, num_perm)
                             .signature(sketch.shingles(skeleton))
-                            if len(skeleton) >= sketch.SHINGLE else [])
+                            if len(skeleton) >= sketch.MIN_SKETCH_TOKENS else [])
     return list(cache[cache_key])
 
 

@@ -28,6 +28,7 @@ NUM_PERM: Final = 64
 SHINGLE: Final = 3
 TIMING_BINS: Final = 16  # bin i holds gaps in [2^(i-1), 2^i) seconds, bin 0 is < 1 s
 MIN_WRAPPER_TOKENS: Final = 3
+MIN_SKETCH_TOKENS: Final = 8  # shorter wrappers ("You are a helpful assistant.") are common
 _MERSENNE: Final = (1 << 61) - 1
 _TOKEN = re.compile(r"\w+|[^\w\s]", re.UNICODE)
 _SLOTS: Final = (
@@ -58,14 +59,22 @@ def _common_prefix(seqs: Sequence[Sequence[str]]) -> list[str]:
     return out
 
 
-def wrapper_skeleton(requests: Sequence[NormalizedRequest]) -> list[str]:
+def system_key(view: NormalizedRequest) -> str:
+    """Identity of a request's masked system prompt (empty when it has none)."""
+    if not view.system:
+        return ""
+    return hashlib.blake2b(" ".join(tokens(view.system)).encode(), digest_size=12).hexdigest()
+
+
+def wrapper_skeleton(requests: Sequence[NormalizedRequest], *,
+                     include_system: bool = True) -> list[str]:
     """Masked tokens of what a set of requests has in common: the system prompt(s) and
     the longest shared prefix and suffix of the last user turn (the task template)."""
     if not requests:
         return []
     systems = Counter(" ".join(tokens(r.system)) for r in requests if r.system)
     out: list[str] = []
-    if systems:
+    if systems and include_system:
         common, count = systems.most_common(1)[0]
         if count * 2 >= len(requests):
             out.extend(common.split(" "))
