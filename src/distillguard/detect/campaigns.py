@@ -155,3 +155,13 @@ def assign_ids(clusters: Sequence[Cluster], risk: np.ndarray, review: float,
             ids[i] = cid
         out.append((cid, cl, members))
     return ids, out
+
+
+def internal_weight(edges: Edges, labels: np.ndarray, n: int) -> np.ndarray:
+    """Each account's summed edge weight to members of its own community."""
+    out = np.zeros(n)
+    if edges.size:
+        same = (labels[edges.src] == labels[edges.dst]) & (labels[edges.src] >= 0)
+        np.add.at(out, edges.src[same], edges.weight[same])
+        np.add.at(out, edges.dst[same], edges.weight[same])
+    return out

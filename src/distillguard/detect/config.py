@@ -67,7 +67,9 @@ DEFAULT_FEATURES: Final = (
     _f("volume", 0.9, 1.7, 3.3, "behaviour", "{rate:,.0f} requests per active day"),
     _f("regularity", 0.4, 1.0, 0.35, "behaviour",
        "inter-arrival coefficient of variation {value:.2f} (low = scripted)"),
-    _f("diurnal_flatness", 0.6, 0.8, 0.95, "behaviour",
+    _f("batch_run", -3.5, 5.0, 10.0, "behaviour",
+       "traffic in one-off bursts (inter-arrival CV {value:.1f}): a batch run, not a harvest"),
+    _f("diurnal_flatness", 1.0, 0.8, 0.95, "behaviour",
        "hour-of-day entropy {value:.2f} (1 = round the clock)"),
     _f("template_reuse", 0.4, 0.3, 0.9, "structure",
        "one wrapper skeleton in {pct} of requests"),
@@ -81,10 +83,11 @@ DEFAULT_FEATURES: Final = (
        "verified declared use explains {pct} of traffic"),
     _f("enterprise_contract", -1.5, 0.5, 1.0, "identity",
        "contract KYC / enterprise plan"),
-    _f("linkage", 1.4, 0.5, 2.5, "linkage",
+    _f("linkage", 0.8, 1.5, 4.5, "linkage",
        "shares {linked_on} with {peers} linked accounts"),
-    _f("campaign", 3.0, 0.35, 0.75, "linkage",
-       "member of cluster {cluster} ({size} accounts) with median risk {value:.2f}"),
+    _f("campaign", 3.5, 0.12, 0.3, "linkage",
+       "member of cluster {cluster} ({size} accounts): cluster median risk x tie x own "
+       "evidence {value:.2f}"),
 )
 
 #: Risk of each KYC level and plan on its own (education/research/startup paths are abused).
@@ -94,7 +97,7 @@ PLAN_RISK: Final = {"free": 0.7, "payg": 0.4, "education": 0.9, "research": 0.9,
 
 #: Linkage kinds and how much a shared rare value of each kind counts (before IDF).
 DEFAULT_LINK_WEIGHTS: Final = {
-    "payment": 2.5, "signup_ip": 1.2, "ip": 0.8, "ip_prefix": 0.4, "asn": 0.15, "ua": 0.2,
+    "payment": 1.8, "signup_ip": 1.2, "ip": 0.8, "ip_prefix": 0.4, "asn": 0.15, "ua": 0.2,
     "email_domain": 0.4, "org": 0.6, "created": 0.5, "pfp": 0.3,
     "p24": 0.6, "s24": 0.6, "p64": 1.4, "s64": 1.4, "sysk": 1.6, "lockstep": 1.2,
 }
@@ -110,7 +113,11 @@ class HuntConfig:
     #: Smallest summed pair weight kept as a graph edge.
     min_edge: float = 0.9
     #: Leiden resolution (CPM on normalised weights).
-    resolution: float = 0.05
+    resolution: float = 0.1
+    #: Internal tie weight at which a member takes the campaign's full evidence.
+    tie_full: float = 3.0
+    #: Own base risk at which a member takes the campaign's full evidence (bystanders less).
+    own_full: float = 0.15
     #: Largest cluster a campaign may be before its weakest members are dropped.
     max_df_share: float = 0.05
     source: str = "built-in"

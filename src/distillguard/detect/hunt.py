@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from distillguard.detect import outputs
-from distillguard.detect.campaigns import Cluster, analyse, linkage_values
+from distillguard.detect.campaigns import Cluster, analyse, internal_weight, linkage_values
 from distillguard.detect.config import HuntConfig, load_config
 from distillguard.detect.progress import Stages
 from distillguard.detect.scoring import feature_values, score, verdicts
@@ -234,14 +234,17 @@ def _judge(tables: dict[str, pa.Table], acc_list: Sequence[Account],
     })
     edges = lockstep(edges, act_t, n, cfg.link_weights.get("lockstep", 0.0))
     edges = keep_edges(edges, cfg.min_edge)
-    labels = communities(edges, n)
+    labels = communities(edges, n, cfg.resolution)
     clusters = analyse(labels, edges, base.risk, accounts)
     strongest, peers, linked_on = linkage_values(edges, n)
     values["linkage"] = np.where(peers > 0, strongest, np.nan)
     campaign = np.full(n, np.nan)
+    internal = internal_weight(edges, labels, n)
     for cl in clusters:
         if not cl.is_org:
-            campaign[cl.members] = cl.median_base
+            tie = np.clip(internal[cl.members] / cfg.tie_full, 0.0, 1.0)
+            own = np.clip(base.risk[cl.members] / cfg.own_full, 0.0, 1.0)
+            campaign[cl.members] = cl.median_base * tie * own
     values["campaign"] = campaign
     final = score(values, cfg, n, include_graph=True)
     verdict = verdicts(final.risk, cfg)

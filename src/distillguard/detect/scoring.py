@@ -83,6 +83,7 @@ def feature_values(
     with np.errstate(invalid="ignore", divide="ignore"):
         cv = np.where(mean > 0, sd / mean, np.nan)
     vals["regularity"] = np.where(shaped, cv, np.nan)
+    vals["batch_run"] = vals["regularity"]
     vals["diurnal_flatness"] = np.where(ev >= MIN_EVENTS_DIURNAL, _col(agg, "hour_entropy", n),
                                         np.nan)
     vals["template_reuse"] = np.where(has, template_reuse, np.nan)

@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 
 RING_K: Final = 12
 #: A value held by at most this share of accounts counts in full.
-IDF_FULL_SHARE: Final = 0.05
+IDF_FULL_SHARE: Final = 0.005
 
 
 def idf(df: int | np.ndarray, n_accounts: int) -> np.ndarray:
