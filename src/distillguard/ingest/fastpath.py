@@ -23,8 +23,6 @@ from distillguard.schema import ENDPOINTS, Event, event_row
 EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 MS: Final = timedelta(milliseconds=1)
 DAY_MS: Final = 86_400_000
-_OPT_STR: Final = ("api_key_id", "ip", "ip_prefix")
-_INT_FIELDS: Final = ("prompt_tokens", "completion_tokens", "reasoning_tokens", "latency_ms")
 
 
 def ts_ms(dt: datetime) -> int:
@@ -41,15 +39,6 @@ def _int(v: Any) -> int | None:
     if isinstance(v, float) and v.is_integer():
         return int(v)
     return None
-
-
-def _opt_count(v: Any) -> int | None | bool:
-    """A validated optional count; ``False`` means 'not the simple case'."""
-    if v is None:
-        return None
-    if type(v) is int and v >= 0:
-        return v
-    return False
 
 
 def _plain_turns(messages: Any, system: list[str]) -> tuple[str, int] | None:
@@ -193,27 +182,19 @@ def fast_row(rec: dict[str, Any]) -> tuple[Any, ...] | None:
         return None
     if dt.tzinfo is None:
         return None
-    opt: list[Any] = []
-    for name in _OPT_STR:
-        v = rec.get(name)
+    get = rec.get
+    api_key_id, ip, ip_prefix = get("api_key_id"), get("ip"), get("ip_prefix")
+    ip_country, user_agent, reasoning_text = get("ip_country"), get("user_agent"), \
+        get("reasoning_text")
+    for v in (api_key_id, ip, ip_prefix, ip_country, user_agent, reasoning_text):
         if v is not None and type(v) is not str:
             return None
-        opt.append(v)
-    asn = _opt_count(rec.get("asn"))
-    ip_country = rec.get("ip_country")
-    user_agent = rec.get("user_agent")
-    reasoning_text = rec.get("reasoning_text")
-    if (asn is False or (ip_country is not None and type(ip_country) is not str)
-            or (user_agent is not None and type(user_agent) is not str)
-            or (reasoning_text is not None and type(reasoning_text) is not str)):
-        return None
-    counts: list[Any] = []
-    for name in _INT_FIELDS:
-        c = _opt_count(rec.get(name))
-        if c is False:
+    asn, prompt, completion, reasoning, latency = get("asn"), get("prompt_tokens"), \
+        get("completion_tokens"), get("reasoning_tokens"), get("latency_ms")
+    for c in (asn, prompt, completion, reasoning, latency):
+        if c is not None and (type(c) is not int or c < 0):
             return None
-        counts.append(c)
-    status = rec.get("status", 200)
+    status = get("status", 200)
     if status is None:
         status = 200
     elif type(status) is not int or not 100 <= status <= 599:
@@ -223,9 +204,9 @@ def fast_row(rec: dict[str, Any]) -> tuple[Any, ...] | None:
         return None
     ms = ts_ms(dt)
     return (
-        event_id, ms, account_id, opt[0], opt[1], opt[2], asn, ip_country, user_agent,
+        event_id, ms, account_id, api_key_id, ip, ip_prefix, asn, ip_country, user_agent,
         endpoint, model, orjson.dumps(request), response_text, reasoning_text,
-        counts[0], counts[1], counts[2], status, counts[3], *req, ms // DAY_MS,
+        prompt, completion, reasoning, status, latency, *req, ms // DAY_MS,
     )
 
 

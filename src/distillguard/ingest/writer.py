@@ -39,7 +39,7 @@ class PartitionedWriter:
     """Writes :data:`EVENT_SCHEMA` batches into day partitions under ``<out_dir>/events``."""
 
     def __init__(self, out_dir: str | Path, *, overwrite: bool = False,
-                 row_group_rows: int = 65_536, max_buffered_rows: int = 200_000,
+                 row_group_rows: int = 65_536, max_buffered_rows: int = 131_072,
                  max_open_files: int = 32) -> None:
         self.out_dir = Path(out_dir)
         self.final = self.out_dir / "events"
