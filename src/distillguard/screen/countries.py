@@ -35,6 +35,7 @@ def _table() -> dict[str, str]:
     return table
 
 
+@functools.lru_cache(maxsize=4096)
 def country_code(text: str | None) -> str:
     """ISO alpha-2 code for a country name or code; "" when unknown or empty."""
     if not text:
@@ -42,14 +43,15 @@ def country_code(text: str | None) -> str:
     return _table().get(_key(text), "")
 
 
-def countries_in(address: str) -> list[str]:
+@functools.lru_cache(maxsize=65536)
+def countries_in(address: str) -> tuple[str, ...]:
     """Country codes named at the end of an address ("..., Beijing, China" or "..., CN")."""
     out: list[str] = []
     for part in reversed([p for p in re.split(r"[,;]", address) if p.strip()][-2:]):
         code = country_code(part)
         if code and code not in out:
             out.append(code)
-    return out
+    return tuple(out)
 
 
 # Special administrative regions agree with their sovereign: lists file many

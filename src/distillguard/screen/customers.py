@@ -35,7 +35,7 @@ MATCHES_HEADER = (
     "reasons",
 )
 REQUIRED = ("customer_id", "name")
-CHUNK = 2000
+CHUNK = 4000
 
 
 @dataclass(frozen=True)
@@ -208,6 +208,18 @@ def _screen_chunk(rows: list[CustomerRow]) -> list[list[str]]:
     return out
 
 
+def _screen_chunk_text(rows: list[CustomerRow]) -> tuple[str, dict[str, int]]:
+    """A chunk screened into CSV text and decision counts: a worker returns one
+    string instead of thousands of small lists, which the parent would unpickle."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    counts = dict.fromkeys(("clear", "review", "match"), 0)
+    for row in _screen_chunk(rows):
+        w.writerow(row)
+        counts[row[1]] += 1
+    return buf.getvalue(), counts
+
+
 def _chunks(rows: Iterator[CustomerRow], size: int) -> Iterator[list[CustomerRow]]:
     buf: list[CustomerRow] = []
     for r in rows:
@@ -246,10 +258,10 @@ def screen_customers(
         if workers > 1 and "fork" in mp.get_all_start_methods():
             # fork shares the built index copy-on-write instead of pickling it.
             with mp.get_context("fork").Pool(workers) as pool:
-                results: Iterator[list[list[str]]] = pool.imap(_screen_chunk, chunks, chunksize=1)
-                _write(w, results, report, status)
+                results = pool.imap(_screen_chunk_text, chunks, chunksize=1)
+                _write(fh, results, report, status)
         else:
-            _write(w, map(_screen_chunk, chunks), report, status)
+            _write(fh, map(_screen_chunk_text, chunks), report, status)
     os.replace(tmp, out_dir / "matches.csv")
     qpath = out_dir / "quarantine.csv"
     with qpath.open("w", encoding="utf-8", newline="") as fh:
@@ -270,23 +282,13 @@ def _progress(enabled: bool) -> Any:
     return Console(stderr=True)
 
 
-def _write(w: Any, results: Any, report: BatchReport, console: Any) -> None:
-    for chunk in results:
-        for row in chunk:
-            w.writerow(row)
-            report.customers += 1
-            setattr(report, row[1], getattr(report, row[1]) + 1)
+def _write(
+    fh: Any, results: Iterator[tuple[str, dict[str, int]]], report: BatchReport, console: Any
+) -> None:
+    for text, counts in results:
+        fh.write(text)
+        for decision, n in counts.items():
+            setattr(report, decision, getattr(report, decision) + n)
+            report.customers += n
         if console is not None:
             console.print(f"screened {report.customers:,} customers", end="\r")
-
-
-def screen_one_csv(screener: Screener, rows: list[CustomerRow]) -> str:
-    """matches.csv text for rows already in memory (the HTTP batch path)."""
-    global _WORKER
-    _WORKER = screener
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(MATCHES_HEADER)
-    for row in _screen_chunk(rows):
-        w.writerow(row)
-    return buf.getvalue()

@@ -12,6 +12,7 @@ scored, which keeps a million customers within a minute.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -37,6 +38,15 @@ class NameEntry:
     rendering: Rendering
 
 
+@functools.lru_cache(maxsize=200_000)
+def _word_keys(word: str, expand: bool) -> tuple[str, ...]:
+    if not expand or len(word) < 4:
+        return (word,)
+    # Single-deletion neighbourhood (SymSpell): any one edit of a word still
+    # shares one of these keys with the original.
+    return (word, "~" + word, *("~" + word[:j] + word[j + 1 :] for j in range(len(word))))
+
+
 def keys_of(r: Rendering, known: frozenset[str] | None = None) -> dict[str, int]:
     """Blocking keys of a rendering, each with the bit mask of the word positions
     it stands for. With ``known`` (query side) only words the lists do not have
@@ -55,13 +65,8 @@ def keys_of(r: Rendering, known: frozenset[str] | None = None) -> dict[str, int]
                 put("".join(toks[i:j]), ((1 << (j - i)) - 1) << i)
     for i, t in enumerate(toks):
         bit = 1 << i
-        put(t, bit)
-        if len(t) >= 4 and (known is None or t not in known):
-            # Single-deletion neighbourhood (SymSpell): any one edit of a word
-            # still shares one of these keys with the original.
-            put("~" + t, bit)
-            for j in range(len(t)):
-                put("~" + t[:j] + t[j + 1 :], bit)
+        for k in _word_keys(t, known is None or t not in known):
+            put(k, bit)
     whole = (1 << n) - 1
     acr = acronym(toks)
     if acr:

@@ -285,6 +285,7 @@ def _unmix(m: re.Match[str]) -> str:
     return "".join(table.get(ch, ch) for ch in word)
 
 
+@functools.lru_cache(maxsize=100_000)
 def _legal_typo(word: str) -> bool:
     if len(word) < 6 or word.isdigit():
         return False

@@ -37,10 +37,9 @@ class Query:
     identifiers: tuple[str, ...] = ()
 
 
-def _coverage(a: Sequence[str], b: Sequence[str], index: CandidateIndex) -> float:
+def _coverage(a: Sequence[str], b: Sequence[str], bset: set[str], index: CandidateIndex) -> float:
     """Share of ``a``'s rarity-weighted words found in ``b`` (typo tolerant)."""
     total = got = 0.0
-    bset = set(b)
     idf = index.idf
     default = index.default_idf
     for t in a:
@@ -64,13 +63,20 @@ def name_features(
         qt = align(qt, frozenset(et))
     elif e.syllables and not q.syllables:
         et = align(et, frozenset(qt))
-    cq, ce = _coverage(qt, et, index), _coverage(et, qt, index)
+    qset, eset = set(qt), set(et)
+    if qset == eset:
+        cq = ce = 1.0
+    else:
+        cq, ce = _coverage(qt, et, eset, index), _coverage(et, qt, qset, index)
     tokens = (cq * ce) ** 0.5
-    qtext, etext = " ".join(qt), " ".join(et)
-    sort = fuzz.token_sort_ratio(qtext, etext) / 100.0
-    compact = JaroWinkler.similarity("".join(qt), "".join(et))
-    if len(qt) > 1 or len(et) > 1:
-        compact = max(compact, JaroWinkler.similarity("".join(sorted(qt)), "".join(sorted(et))))
+    qc, ec = "".join(qt), "".join(et)
+    if qc == ec:
+        sort = compact = 1.0
+    else:
+        sort = fuzz.token_sort_ratio(" ".join(qt), " ".join(et)) / 100.0
+        compact = JaroWinkler.similarity(qc, ec)
+        if len(qt) > 1 or len(et) > 1:
+            compact = max(compact, JaroWinkler.similarity("".join(sorted(qt)), "".join(sorted(et))))
     # Only a query that *is* an acronym counts: a long name whose initials happen
     # to spell a listed acronym is not evidence.
     acr = 1.0 if len(qt) == 1 and len(et) >= 3 and qt[0] == acronym(et) else 0.0
