@@ -185,3 +185,39 @@ def test_fuzz_never_crashes_and_every_line_is_accounted(lines: list[bytes]) -> N
     assert len(ids) + q.total == records
     assert len(set(ids)) == len(ids)
     assert stats.events == len(ids)
+
+
+@settings(max_examples=40)
+@given(cut=st.floats(0.05, 0.999), compression=st.sampled_from(["gzip", "zstd"]))
+def test_any_truncation_point_keeps_a_prefix(cut: float, compression: str) -> None:
+    import tempfile
+
+    data = b"".join(line + b"\n" for line in _lines(400))
+    packed = gzip.compress(data) if compression == "gzip" else \
+        zstandard.ZstdCompressor().compress(data)
+    with tempfile.TemporaryDirectory() as d:
+        src = Path(d) / "e.bin"
+        src.write_bytes(packed[: max(4, int(len(packed) * cut))])
+        ids, q, _ = _read(src)
+    assert ids == [f"ev-{i:06d}" for i in range(len(ids))]
+    assert q.counts["truncated_input"] == 1
+    assert set(q.counts) <= {"truncated_input", "invalid_json"}
+
+
+def test_litellm_bad_files(tmp_path: Path) -> None:
+    from distillguard.ingest.adapters import litellm
+
+    csv_path = tmp_path / "spend.csv"
+    csv_path.write_bytes(b"request_id,call_type,startTime,team_id,model\n"
+                         b"r1,acompletion,2026-05-02 10:00:00,t1,m\n"
+                         b"r2,acompletion,2026-05-02 10:00:01,t\xff,m\n")
+    arr = tmp_path / "spend.json"
+    arr.write_bytes(orjson.dumps([{"request_id": "r3", "call_type": "acompletion",
+                                   "startTime": "2026-05-02T10:00:02Z", "team_id": "t1",
+                                   "model": "m"}, 5]))
+    broken = tmp_path / "broken.json"
+    broken.write_bytes(b'[{"request_id": "r4"')
+    q = Quarantine()
+    recs = list(litellm.records([csv_path, arr, broken], q, litellm.LiteLLMOptions()))
+    assert [r[2]["event_id"] for r in recs] == ["r1", "r3"]
+    assert q.counts == {"invalid_utf8": 1, "not_an_object": 1, "unreadable_file": 1}

@@ -144,3 +144,17 @@ def test_workers_give_the_same_output(tmp_path: Path) -> None:
 
     assert quarantine(tmp_path / "one") == quarantine(tmp_path / "two") == [
         (11, "invalid_json"), (51, "duplicate_event_id"), (121, "invalid_record")]
+
+
+def test_spec_examples_round_trip_through_ingest(tmp_path: Path) -> None:
+    from distillguard.ingest import iter_events
+    from distillguard.schema import Event
+
+    out = tmp_path / "out"
+    ingest([SPEC / "example-events.jsonl"], SPEC / "example-accounts.jsonl", out,
+           progress=False)
+    spec = [Event.from_mapping(orjson.loads(x))
+            for x in (SPEC / "example-events.jsonl").read_bytes().splitlines()]
+    back = sorted(iter_events(out), key=lambda e: e.event_id)
+    assert back == spec
+    assert [e.to_json_dict() for e in back] == [e.to_json_dict() for e in spec]

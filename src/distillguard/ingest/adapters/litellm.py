@@ -55,6 +55,7 @@ from distillguard.ingest.adapters.common import (
 )
 from distillguard.ingest.quarantine import (
     INVALID_UTF8,
+    UNREADABLE_FILE,
     UNSUPPORTED_CALL_TYPE,
     Quarantine,
     dump_raw,
@@ -182,19 +183,27 @@ def _csv_rows(path: Path, quarantine: Quarantine | None,
     source = str(path)
     csv.field_size_limit(max(min(max_line_bytes, sys.maxsize), csv.field_size_limit()))
     with open_binary(path) as fh:
-        text = io.TextIOWrapper(fh, encoding="utf-8-sig", newline="")
+        # surrogateescape keeps undecodable bytes in place so one bad row cannot take its
+        # neighbours down with it (a strict decoder fails a whole buffer at a time).
+        text = io.TextIOWrapper(fh, encoding="utf-8-sig", errors="surrogateescape",
+                                newline="")
         reader = csv.DictReader(text)
         line = 1
         try:
             for row in reader:
                 line = reader.line_num
-                yield source, line, {k: v for k, v in row.items() if k is not None}, ""
-        except UnicodeDecodeError as exc:
-            reject(quarantine, source, line + 1, INVALID_UTF8, "<file>",
-                   f"invalid UTF-8 after line {line} ({exc}); the rest of the file was not read",
-                   b"")
+                values = {k: v for k, v in row.items() if k is not None}
+                joined = "\x1f".join(v for v in values.values() if isinstance(v, str))
+                try:
+                    joined.encode("utf-8")
+                except UnicodeEncodeError as exc:
+                    raw = joined.encode("utf-8", "surrogateescape")
+                    reject(quarantine, source, line, INVALID_UTF8, "<line>",
+                           f"invalid UTF-8 ({exc.reason})", raw)
+                    continue
+                yield source, line, values, ""
         except csv.Error as exc:
-            reject(quarantine, source, line + 1, INVALID_UTF8, "<file>",
+            reject(quarantine, source, line + 1, UNREADABLE_FILE, "<file>",
                    f"malformed CSV after line {line} ({exc}); the rest of the file was not read",
                    b"")
 
