@@ -112,3 +112,24 @@ def test_labels_bad_row_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(InputError) as ei:
         read_labels(p)
     assert f"{p}:3" in ei.value.message and "label" in ei.value.message
+
+
+def test_canonical_parquet_rows_missing_required_values_are_quarantined(tmp_path: Path) -> None:
+    table = pa.Table.from_batches(list(iter_event_batches(SPEC / "example-events.jsonl")))
+    ids = table.column("event_id").to_pylist()
+    ids[2] = None
+    table = table.set_column(0, "event_id", pa.array(ids, pa.string()))
+    pq.write_table(table, tmp_path / "looks-canonical.parquet")
+    q = Quarantine()
+    got = pa.Table.from_batches(list(iter_event_batches(tmp_path / "looks-canonical.parquet",
+                                                        quarantine=q)))
+    assert got.column("event_id").to_pylist() == ["e-0001", "e-0002", "e-0004"]
+    assert q.counts == {"invalid_record": 1}
+    assert q.rows[0]["line"] == 3 and q.rows[0]["problems"][0]["field"] == "event_id"
+
+
+def test_progress_display_does_not_disturb_output(tmp_path: Path) -> None:
+    from distillguard.ingest import ingest
+
+    report = ingest([SPEC / "example-events.jsonl"], None, tmp_path / "out", progress=True)
+    assert report.events_written == 4

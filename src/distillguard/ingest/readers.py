@@ -354,6 +354,38 @@ def iter_event_batches(
         yield out
 
 
+_REQUIRED = ("event_id", "ts", "account_id", "endpoint", "model", "request", "response_text",
+             "day")
+
+
+def _canonical_batches(path: Path, pf: pq.ParquetFile, batch_size: int) -> Iterator[Source]:
+    """Canonical Parquet passes through; rows lacking a required value (a file that only
+    looks canonical) go through validation instead, and so to the quarantine."""
+    import pyarrow.compute as pc
+
+    offset = 0
+    for raw in pf.iter_batches(batch_size=batch_size, columns=EVENT_SCHEMA.names):
+        batch = pa.RecordBatch.from_arrays(
+            [raw.column(n).cast(f.type) for n, f in
+             zip(EVENT_SCHEMA.names, EVENT_SCHEMA, strict=True)],
+            schema=EVENT_SCHEMA,
+        )
+        bad = None
+        for name in _REQUIRED:
+            col = batch.column(name)
+            if col.null_count:
+                nulls = pc.is_null(col)
+                bad = nulls if bad is None else pc.or_(bad, nulls)
+        if bad is None:
+            yield batch
+        else:
+            yield batch.filter(pc.invert(bad))
+            for i in pc.indices_nonzero(bad).to_pylist():
+                row = batch.slice(i, 1).to_pylist()[0]
+                yield str(path), offset + i + 1, {k: row[k] for k in EVENT_FIELDS}, b""
+        offset += batch.num_rows
+
+
 def event_sources(files: list[Path], quarantine: Quarantine | None, batch_size: int,
                   max_line_bytes: int, stats: ReadStats, workers: int = 1) -> Iterator[Source]:
     for path in files:
@@ -367,13 +399,7 @@ def event_sources(files: list[Path], quarantine: Quarantine | None, batch_size: 
                 continue
             if canonical:
                 try:
-                    for batch in pf.iter_batches(batch_size=batch_size,
-                                                 columns=EVENT_SCHEMA.names):
-                        yield pa.RecordBatch.from_arrays(
-                            [batch.column(n).cast(f.type) for n, f in
-                             zip(EVENT_SCHEMA.names, EVENT_SCHEMA, strict=True)],
-                            schema=EVENT_SCHEMA,
-                        )
+                    yield from _canonical_batches(path, pf, batch_size)
                 except (OSError, pa.ArrowException) as exc:
                     _unreadable(quarantine, path, exc)
                 continue
