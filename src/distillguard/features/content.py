@@ -118,6 +118,8 @@ LARGE_THINKING_BUDGET: Final = 8000
 LONG_OUTPUT_TOKENS: Final = 4096
 #: Only this many characters of a prompt are matched (long documents add cost, not signal).
 MAX_TEXT: Final = 4000
+#: A prompt's topic shows in its opening; only this much is matched for it.
+TOPIC_CHARS: Final = 400
 
 
 @dataclass(frozen=True)
@@ -151,8 +153,9 @@ def request_text(view: NormalizedRequest) -> str:
 
 def topic_of(text: str) -> str:
     """First topic family that matches, or ``other``."""
+    head = text[:TOPIC_CHARS]
     for name, rx in _TOPICS_COMPILED:
-        if rx.search(text):
+        if rx.search(head):
             return name
     return "other"
 

@@ -19,6 +19,7 @@ from distillguard.features.content import (
     LARGE_THINKING_BUDGET,
     LONG_OUTPUT_TOKENS,
     MAX_TEXT,
+    TOPIC_CHARS,
     TOPICS,
 )
 
@@ -75,19 +76,21 @@ def _mask(d: Dialect, col: str) -> str:
 def events_view(d: Dialect, source: str = "events") -> str:
     """One row per distinct event with every per-event signal the plan needs."""
     text = f"substr(coalesce(req_system, '') || ' ' || coalesce(req_user, ''), 1, {MAX_TEXT})"
-    user = f"substr(coalesce(req_user, ''), 1, {MAX_TEXT})"
+    # Slack for masking shrinking runs of digits and spaces.
+    ends = 2 * max(SKELETON_LENGTHS)
     fams = ",\n  ".join(
         f"CASE WHEN {d.rx('txt', f.pattern)} THEN 1.0E0 ELSE 0.0E0 END AS f_{f.name}"
         for f in FAMILIES
     )
     topic = "CASE " + " ".join(
-        f"WHEN {d.rx('usr', p)} THEN {_lit(name)}" for name, p in TOPICS
+        f"WHEN {d.rx('tusr', p)} THEN {_lit(name)}" for name, p in TOPICS
     ) + " ELSE 'other' END"
     efforts = ", ".join(_lit(e) for e in sorted(HIGH_EFFORT))
     skel = []
+    # Only the ends of the text are masked (masking all of it is the plan's costliest step).
     for n in SKELETON_LENGTHS:
-        skel.append(f"CASE WHEN length(musr) > {n} THEN substr(musr, 1, {n}) END AS p{n}")
-        skel.append(f"CASE WHEN length(musr) > {n} THEN right(musr, {n}) END AS s{n}")
+        skel.append(f"CASE WHEN length(mhead) > {n} THEN substr(mhead, 1, {n}) END AS p{n}")
+        skel.append(f"CASE WHEN length(mtail) > {n} THEN right(mtail, {n}) END AS s{n}")
     skel_sql = ",\n  ".join(skel)
     return f"""
 SELECT account_id, event_id, ts_ms, hr, dy, model, ua, ip, ip_prefix, asn, pt, ct, single_turn,
@@ -103,8 +106,10 @@ FROM (
     CAST(coalesce(prompt_tokens, 0) AS DOUBLE) AS pt,
     CAST(coalesce(completion_tokens, 0) AS DOUBLE) AS ct,
     CASE WHEN coalesce(req_n_turns, 1) <= 1 THEN 1.0E0 ELSE 0.0E0 END AS single_turn,
-    {text} AS txt, {user} AS usr,
-    {_mask(d, user)} AS musr, {_mask(d, f'substr(req_system, 1, {MAX_TEXT})')} AS msys,
+    {text} AS txt, substr(coalesce(req_user, ''), 1, {TOPIC_CHARS}) AS tusr,
+    {_mask(d, f'substr(req_user, 1, {ends})')} AS mhead,
+    {_mask(d, f'right(req_user, {ends})')} AS mtail,
+    {_mask(d, f'substr(req_system, 1, {SYSTEM_SKELETON_CHARS * 2})')} AS msys,
     CASE WHEN lower(coalesce(req_reasoning_effort, '')) IN ({efforts})
            OR coalesce(req_thinking_budget, 0) >= {LARGE_THINKING_BUDGET} THEN 1.0E0
          WHEN coalesce(req_reasoning_enabled, false) THEN 0.5E0 ELSE 0.0E0 END
