@@ -221,3 +221,28 @@ def test_litellm_bad_files(tmp_path: Path) -> None:
     recs = list(litellm.records([csv_path, arr, broken], q, litellm.LiteLLMOptions()))
     assert [r[2]["event_id"] for r in recs] == ["r1", "r3"]
     assert q.counts == {"invalid_utf8": 1, "not_an_object": 1, "unreadable_file": 1}
+
+
+def test_workers_handle_long_lines_and_truncation_like_the_serial_path(tmp_path: Path) -> None:
+    from distillguard.ingest import parallel
+
+    lines = [orjson.dumps(make_event(i)) for i in range(40)]
+    lines[5] = orjson.dumps(make_event(5, response_text="y" * 5000))  # complete, inside a block
+    lines[30] = b'{"event_id": "' + b"z" * 20000 + b'"}'  # longer than a block
+    data = b"".join(line + b"\n" for line in lines)
+    src = tmp_path / "e.jsonl.gz"
+    src.write_bytes(gzip.compress(data)[:-30])  # lose the tail of the stream
+    old = parallel.BLOCK_BYTES
+    parallel.BLOCK_BYTES = 2048
+    try:
+        results = [_read(src, max_line_bytes=4096, workers=w) for w in (1, 2)]
+    finally:
+        parallel.BLOCK_BYTES = old
+    (ids1, q1, _), (ids2, q2, _) = results
+    assert ids1 == ids2 and "ev-000005" not in ids1 and "ev-000031" in ids1
+    # Workers also see (and quarantine) the partial line the serial reader's buffer loses.
+    assert q2.counts - q1.counts in ({}, {"invalid_json": 1}) and not q1.counts - q2.counts
+    assert q1.counts["line_too_long"] == 2 and q1.counts["truncated_input"] == 1
+    long1 = sorted((r["line"], r["raw_bytes"]) for r in q1.rows if r["reason"] == "line_too_long")
+    long2 = sorted((r["line"], r["raw_bytes"]) for r in q2.rows if r["reason"] == "line_too_long")
+    assert long1 == long2 == [(6, len(lines[5]) + 1), (31, len(lines[30]) + 1)]

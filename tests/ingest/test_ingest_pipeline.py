@@ -120,13 +120,13 @@ def test_workers_give_the_same_output(tmp_path: Path) -> None:
     lines[120] = orjson.dumps(make_event(120, prompt_tokens=2**63 + 1))
     lines[200] = orjson.dumps(make_event(200, ts="2020-01-01T00:00:00Z"))  # out of order
     src = write_lines(tmp_path / "e.jsonl.gz", lines, "gzip")
-    old = parallel.CHUNK_ROWS
-    parallel.CHUNK_ROWS = 64  # several chunks in flight even for a small file
+    old = parallel.BLOCK_BYTES
+    parallel.BLOCK_BYTES = 4096  # many blocks in flight even for a small file
     try:
         one = ingest([src], None, tmp_path / "one", progress=False)
         two = ingest([src], None, tmp_path / "two", progress=False, workers=2)
     finally:
-        parallel.CHUNK_ROWS = old
+        parallel.BLOCK_BYTES = old
     for field in ("events_read", "events_written", "events_quarantined", "duplicates",
                   "out_of_order", "quarantined_by_reason", "days"):
         assert getattr(one, field) == getattr(two, field), field

@@ -1,13 +1,14 @@
 """JSONL conversion spread over worker processes, order and accounting preserved.
 
-The parent reads lines (decompression, line numbers, over-long lines and
-truncated streams stay where they are handled for the serial path) and hands
-chunks of them to workers; a worker parses, validates and builds one Arrow
-batch per chunk, collecting its quarantine rows instead of writing them. The
+The parent reads blocks of whole lines (decompression, line numbering,
+lines too long to hold and truncated streams are handled there) and hands
+each block, one bytes object, to a worker; a worker splits, parses, validates
+and builds one Arrow batch per block, collecting its quarantine rows instead
+of writing them. The
 parent takes results back in submission order, replays the quarantine rows,
 deduplicates and writes, so the output and the quarantine are the same as a
 serial run's (up to the order of quarantine rows within a chunk). At most
-``2 * workers`` chunks are in flight, so memory stays bounded however large
+``2 * workers`` blocks are in flight, so memory stays bounded however large
 the file.
 """
 
@@ -22,19 +23,19 @@ from typing import Any
 
 from distillguard.ingest.quarantine import Quarantine
 from distillguard.ingest.readers import Prepared, build_rows, convert_record
-from distillguard.ingest.sources import decode_json_line, iter_lines
+from distillguard.ingest.sources import decode_json_line, iter_blocks, split_block
 
-CHUNK_ROWS = 8192
+BLOCK_BYTES = 8 * 1024 * 1024
 
 
-def convert_chunk(source: str, lines: list[tuple[int, bytes]]) -> Prepared:
-    """Worker side: one chunk of raw lines to a :class:`Prepared` batch."""
+def convert_block(source: str, first: int, block: bytes, max_line_bytes: int) -> Prepared:
+    """Worker side: one block of raw lines to a :class:`Prepared` batch."""
     q = Quarantine(memory_rows=None)
     rows: list[tuple[Any, ...]] = []
     where: list[tuple[str, int | None]] = []
     ooo = 0
     prev: int | None = None
-    for lineno, line in lines:
+    for lineno, line in split_block(source, first, block, q, max_line_bytes=max_line_bytes):
         obj = decode_json_line(source, lineno, line, q)
         if obj is None:
             continue
@@ -47,8 +48,8 @@ def convert_chunk(source: str, lines: list[tuple[int, bytes]]) -> Prepared:
         rows.append(row)
         where.append((source, lineno))
     batch, where = build_rows(rows, where, q)
-    first = rows[0][1] if rows else None
-    return Prepared(batch, where, q.rows, ooo, first, prev)
+    first_ms: int | None = rows[0][1] if rows else None
+    return Prepared(batch, where, q.rows, ooo, first_ms, prev)
 
 
 def _context() -> Any:
@@ -58,22 +59,18 @@ def _context() -> Any:
 
 
 def parallel_records(paths: list[Path], quarantine: Quarantine | None, workers: int, *,
-                     max_line_bytes: int, chunk_rows: int | None = None) -> Iterator[Prepared]:
+                     max_line_bytes: int, block_bytes: int | None = None) -> Iterator[Prepared]:
     """Prepared batches of JSONL ``paths`` converted by ``workers`` processes, in order."""
-    rows_per_chunk = chunk_rows or CHUNK_ROWS
+    size = block_bytes or BLOCK_BYTES
     with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
         pending: deque[Future[Prepared]] = deque()
         for path in paths:
             source = str(path)
-            chunk: list[tuple[int, bytes]] = []
-            for item in iter_lines(path, quarantine, max_line_bytes=max_line_bytes):
-                chunk.append(item)
-                if len(chunk) >= rows_per_chunk:
-                    pending.append(pool.submit(convert_chunk, source, chunk))
-                    chunk = []
-                    while len(pending) >= 2 * workers:
-                        yield pending.popleft().result()
-            if chunk:
-                pending.append(pool.submit(convert_chunk, source, chunk))
+            for first, block in iter_blocks(path, quarantine, max_line_bytes=max_line_bytes,
+                                            block_bytes=size):
+                pending.append(pool.submit(convert_block, source, first, block,
+                                           max_line_bytes))
+                while len(pending) >= 2 * workers:
+                    yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()

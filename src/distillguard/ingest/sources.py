@@ -160,6 +160,101 @@ def iter_lines(
                 yield lineno, line
 
 
+def iter_blocks(
+    path: Path, quarantine: Quarantine | None, *, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+    block_bytes: int = 8 * READ_BUFFER,
+) -> Iterator[tuple[int, bytes]]:
+    """(line number of its first line, block) for blocks of whole lines of ``path``.
+
+    For handing work to other processes: one bytes object a block is far cheaper to
+    ship than a list of lines. Lines without a newline within ``max_line_bytes`` are
+    skipped here in bounded memory (quarantined as ``line_too_long``); complete lines
+    inside a block are checked by :func:`split_block`.
+    """
+    source = str(path)
+    lineno = 1
+    buf = b""
+    with open_binary(path) as fh:
+        while True:
+            chunk, exc = _read_block(fh, block_bytes)
+            if exc is not None:
+                buf += chunk
+                if buf:
+                    yield lineno, buf
+                    lineno += buf.count(b"\n") + (0 if buf.endswith(b"\n") else 1)
+                _stream_failed(quarantine, source, lineno - 1, exc)
+                return
+            if not chunk:
+                if buf:
+                    yield lineno, buf
+                return
+            buf = buf + chunk if buf else chunk
+            cut = buf.rfind(b"\n")
+            if cut >= 0:
+                yield lineno, buf[:cut + 1]
+                lineno += buf.count(b"\n", 0, cut + 1)
+                buf = buf[cut + 1:]
+            if len(buf) <= max_line_bytes:
+                continue
+            size, prefix, buf = len(buf), buf[:64 * 1024], b""
+            try:
+                # Skip the rest of the line without holding it.
+                while chunk := fh.read(block_bytes):
+                    nl = chunk.find(b"\n")
+                    if nl < 0:
+                        size += len(chunk)
+                        continue
+                    size += nl + 1
+                    buf = chunk[nl + 1:]
+                    break
+            except _STREAM_ERRORS as err:
+                _stream_failed(quarantine, source, lineno, err)
+                return
+            reject(quarantine, source, lineno, LINE_TOO_LONG, "<line>",
+                   f"line is {size} bytes, longer than the limit of {max_line_bytes}",
+                   prefix, raw_size=size)
+            lineno += 1
+
+
+def _read_block(fh: IO[bytes], size: int) -> tuple[bytes, BaseException | None]:
+    """About ``size`` bytes, one buffered read at a time, and the error that stopped it:
+    when a compressed stream breaks only the failing read is lost, as when reading lines."""
+    parts: list[bytes] = []
+    got = 0
+    read1 = getattr(fh, "read1", fh.read)
+    while got < size:
+        try:
+            part = read1(size - got)
+        except _STREAM_ERRORS as exc:
+            return b"".join(parts), exc
+        if not part:
+            break
+        parts.append(part)
+        got += len(part)
+    return b"".join(parts), None
+
+
+def split_block(source: str, first: int, block: bytes, quarantine: Quarantine | None, *,
+                max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> Iterator[tuple[int, bytes]]:
+    """The non-blank lines of a block from :func:`iter_blocks`, numbered as in the file."""
+    lines = block.split(b"\n")
+    ends_with_newline = not lines[-1]
+    if ends_with_newline:
+        lines.pop()
+    last = len(lines) - 1
+    for i, line in enumerate(lines):
+        if len(line) > max_line_bytes:
+            size = len(line) + (1 if i < last or ends_with_newline else 0)
+            reject(quarantine, source, first + i, LINE_TOO_LONG, "<line>",
+                   f"line is {size} bytes, longer than the limit of {max_line_bytes}",
+                   line[:64 * 1024], raw_size=size)
+            continue
+        if line.endswith(b"\r"):
+            line = line[:-1]
+        if line.strip():
+            yield first + i, line
+
+
 def _stream_failed(quarantine: Quarantine | None, source: str, lineno: int,
                    exc: BaseException) -> None:
     msg = (f"compressed data is truncated or corrupt after line {lineno} "
