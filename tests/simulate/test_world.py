@@ -169,3 +169,44 @@ def test_new_model_pivot_happens_within_a_day(world_dir: Path) -> None:
                                     "endpoint": "messages", "model": "m", "request": {},
                                     "response_text": ""}).ts - release_ts
         assert 0 <= delta.total_seconds() <= 86400
+
+
+def test_output_does_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
+    """String hashing is randomised per process; nothing in the world may depend on it."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys; from distillguard.simulate import SimConfig, simulate; "
+            "simulate(SimConfig(accounts=70, days=2, seed=5), sys.argv[1])")
+    for n in (1, 2):
+        env = dict(os.environ, PYTHONHASHSEED=str(n))
+        subprocess.run([sys.executable, "-c", code, str(tmp_path / str(n))], check=True,
+                       env=env, timeout=120)
+    for name in FILES:
+        assert (tmp_path / "1" / name).read_bytes() == (tmp_path / "2" / name).read_bytes()
+
+
+GOLDEN = Path(__file__).resolve().parent / "golden_world_counts.json"
+
+
+def test_world_counts_match_the_golden_file(world_dir: Path) -> None:
+    """Counts of the small world; regenerate deliberately after changing the generator:
+    ``.venv/bin/python -c "import sys; sys.path.insert(0, 'tests');
+    import simulate.test_world as t; t.regenerate_golden()"``.
+    """
+    assert _golden_view(world_dir) == json.loads(GOLDEN.read_text())
+
+
+def _golden_view(world_dir: Path) -> dict[str, object]:
+    world = json.loads((world_dir / "world.json").read_text())
+    return {"counts": world["counts"], "campaigns": world["campaigns"],
+            "models": world["models"], "lone": world["lone_distillers"]}
+
+
+def regenerate_golden() -> None:  # pragma: no cover - a maintenance helper
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        simulate(SMALL, d)
+        GOLDEN.write_text(json.dumps(_golden_view(Path(d)), indent=2, sort_keys=True) + "\n")
