@@ -42,6 +42,7 @@ from distillguard.gateway.policy import Policy, load_policy
 from distillguard.gateway.proxy import Proxy, upstream_headers
 from distillguard.gateway.signals import SignalFn, default_signal_fn
 from distillguard.gateway.state import StateStore, make_state
+from distillguard.gateway.transport import FastTransport
 from distillguard.gateway.wire import ROUTES, WireError
 from distillguard.settings import Settings
 
@@ -90,7 +91,8 @@ class Gateway:
 
     def _new_client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(
-            base_url=self.settings.gateway_upstream_url, transport=self._transport,
+            base_url=self.settings.gateway_upstream_url,
+            transport=self._transport or _default_transport(self.settings.gateway_upstream_url),
             timeout=httpx.Timeout(self.settings.gateway_upstream_timeout_s),
             limits=httpx.Limits(max_connections=1000, max_keepalive_connections=200),
         )
@@ -228,6 +230,12 @@ class Gateway:
             Route("/openapi.json", openapi), Route("/admin/reload", reload, methods=["POST"]),
             Route("/admin/status", status),
         ], lifespan=self.lifespan)
+
+
+def _default_transport(url: str) -> httpx.AsyncBaseTransport | None:
+    # the lean transport for plain-http upstreams (a local vLLM, a sidecar); httpx's own
+    # for https, where TLS and HTTP/2 matter more than the last millisecond
+    return FastTransport() if url.startswith("http://") else None
 
 
 class _Router:

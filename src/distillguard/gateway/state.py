@@ -160,15 +160,17 @@ class RedisState:
     """State in Redis; every call is one round trip (a script or a pipeline)."""
 
     def __init__(self, url: str, *, prefix: str = "", timeout_s: float = 0.5,
-                 account_ttl_s: int = 7 * 86400) -> None:
+                 account_ttl_s: int = 7 * 86400, max_connections: int = 32) -> None:
         import redis.asyncio as aioredis
 
         self.prefix = prefix
         self.account_ttl_s = account_ttl_s
-        self._redis: Any = aioredis.Redis.from_url(
-            url, socket_connect_timeout=timeout_s, socket_timeout=timeout_s,
-            health_check_interval=0, retry_on_timeout=False,
-        )
+        # bounded: a burst of requests waits for a connection instead of opening hundreds
+        pool = aioredis.BlockingConnectionPool.from_url(
+            url, max_connections=max_connections, timeout=timeout_s,
+            socket_connect_timeout=timeout_s, socket_timeout=timeout_s,
+            health_check_interval=0, retry_on_timeout=False)
+        self._redis: Any = aioredis.Redis(connection_pool=pool)
         self._take = self._redis.register_script(TAKE_LUA)
 
     async def _call(self, coro: Any) -> Any:
@@ -176,7 +178,8 @@ class RedisState:
 
         try:
             return await coro
-        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError) as exc:
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError,
+                TimeoutError) as exc:
             raise StateUnavailable(str(exc)) from exc
 
     async def take(self, buckets: Sequence[Bucket]) -> TakeResult:
@@ -220,7 +223,8 @@ class RedisState:
             return False
 
     async def aclose(self) -> None:
-        await self._redis.aclose()
+        await self._redis.aclose(close_connection_pool=True)
+        await self._redis.connection_pool.disconnect()
 
     async def clear(self) -> None:
         """Delete every key under this store's prefix (tests and benchmarks)."""
