@@ -81,6 +81,9 @@ def test_missing_columns_is_a_clear_error(small_screener: Screener, write, tmp_p
 
     with pytest.raises(InputError, match="lacks column"):
         screen_customers(small_screener, write("c.csv", "id,company\n1,x\n"), tmp_path / "o")
+    utf16 = write("u.csv", "customer_id,name,country,address\n1,x,,\n".encode("utf-16"))
+    with pytest.raises(InputError, match="UTF-16"):
+        screen_customers(small_screener, utf16, tmp_path / "o")
 
 
 def _settings(tmp_path: Path) -> dict[str, str]:

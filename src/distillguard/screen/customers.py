@@ -80,7 +80,13 @@ def read_customers(path: Path, quarantine: list[dict[str, Any]]) -> Iterator[Cus
         raise NotFoundError(f"{path}: no such file", details={"file": str(path)})
     notes: dict[int, str] = {}
     with path.open("rb") as fh:
-        head = fh.read(64).lstrip(b"\xef\xbb\xbf \r\n\t")
+        raw_head = fh.read(4096)
+    if raw_head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw_head:
+        raise InputError(
+            f"{path}: UTF-16 or binary content; save the customer file as UTF-8 CSV or JSONL",
+            details={"file": str(path)},
+        )
+    head = raw_head[:64].lstrip(b"\xef\xbb\xbf \r\n\t")
     if path.suffix.lower() in (".jsonl", ".ndjson", ".json") or head.startswith(b"{"):
         for n, line in enumerate(_decode_lines(path, notes), start=1):
             if not line.strip():

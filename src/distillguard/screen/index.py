@@ -25,7 +25,7 @@ MAX_WORDS = 60  # word positions tracked per name (bit masks)
 # A candidate must account for this share of the query's rarity-weighted words;
 # below it no feature combination reaches the review threshold in practice, and
 # pruning here is what makes a million customers a one-minute job.
-MIN_COVER = 0.5
+MIN_COVER = 0.6
 MAX_CANDIDATES = 24  # ties beyond the limit are kept up to this many
 
 
@@ -40,7 +40,7 @@ class NameEntry:
 
 @functools.lru_cache(maxsize=200_000)
 def _word_keys(word: str, expand: bool) -> tuple[str, ...]:
-    if not expand or len(word) < 4:
+    if not expand or len(word) < 5:
         return (word,)
     # Single-deletion neighbourhood (SymSpell): any one edit of a word still
     # shares one of these keys with the original.
