@@ -21,6 +21,7 @@ KIND_NAMES: Final = {
     "s64": "wrapper skeleton (ending)", "sysk": "system prompt skeleton",
     "lockstep": "lockstep activity",
 }
+WRAPPER_KINDS: Final = frozenset({"p24", "s24", "p64", "s64", "sysk"})
 #: Share of members that must agree for a cluster to be one organisation.
 ORG_SHARE: Final = 0.5
 
@@ -34,6 +35,16 @@ class Cluster:
     org_id: str | None
     kinds: tuple[tuple[str, int], ...]  # shared kinds and their edge counts, strongest first
     created_span_h: float | None
+    #: Share of the internal tie weight that comes from shared wrapper skeletons.
+    wrapper_share: float = 0.0
+    #: Median over members of harvesting content (largest family share, discounted
+    #: for one-off batch runs).
+    content_median: float = 0.0
+
+    @property
+    def wrapper_evidence(self) -> float:
+        """Harvesting content carried in a shared wrapper: a template pipeline."""
+        return self.content_median * self.wrapper_share
 
     @property
     def size(self) -> int:
@@ -60,7 +71,8 @@ def _span(hours: float) -> str:
 
 
 def analyse(labels: np.ndarray, edges: Edges, base_risk: np.ndarray,
-            accounts: Sequence[Account | None]) -> list[Cluster]:
+            accounts: Sequence[Account | None],
+            harvest: np.ndarray | None = None) -> list[Cluster]:
     """One :class:`Cluster` per community of at least two accounts."""
     out: list[Cluster] = []
     if edges.size == 0:
@@ -72,6 +84,10 @@ def analyse(labels: np.ndarray, edges: Edges, base_risk: np.ndarray,
         if members.size < 2:
             continue
         sel = part_label == lab
+        total_w = float(edges.part_weight[sel].sum())
+        skel_w = float(sum(w for k, w in zip(edges.part_kind[sel].tolist(),
+                                              edges.part_weight[sel].tolist(), strict=True)
+                           if edges.kinds[k] in WRAPPER_KINDS))
         kinds: Counter[str] = Counter()
         strength: dict[str, float] = {}
         for k, w in zip(edges.part_kind[sel].tolist(), edges.part_weight[sel].tolist(),
@@ -92,7 +108,8 @@ def analyse(labels: np.ndarray, edges: Edges, base_risk: np.ndarray,
             median_base=float(np.median(base_risk[members])), is_org=bool(is_org),
             org_id=org_id,
             kinds=tuple(sorted(kinds.items(), key=lambda kv: (-strength[kv[0]], kv[0]))),
-            created_span_h=span,
+            created_span_h=span, wrapper_share=skel_w / total_w if total_w > 0 else 0.0,
+            content_median=float(np.median(harvest[members])) if harvest is not None else 0.0,
         ))
     return out
 

@@ -85,8 +85,8 @@ DEFAULT_FEATURES: Final = (
        "contract KYC / enterprise plan"),
     _f("linkage", 0.8, 1.5, 4.5, "linkage",
        "shares {linked_on} with {peers} linked accounts"),
-    _f("campaign", 3.5, 0.12, 0.3, "linkage",
-       "member of cluster {cluster} ({size} accounts): cluster median risk x tie x own "
+    _f("campaign", 3.5, 0.2, 0.35, "linkage",
+       "member of cluster {cluster} ({size} accounts): cluster evidence x tie x own "
        "evidence {value:.2f}"),
 )
 

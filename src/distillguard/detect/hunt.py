@@ -235,7 +235,10 @@ def _judge(tables: dict[str, pa.Table], acc_list: Sequence[Account],
     edges = lockstep(edges, act_t, n, cfg.link_weights.get("lockstep", 0.0))
     edges = keep_edges(edges, cfg.min_edge)
     labels = communities(edges, n, cfg.resolution)
-    clusters = analyse(labels, edges, base.risk, accounts)
+    harvest = np.nan_to_num(np.maximum.reduce([
+        values["reasoning_coercion"], values["rubric_grading"], values["synthetic_generation"]]),
+        nan=0.0) * (1.0 - base.strengths.get("batch_run", np.zeros(n)))
+    clusters = analyse(labels, edges, base.risk, accounts, harvest)
     strongest, peers, linked_on = linkage_values(edges, n)
     values["linkage"] = np.where(peers > 0, strongest, np.nan)
     campaign = np.full(n, np.nan)
@@ -244,7 +247,12 @@ def _judge(tables: dict[str, pa.Table], acc_list: Sequence[Account],
         if not cl.is_org:
             tie = np.clip(internal[cl.members] / cfg.tie_full, 0.0, 1.0)
             own = np.clip(base.risk[cl.members] / cfg.own_full, 0.0, 1.0)
-            campaign[cl.members] = cl.median_base * tie * own
+            # Dormant members (no traffic yet) cannot be bystanders by their traffic:
+            # their tie alone decides.
+            own = np.where(np.isnan(agg.get("n_events", np.full(n, np.nan))[cl.members]),
+                           1.0, own)
+            evidence = max(cl.median_base, cl.wrapper_evidence)
+            campaign[cl.members] = evidence * tie * own
     values["campaign"] = campaign
     final = score(values, cfg, n, include_graph=True)
     verdict = verdicts(final.risk, cfg)
