@@ -79,21 +79,29 @@ def analyse(labels: np.ndarray, edges: Edges, base_risk: np.ndarray,
         return out
     edge_label = np.where(labels[edges.src] == labels[edges.dst], labels[edges.src], -1)
     part_label = edge_label[edges.part_edge]
+    n_kinds = len(edges.kinds)
+    n_labels = int(labels.max()) + 1 if labels.size else 0
+    # Per (label, kind): number of internal links and their summed weight, in one pass.
+    inside = part_label >= 0
+    flat = part_label[inside] * n_kinds + edges.part_kind[inside]
+    counts = np.bincount(flat, minlength=n_labels * n_kinds).reshape(n_labels, n_kinds)
+    weights = np.bincount(flat, weights=edges.part_weight[inside],
+                          minlength=n_labels * n_kinds).reshape(n_labels, n_kinds)
+    wrapper_cols = [i for i, k in enumerate(edges.kinds) if k in WRAPPER_KINDS]
+    order = np.argsort(labels, kind="stable")
+    sorted_labels = labels[order]
     for lab in np.unique(labels[labels >= 0]):
-        members = np.flatnonzero(labels == lab)
+        lo, hi = np.searchsorted(sorted_labels, [lab, lab + 1])
+        members = np.sort(order[lo:hi])
         if members.size < 2:
             continue
-        sel = part_label == lab
-        total_w = float(edges.part_weight[sel].sum())
-        skel_w = float(sum(w for k, w in zip(edges.part_kind[sel].tolist(),
-                                              edges.part_weight[sel].tolist(), strict=True)
-                           if edges.kinds[k] in WRAPPER_KINDS))
+        total_w = float(weights[lab].sum())
+        skel_w = float(weights[lab, wrapper_cols].sum()) if wrapper_cols else 0.0
         kinds: Counter[str] = Counter()
         strength: dict[str, float] = {}
-        for k, w in zip(edges.part_kind[sel].tolist(), edges.part_weight[sel].tolist(),
-                        strict=True):
-            kinds[edges.kinds[k]] += 1
-            strength[edges.kinds[k]] = strength.get(edges.kinds[k], 0.0) + w
+        for k in np.flatnonzero(counts[lab]).tolist():
+            kinds[edges.kinds[k]] = int(counts[lab, k])
+            strength[edges.kinds[k]] = float(weights[lab, k])
         accs = [accounts[i] for i in members.tolist()]
         created = [a.created_at.timestamp() for a in accs if a is not None]
         span = (max(created) - min(created)) / 3600.0 if len(created) >= 2 else None
@@ -131,11 +139,12 @@ def linkage_values(edges: Edges, n: int) -> tuple[np.ndarray, np.ndarray, list[s
         has = best_edge >= 0
         strongest[has] = edges.weight[best_edge[has]]
     parts: dict[int, list[tuple[float, str]]] = {}
-    wanted = set(best_edge[best_edge >= 0].tolist())
-    for e, k, w in zip(edges.part_edge.tolist(), edges.part_kind.tolist(),
-                       edges.part_weight.tolist(), strict=True):
-        if e in wanted:
-            parts.setdefault(e, []).append((w, edges.kinds[k]))
+    wanted = np.zeros(max(edges.size, 1), dtype=bool)
+    wanted[best_edge[best_edge >= 0]] = True
+    sel = wanted[edges.part_edge] if edges.size else np.zeros(0, dtype=bool)
+    for e, k, w in zip(edges.part_edge[sel].tolist(), edges.part_kind[sel].tolist(),
+                       edges.part_weight[sel].tolist(), strict=True):
+        parts.setdefault(e, []).append((w, edges.kinds[k]))
     linked_on = []
     for i in range(n):
         e = int(best_edge[i])

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from distillguard.detect import outputs
@@ -97,6 +98,12 @@ def _align(table: pa.Table, index: dict[str, int], n: int) -> dict[str, np.ndarr
         arr[pos] = vals
         out[name] = arr
     return out
+
+
+def _positions(ids: pa.ChunkedArray | pa.Array, universe: pa.Array) -> np.ndarray:
+    """Index of every id in the sorted universe (vectorised)."""
+    pos = pc.index_in(ids.cast(pa.string()), value_set=universe)
+    return np.asarray(pos.to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
 def _account_keys(accounts: Sequence[Account | None]) -> list[tuple[int, str, str]]:
@@ -207,21 +214,22 @@ def _judge(tables: dict[str, pa.Table], acc_list: Sequence[Account],
     agg = _align(feats, index, n)
 
     keys = tables["keys"]
-    kind = keys["kind"].to_pylist()
-    acc_idx = [index[a] for a in keys["account_id"].to_pylist()]
-    c = keys["c"].to_pylist()
-    tot = keys["total"].to_pylist()
+    universe_arr = pa.array(universe, pa.string())
+    acc_idx = _positions(keys["account_id"], universe_arr)
+    is_skel = pc.is_in(keys["kind"], pa.array(SKELETON_KINDS)).to_numpy(zero_copy_only=False)
+    share = (keys["c"].to_numpy().astype(np.float64)
+             / np.maximum(keys["total"].to_numpy().astype(np.float64), 1.0))
     reuse = np.zeros(n)
-    for i, k, ci, ti in zip(acc_idx, kind, c, tot, strict=True):
-        if k in SKELETON_KINDS and ti:
-            reuse[i] = max(reuse[i], ci / ti)
+    np.maximum.at(reuse, acc_idx[is_skel], share[is_skel])
     extra = _account_keys(accounts)
-    key_table = pa.table({
-        "account": pa.array(acc_idx + [r[0] for r in extra], pa.int64()),
-        "kind": pa.array(kind + [r[1] for r in extra], pa.string()),
-        "value": pa.array([str(v) for v in keys["value"].to_pylist()] + [r[2] for r in extra],
-                          pa.string()),
-    })
+    key_table = pa.concat_tables([
+        pa.table({"account": pa.array(acc_idx, pa.int64()),
+                  "kind": keys["kind"].cast(pa.string()),
+                  "value": keys["value"].cast(pa.string())}),
+        pa.table({"account": pa.array([r[0] for r in extra], pa.int64()),
+                  "kind": pa.array([r[1] for r in extra], pa.string()),
+                  "value": pa.array([r[2] for r in extra], pa.string())}),
+    ])
     pivot, delay_h = _pivot(tables["pivot"], index, n)
     values = feature_values(agg, accounts, reuse, pivot)
     base = score(values, cfg, n, include_graph=False)
@@ -229,7 +237,7 @@ def _judge(tables: dict[str, pa.Table], acc_list: Sequence[Account],
     edges = build_edges(key_table, n, cfg.link_weights, min_weight=0.3)
     act = tables["activity"]
     act_t = pa.table({
-        "account": pa.array([index[a] for a in act["account_id"].to_pylist()], pa.int64()),
+        "account": pa.array(_positions(act["account_id"], universe_arr), pa.int64()),
         "bin": act["bin"], "c": act["c"],
     })
     edges = lockstep(edges, act_t, n, cfg.link_weights.get("lockstep", 0.0))

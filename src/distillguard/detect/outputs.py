@@ -38,6 +38,8 @@ def build(result: dict[str, Any], cfg: HuntConfig) -> None:
     size_of = {cid: int(m.size) for cid, _, m in chosen}
     n_events = np.nan_to_num(agg.get("n_events", np.zeros(n)), nan=0.0)
     days = np.maximum(np.nan_to_num(agg.get("n_days", np.ones(n)), nan=1.0), 1.0)
+    labels = result["labels"]
+    label_size = np.bincount(labels[labels >= 0]) if (labels >= 0).any() else np.zeros(1)
     rows: list[dict[str, Any]] = []
     evidence: list[dict[str, Any]] = []
     for i, acc_id in enumerate(universe):
@@ -50,7 +52,7 @@ def build(result: dict[str, Any], cfg: HuntConfig) -> None:
             "linked_on": result["linked_on"][i] or "nothing",
             "peers": int(result["peers"][i]),
             "cluster": ids[i] or "(unattributed)",
-            "size": size_of.get(ids[i], int((result["labels"] == result["labels"][i]).sum())
+            "size": size_of.get(ids[i], int(label_size[result["labels"][i]])
                                 if result["labels"][i] >= 0 else 1),
         }
         ev = explain(cfg, final, i, ctx)

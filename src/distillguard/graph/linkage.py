@@ -26,6 +26,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 RING_K: Final = 12
+#: Bin look-ups per vectorised lockstep step (bounds memory).
+LOCKSTEP_CHUNK: Final = 2_000_000
 #: A value held by at most this share of accounts counts in full.
 IDF_FULL_SHARE: Final = 0.005
 
@@ -155,20 +157,40 @@ def lockstep(edges: Edges, activity: pa.Table, n_accounts: int, weight: float,
     acc = activity["account"].to_numpy().astype(np.int64)
     bins = activity["bin"].to_numpy().astype(np.int64)
     cnt = activity["c"].to_numpy().astype(np.float64)
-    order = np.lexsort((bins, acc))
-    acc, bins, cnt = acc[order], bins[order], cnt[order]
+    bins = bins - bins.min()
+    span = int(bins.max()) + 1
+    keys = acc * span + bins
+    order = np.argsort(keys, kind="stable")
+    keys, acc, cnt = keys[order], acc[order], cnt[order]
     norms = np.sqrt(np.bincount(acc, weights=cnt * cnt, minlength=n_accounts))
     starts = np.searchsorted(acc, np.arange(n_accounts), side="left")
-    ends = np.searchsorted(acc, np.arange(n_accounts), side="right")
-    cos = np.zeros(edges.size)
-    for i in np.flatnonzero(edges.weight >= min_candidate):
-        a, b = int(edges.src[i]), int(edges.dst[i])
-        if norms[a] == 0 or norms[b] == 0:
+    nbins = np.bincount(acc, minlength=n_accounts)
+    cand = np.flatnonzero((edges.weight >= min_candidate) & (norms[edges.src] > 0)
+                          & (norms[edges.dst] > 0))
+    # Walk the sparser endpoint's bins and look each one up in the other's (vectorised,
+    # in chunks of bounded size): sum over shared bins of the product of counts.
+    a = np.where(nbins[edges.src[cand]] <= nbins[edges.dst[cand]], edges.src[cand],
+                 edges.dst[cand])
+    b = np.where(a == edges.src[cand], edges.dst[cand], edges.src[cand])
+    dots = np.zeros(cand.size)
+    lengths = nbins[a]
+    bounds = np.cumsum(lengths)
+    chunk_starts = np.searchsorted(bounds, np.arange(0, int(bounds[-1]) if bounds.size else 0,
+                                                     LOCKSTEP_CHUNK), side="right")
+    for lo, hi in zip(chunk_starts, [*chunk_starts[1:], cand.size], strict=True):
+        if lo >= hi:
             continue
-        ba, ca = bins[starts[a]:ends[a]], cnt[starts[a]:ends[a]]
-        bb, cb = bins[starts[b]:ends[b]], cnt[starts[b]:ends[b]]
-        _, ia, ib = np.intersect1d(ba, bb, assume_unique=True, return_indices=True)
-        cos[i] = float(np.dot(ca[ia], cb[ib]) / (norms[a] * norms[b]))
+        ln = lengths[lo:hi]
+        rep = np.repeat(np.arange(lo, hi), ln)
+        offs = np.arange(int(ln.sum())) - np.repeat(np.cumsum(ln) - ln, ln)
+        pos_a = starts[a[rep]] + offs
+        want = b[rep] * span + (keys[pos_a] - a[rep] * span)
+        pos_b = np.minimum(np.searchsorted(keys, want), keys.size - 1)
+        hit = keys[pos_b] == want
+        prod = np.where(hit, cnt[pos_a] * cnt[pos_b], 0.0)
+        dots[lo:hi] = np.bincount(rep - lo, weights=prod, minlength=hi - lo)
+    cos = np.zeros(edges.size)
+    cos[cand] = dots / (norms[a] * norms[b])
     strength = np.clip((cos - 0.3) / 0.5, 0.0, 1.0)
     add = weight * strength
     has = add > 0

@@ -48,10 +48,11 @@ def _campaign_pictures(result: dict[str, Any]) -> dict[str, str]:
     pics = {}
     for c in result["cluster_rows"][:MAX_CAMPAIGNS]:
         members = [index[a] for a in c["members"]][:MAX_NODES]
-        local = {m: k for k, m in enumerate(members)}
-        sel = [(local[int(s)], local[int(d)], float(w)) for s, d, w in
-               zip(edges.src, edges.dst, edges.weight, strict=True)
-               if int(s) in local and int(d) in local]
+        local = np.full(len(index), -1, dtype=np.int64)
+        local[members] = np.arange(len(members))
+        keep = (local[edges.src] >= 0) & (local[edges.dst] >= 0)
+        sel = list(zip(local[edges.src[keep]].tolist(), local[edges.dst[keep]].tolist(),
+                       edges.weight[keep].tolist(), strict=True))
         pics[c["cluster_id"]] = charts.campaign_graph(
             len(members), sel, risk[members], f"{c['cluster_id']}: {c['size']} accounts")
     return pics
