@@ -46,6 +46,16 @@ class Tx:
         if rows:
             self._cur.executemany(self._db.sql(sql), [tuple(r) for r in rows])
 
+    def analyze(self, table: str) -> None:
+        """Refresh planner statistics (PostgreSQL).
+
+        Bulk loads outrun autovacuum's ANALYZE; with stale statistics PostgreSQL
+        plans id lookups as a scan of the whole collection, which makes every POST
+        linear in the collection size.
+        """
+        if self._db.is_postgres:
+            self._cur.execute(f"ANALYZE {table}")
+
     def lock(self, name: str) -> None:
         """Serialise writers of ``name`` across processes until the transaction ends."""
         if self._db.is_postgres:

@@ -29,6 +29,7 @@ MEDIA_TYPE: Final = "application/stix+json;version=2.1"
 MAX_PAGE: Final = 10_000
 DEFAULT_PAGE: Final = 1_000
 _CHUNK: Final = 500
+ANALYZE_MIN_ROWS: Final = 2_000
 
 SCHEMA: Final = (
     """CREATE TABLE IF NOT EXISTS taxii_collections (
@@ -165,6 +166,8 @@ class _Outcome:
 class TaxiiStore:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._inserted = 0
+        self._unanalyzed = 1 << 62  # statistics may be stale from an earlier process
         with db.tx(write=True) as tx:
             for stmt in SCHEMA:
                 tx.execute(stmt)
@@ -276,6 +279,10 @@ class TaxiiStore:
     def _insert(self, cid: str, batch: list[tuple[Any, str, bytes]], out: _Outcome) -> None:
         with self.db.tx(write=True) as tx:
             tx.lock("taxii:" + cid)
+            # Refresh statistics each time this process has doubled what it inserted.
+            if self._unanalyzed >= max(ANALYZE_MIN_ROWS, self._inserted):
+                tx.analyze("taxii_objects")
+                self._unanalyzed = 0
             added = now_us()
             ids = sorted({c.id for c, _, _ in batch})
             existing: dict[str, dict[str, tuple[str, int, int]]] = {}
@@ -319,6 +326,8 @@ class TaxiiStore:
                     want = (int(vkey == keys[-1]), int(vkey == keys[0]))
                     if want != (latest, first):
                         updates.append((*want, cid, oid, vkey))
+            self._unanalyzed += len(rows)
+            self._inserted += len(rows)
             tx.executemany(
                 "INSERT INTO taxii_objects (collection_id, id, version_key, version, added_us, "
                 "type, spec_version, digest, body, is_latest, is_first) "
