@@ -12,7 +12,7 @@ from distillguard.cli.main import cli
 
 def test_simulate_prints_the_hardness_table(tmp_path: Path) -> None:
     out = tmp_path / "w"
-    res = CliRunner().invoke(cli, ["simulate", "--out", str(out), "--accounts", "90",
+    res = CliRunner().invoke(cli, ["simulate", "--out", str(out), "--accounts", "70",
                                    "--days", "2", "--seed", "4", "--split", "tune"])
     assert res.exit_code == 0, res.output
     assert "best_f1" in res.output and "step_by_step_share" in res.output
@@ -23,15 +23,14 @@ def test_simulate_prints_the_hardness_table(tmp_path: Path) -> None:
     assert world["split"] == "tune" and world["seed"] == 4
 
 
-def test_simulate_json_format_and_parquet(tmp_path: Path) -> None:
+def test_simulate_json_format_holdout(tmp_path: Path) -> None:
     res = CliRunner().invoke(cli, ["simulate", "--out", str(tmp_path), "--accounts", "70",
-                                   "--days", "1", "--events-format", "parquet",
-                                   "--start", "2026-01-05", "--split", "holdout",
+                                   "--days", "1", "--start", "2026-01-05", "--split", "holdout",
                                    "--format", "json"])
     assert res.exit_code == 0, res.output
     doc = json.loads(res.output)
     assert doc["accounts"] == 70 and doc["events"] > 0
-    assert (tmp_path / "events.parquet").is_file()
+    assert (tmp_path / "events.jsonl.gz").is_file()
 
 
 def test_bad_arguments_give_the_json_error_shape(tmp_path: Path) -> None:

@@ -47,10 +47,10 @@ def test_f1_is_bounded_and_order_free(rows: list[tuple[float, bool]]) -> None:
 
 
 def test_small_world_stays_hard(tmp_path: Path) -> None:
-    report = simulate(SimConfig(accounts=400, days=6, seed=5), tmp_path)
+    report = simulate(SimConfig(accounts=300, days=5, seed=5), tmp_path)
     hard = report.hardness
     assert [s["signal"] for s in hard["signals"]] == list(SIGNALS)
     worst = max(hard["signals"], key=lambda s: s["best_f1"])
     assert worst["best_f1"] < BOUND, worst
     assert hard["all_below_bound"]
-    assert hard["distillers_with_traffic"] >= 30
+    assert hard["distillers_with_traffic"] >= 25

@@ -39,7 +39,7 @@ def snippet(rng: random.Random, corpora: Corpora, limit: int = 600) -> str:
     return text[:limit]
 
 
-class Writer:
+class Author:
     """Builds calls for every persona and tactic from one corpus bundle."""
 
     def __init__(self, corpora: Corpora) -> None:

@@ -17,7 +17,7 @@ from typing import Final
 
 from distillguard.simulate import phrases
 from distillguard.simulate.bodies import Call, Msg
-from distillguard.simulate.content import Writer, first_sentences, pick, tool_args, tool_defs
+from distillguard.simulate.content import Author, first_sentences, pick, tool_args, tool_defs
 from distillguard.simulate.corpora import Corpora
 from distillguard.simulate.network import Endpoint, hex_id
 from distillguard.simulate.world import Actor, World
@@ -74,7 +74,7 @@ def _poisson(rng: random.Random, lam: float) -> int:
 class Traffic:
     def __init__(self, world: World, corpora: Corpora) -> None:
         self.world = world
-        self.w = Writer(corpora)
+        self.w = Author(corpora)
         self.seed = world.config.seed
         self.release = world.new_model.released
 
@@ -169,7 +169,8 @@ class Traffic:
         turns = min(len(thread), 1 + int(rng.expovariate(0.9)))
         history: list[Msg] = []
         out: list[tuple[float, Call, str | None]] = []
-        effort = "medium" if a.params.get("reasoning") and rng.random() < 0.5 else None
+        effort = (rng.choice(("medium", "high")) if a.params.get("reasoning")
+                  and rng.random() < 0.75 else None)
         temp = rng.choice((None, None, 0.7, 1.0))
         for i in range(turns):
             user, answer = thread[i]

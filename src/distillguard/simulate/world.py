@@ -8,6 +8,7 @@ arguments give the same world on any machine.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +34,9 @@ HARD_NEGATIVES: Final = ("app_developer", "eval_researcher", "enterprise",
                          "synthetic_data_vendor", "labelling_company")
 TACTICS: Final = ("hydra", "reasoning_coercion", "rubric_grading", "agentic_coding",
                   "new_model_pivot", "low_and_slow", "lone_enterprise")
+COUNTRIES: Final = (("US", 25), ("IN", 10), ("DE", 6), ("GB", 6), ("FR", 5), ("BR", 6),
+                     ("CN", 6), ("JP", 5), ("KR", 4), ("CA", 4), ("AU", 3), ("ES", 3), ("MX", 3),
+                     ("TR", 3), ("VN", 3), ("RU", 3), ("NL", 3), ("SG", 2))
 CONSUMER_DOMAINS: Final = ("gmail.com", "outlook.com", "yahoo.com", "icloud.com", "proton.me",
                            "hotmail.com", "qq.com", "163.com", "yandex.ru", "gmx.de",
                            "naver.com", "mail.ru")
@@ -100,6 +104,21 @@ class World:
 
 def pick(rng: random.Random, seq: Sequence[Any]) -> Any:
     return seq[rng.randrange(len(seq))]
+
+
+def sample_k(rng: random.Random, pool: Sequence[str], k: int) -> tuple[str, ...]:
+    """``k`` distinct items, fewer when a split left the pool smaller than ``k``."""
+    return tuple(rng.sample(pool, min(k, len(pool))))
+
+
+def draw_country(rng: random.Random) -> str:
+    """A billing country, weighted like a global consumer customer base."""
+    names, weights = zip(*COUNTRIES, strict=True)
+    return str(rng.choices(names, weights)[0])
+
+
+def lognormal(rng: random.Random, median: float, sigma: float, cap: float) -> float:
+    return min(cap, median * math.exp(rng.gauss(0.0, sigma)))
 
 
 class WorldBuilder:
