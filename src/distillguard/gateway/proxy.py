@@ -53,7 +53,10 @@ async def _watch_disconnect(receive: Receive, ex: Exchange) -> None:
 class Proxy:
     def __init__(self, *, client: Callable[[], httpx.AsyncClient], metrics: Metrics,
                  api_key: str = "") -> None:
+        # The hot path talks to the client's transport directly: AsyncClient.send adds
+        # URL merging, auth, cookies, redirects and hooks the proxy hop never uses.
         self.client = client
+        self._urls: dict[str, httpx.URL] = {}
         self.metrics = metrics
         self.api_key = api_key
 
@@ -75,12 +78,15 @@ class Proxy:
 
     async def _forward(self, scope: Scope, ex: Exchange, send: Send) -> None:
         client = self.client()
-        request = client.build_request(
-            "POST", ex.path, content=self._body(ex),
-            headers=upstream_headers(scope, ex.family, self.api_key))
+        url = self._urls.get(ex.path)
+        if url is None:
+            url = self._urls[ex.path] = client.base_url.join(ex.path.lstrip("/"))
+        request = httpx.Request("POST", url, content=self._body(ex),
+                                headers=upstream_headers(scope, ex.family, self.api_key),
+                                extensions={"timeout": client.timeout.as_dict()})
         t0 = time.perf_counter()
         try:
-            resp = await client.send(request, stream=True)
+            resp = await client._transport.handle_async_request(request)
         except httpx.TimeoutException:
             ex.upstream_s += time.perf_counter() - t0
             self.metrics.upstream_errors.labels("timeout").inc()

@@ -59,7 +59,13 @@ class Contribution:
     value: float
     weight: float
     contribution: float
-    explanation: str
+    template: str
+    raw: float
+
+    @property
+    def explanation(self) -> str:
+        # formatted on demand: the hot path scores every request but explains few
+        return self.template.format(value=self.value, raw=self.raw)
 
     def as_dict(self) -> dict[str, Any]:
         return {"name": self.name, "value": round(self.value, 4), "weight": self.weight,
@@ -101,8 +107,7 @@ class Scorer:
             c = f.weight * v / self.total_weight * ramp
             total += c
             raw = state.rpm if f.name == "request_rate" else v
-            parts.append(Contribution(f.name, v, f.weight, c,
-                                      f.explanation.format(value=v, raw=raw)))
+            parts.append(Contribution(f.name, v, f.weight, c, f.explanation, raw))
         risk = min(1.0, max(0.0, total))
         verdict = "block" if risk >= self.block else "review" if risk >= self.review else "allow"
         return Score(risk, verdict, {"review": self.review, "block": self.block}, tuple(parts),
