@@ -126,6 +126,9 @@ def _responses(model: str, c: Call) -> dict[str, Any]:
     if c.tools:
         body["tools"] = [{"type": "function", "name": t.name, "description": t.description,
                           "parameters": _schema(t.params)} for t in c.tools]
+    if c.logprobs:
+        body["include"] = ["message.output_text.logprobs"]
+        body["top_logprobs"] = 5
     if c.json_mode:
         body["text"] = {"format": {"type": "json_object"}}
     if c.stream:

@@ -111,6 +111,8 @@ def hydra_coercion(b: WorldBuilder, count: int) -> None:
     _hydra(b, count, "hydra+reasoning_coercion",
            {"kind": "coerce", "skeleton": _skeleton(b),
             "effort": rng.choice(("high", "high", None)),
+            # Some operations also harvest token distributions for logit distillation.
+            "logprobs": rng.random() < 0.4,
             "max_tokens": rng.choice(((None, 4096, 16000), (8000, 32000), (None, 8192)))},
            lifetime=(2, 7), daily=(25, 90))
 

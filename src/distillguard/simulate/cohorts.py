@@ -127,6 +127,8 @@ def app_developer(b: WorldBuilder, count: int) -> None:
             temperature=rng.choice((0.0, 0.2, 0.3, None)),
             max_tokens=rng.choice((256, 512, 1024, 4096)),
             early_adopter=rng.random() < 0.15,
+            # Classifier-style apps read token probabilities as a confidence score.
+            logprobs=rng.random() < 0.25,
         )
 
 

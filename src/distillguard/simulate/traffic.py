@@ -216,7 +216,8 @@ class Traffic:
             prompt, answer, is_json = self.w.app_task(rng, p["task"])
             call = Call(p["system"], [Msg("user", prompt)], answer, temperature=p["temperature"],
                         max_tokens=p["max_tokens"], json_mode=is_json,
-                        user=f"u-{hex_id(a.account.account_id, rng.randrange(5000), n=6)}")
+                        user=f"u-{hex_id(a.account.account_id, rng.randrange(5000), n=6)}",
+                        logprobs=bool(p.get("logprobs")))
             return [(0.0, call, None if not small else self.world.models[1].name)]
         if p["variant"] == "tools_bot":
             thread = self.w.chat_thread(rng)
@@ -307,7 +308,7 @@ class Traffic:
         effort = p.get("effort")
         call = Call(system, [Msg("user", user)], response, reasoning if effort else None,
                     temperature=rng.choice((None, 0.6, 1.0)), max_tokens=p["max_tokens"],
-                    effort=effort)
+                    effort=effort, logprobs=bool(p.get("logprobs")) and rng.random() < 0.7)
         return [(0.0, call, None)]
 
     def _s_evol(self, a: Actor, s: Session, rng: random.Random
