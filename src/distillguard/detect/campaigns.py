@@ -42,6 +42,12 @@ class Cluster:
     content_median: float = 0.0
 
     @property
+    def evidence(self) -> float:
+        """What the cluster as a whole says: members' median base risk, or harvesting
+        content carried in a shared wrapper, whichever is stronger."""
+        return max(self.median_base, self.wrapper_evidence)
+
+    @property
     def wrapper_evidence(self) -> float:
         """Harvesting content carried in a shared wrapper: a template pipeline."""
         return self.content_median * self.wrapper_share
@@ -157,12 +163,14 @@ def linkage_values(edges: Edges, n: int) -> tuple[np.ndarray, np.ndarray, list[s
 
 
 def assign_ids(clusters: Sequence[Cluster], risk: np.ndarray, review: float,
-               n: int) -> tuple[list[str], list[tuple[str, Cluster, np.ndarray]]]:
-    """Campaign ids: clusters (not orgs) whose members' median risk reaches ``review``.
+               n: int, min_evidence: float = 0.2
+               ) -> tuple[list[str], list[tuple[str, Cluster, np.ndarray]]]:
+    """Campaign ids: clusters (not orgs) with cluster evidence of at least
+    ``min_evidence`` and at least two members reaching ``review``.
 
     Only members that themselves reach ``review`` carry the id, so a bystander
     pulled into a community by one weak tie is never claimed to be the operation.
-    Ids are numbered by descending median risk, ties by smallest member.
+    Ids are numbered by descending median member risk, ties by smallest member.
     """
     ids = [""] * n
     chosen: list[tuple[float, int, Cluster, np.ndarray]] = []
@@ -170,7 +178,7 @@ def assign_ids(clusters: Sequence[Cluster], risk: np.ndarray, review: float,
         if cl.is_org:
             continue
         members = cl.members[risk[cl.members] >= review]
-        if members.size < 2 or float(np.median(risk[cl.members])) < review:
+        if members.size < 2 or cl.evidence < min_evidence:
             continue
         chosen.append((-float(np.median(risk[members])), int(cl.members.min()), cl, members))
     chosen.sort(key=lambda t: (t[0], t[1]))

@@ -34,6 +34,8 @@ from distillguard.settings import Settings
 Renderer = Callable[[Path, dict[str, Any], HuntConfig], Path]
 SKELETON_KINDS = ("p24", "s24", "p64", "s64", "sysk")
 HOUR_MS = 3_600_000
+#: Base risk of ordinary traffic: below it a member brings no evidence of its own.
+OWN_FLOOR = 0.05
 
 
 @dataclass(frozen=True)
@@ -246,6 +248,8 @@ def _judge(tables: dict[str, pa.Table], acc_list: Sequence[Account],
     harvest = np.nan_to_num(np.maximum.reduce([
         values["reasoning_coercion"], values["rubric_grading"], values["synthetic_generation"]]),
         nan=0.0) * (1.0 - base.strengths.get("batch_run", np.zeros(n)))
+    # Content a verified declared use explains (a licensed vendor) is not harvesting.
+    harvest = np.where(np.nan_to_num(values["declared_use_match"], nan=0.0) > 0, 0.0, harvest)
     clusters = analyse(labels, edges, base.risk, accounts, harvest)
     strongest, peers, linked_on = linkage_values(edges, n)
     values["linkage"] = np.where(peers > 0, strongest, np.nan)
@@ -254,13 +258,16 @@ def _judge(tables: dict[str, pa.Table], acc_list: Sequence[Account],
     for cl in clusters:
         if not cl.is_org:
             tie = np.clip(internal[cl.members] / cfg.tie_full, 0.0, 1.0)
-            own = np.clip(base.risk[cl.members] / cfg.own_full, 0.0, 1.0)
+            # Own evidence: the member's base risk above the floor of ordinary traffic, or
+            # its own harvesting content, whichever is stronger.
+            own = np.maximum(
+                np.clip((base.risk[cl.members] - OWN_FLOOR) / (cfg.own_full - OWN_FLOOR), 0, 1),
+                np.clip(harvest[cl.members] / cfg.own_content_full, 0.0, 1.0))
             # Dormant members (no traffic yet) cannot be bystanders by their traffic:
             # their tie alone decides.
             own = np.where(np.isnan(agg.get("n_events", np.full(n, np.nan))[cl.members]),
                            1.0, own)
-            evidence = max(cl.median_base, cl.wrapper_evidence)
-            campaign[cl.members] = evidence * tie * own
+            campaign[cl.members] = cl.evidence * tie * own
     values["campaign"] = campaign
     final = score(values, cfg, n, include_graph=True)
     verdict = verdicts(final.risk, cfg)

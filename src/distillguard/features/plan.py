@@ -28,7 +28,7 @@ SKELETON_LENGTHS: Final = (24, 64)
 SYSTEM_SKELETON_CHARS: Final = 400
 #: A skeleton counts as the account's wrapper when reused this often.
 REUSE_MIN_COUNT: Final = 3
-REUSE_MIN_SHARE: Final = 0.1
+REUSE_MIN_SHARE: Final = 0.05
 #: Lockstep activity bins (SynchroTrap-style co-activity), in milliseconds.
 ACTIVITY_BIN_MS: Final = 15 * 60 * 1000
 #: A model is "newly released" when first seen this long after the log starts.
