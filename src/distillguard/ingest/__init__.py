@@ -5,6 +5,7 @@ Public API (what other areas import)::
     Quarantine, iter_events, iter_event_batches, read_accounts, read_labels, ingest
 """
 
+from distillguard.ingest.accounts import read_accounts, read_labels
 from distillguard.ingest.pipeline import ADAPTERS, AdapterOptions, IngestReport, detect, ingest
 from distillguard.ingest.quarantine import REASONS, Quarantine
 from distillguard.ingest.readers import (
@@ -12,8 +13,6 @@ from distillguard.ingest.readers import (
     iter_event_batches,
     iter_events,
     iter_records,
-    read_accounts,
-    read_labels,
 )
 
 __all__ = [

@@ -17,6 +17,7 @@ from typing import Any, Final
 import orjson
 import pyarrow.parquet as pq
 
+from distillguard.ingest.accounts import read_accounts
 from distillguard.ingest.adapters import litellm, openai_batch
 from distillguard.ingest.quarantine import TRUNCATED_INPUT, UNREADABLE_FILE, Quarantine
 from distillguard.ingest.readers import (
@@ -25,7 +26,6 @@ from distillguard.ingest.readers import (
     event_sources,
     expand_paths,
     iter_event_batches,
-    read_accounts,
 )
 from distillguard.ingest.sources import DEFAULT_MAX_LINE_BYTES, first_significant_byte, sniff
 from distillguard.ingest.writer import PartitionedWriter
