@@ -105,9 +105,11 @@ def _request_columns(endpoint: str, body: dict[str, Any]) -> tuple[Any, ...] | N
     enabled = False
     if endpoint == "chat.completions":
         turns = _plain_turns(body.get("messages"), system)
-        max_tokens = _int(body.get("max_completion_tokens"))
+        mt = body.get("max_completion_tokens")
+        max_tokens = None if mt is None else _int(mt)
         if max_tokens is None:
-            max_tokens = _int(body.get("max_tokens"))
+            mt = body.get("max_tokens")
+            max_tokens = None if mt is None else _int(mt)
         e = body.get("reasoning_effort")
         if isinstance(e, str):
             enabled, effort = e != "none", e
@@ -141,24 +143,30 @@ def _request_columns(endpoint: str, body: dict[str, Any]) -> tuple[Any, ...] | N
         return None
     if turns is None:
         return None
-    tools = _tools(body.get("tools"))
+    # Most keys are absent from most bodies: test presence before doing any work.
+    get = body.get
+    t = get("tools")
+    tools = "" if t is None else _tools(t)
     if tools is None:
         return None
-    top = _int(body.get("top_logprobs"))
-    logprobs = bool(body.get("logprobs")) or (top is not None and top > 0)
-    include = body.get("include")
+    tl = get("top_logprobs")
+    top = None if tl is None else _int(tl)
+    logprobs = bool(get("logprobs")) or (top is not None and top > 0)
+    include = get("include")
     if include is not None:
         if not isinstance(include, list):
             return None
         if any("logprobs" in str(i) for i in include):
             logprobs = True
-    temp = body.get("temperature")
+    temp = get("temperature")
     temperature = float(temp) if isinstance(temp, (int, float)) and type(temp) is not bool else None
-    n = _int(body.get("n")) or 1
+    nv = get("n")
+    n = 1 if nv is None else (_int(nv) or 1)
+    rf = _response_format(body) if "response_format" in body or "text" in body else None
     return (
-        "\n\n".join(p for p in system if p), turns[0], turns[1], max_tokens, max(n, 1),
-        logprobs, temperature, enabled, effort, budget, tools, bool(body.get("stream")),
-        _response_format(body), ",".join(sorted(body)),
+        "\n\n".join([p for p in system if p]) if system else "", turns[0], turns[1],
+        max_tokens, max(n, 1), logprobs, temperature, enabled, effort, budget, tools,
+        bool(get("stream")), rf, ",".join(sorted(body)),
     )
 
 
