@@ -122,3 +122,25 @@ def test_gateway_on_redis_state(settings: Settings, tmp_path: Path, redis_prefix
         return codes
 
     assert run(go()) == [200, 200, 429]
+
+
+@pytest.mark.redis
+def test_observe_and_take_in_one_round_trip_matches_memory(redis_prefix: str) -> None:
+    async def go() -> list[tuple[float, float, bool]]:
+        r = RedisState(REDIS_URL, prefix=redis_prefix)
+        m = MemoryState()
+        out = []
+        for i in range(6):
+            obs = {"reasoning_coercion": float(i % 2), "single_turn": 1.0}
+            for store in (r, m):
+                state, take = await store.observe_and_take(
+                    "acct", obs, [Bucket("account:acct", 0.001, 4)])
+                out.append((state.n, state.mean("reasoning_coercion"), take.allowed))
+        await r.clear()
+        await r.aclose()
+        return out
+
+    rows = run(go())
+    assert rows[0::2] == rows[1::2]  # redis == memory, request by request
+    assert [allowed for _, _, allowed in rows[0::2]] == [True] * 4 + [False] * 2
+    assert rows[-1][:2] == (6.0, 0.5)

@@ -18,9 +18,9 @@ import orjson
 from distillguard.gateway.layers import ASGIApp, Exchange, Receive, Scope, Send, exchange_of, refuse
 from distillguard.gateway.metrics import Metrics
 from distillguard.gateway.policy import Policy
-from distillguard.gateway.scoring import Scorer
+from distillguard.gateway.scoring import Score, Scorer
 from distillguard.gateway.signals import SignalFn
-from distillguard.gateway.state import Bucket, StateStore, StateUnavailable
+from distillguard.gateway.state import Bucket, StateStore, StateUnavailable, TakeResult
 from distillguard.gateway.verdicts import SEVERITY, VerdictBook
 from distillguard.gateway.wire import WireError
 from distillguard.schema import normalize_request
@@ -103,6 +103,22 @@ class Enforce:
         ex.degraded = True
         return None
 
+    @staticmethod
+    def _buckets(rt: Runtime, ex: Exchange) -> list[Bucket]:
+        assert ex.key is not None
+        limits = rt.policy.limits
+        buckets = []
+        if "account" in limits:
+            buckets.append(Bucket(f"account:{ex.key.account_id}", limits["account"].rate,
+                                  limits["account"].burst))
+        if "key" in limits:
+            buckets.append(Bucket(f"key:{ex.key.key_id}", limits["key"].rate,
+                                  limits["key"].burst))
+        if "org" in limits and ex.key.org_id:
+            buckets.append(Bucket(f"org:{ex.key.org_id}", limits["org"].rate,
+                                  limits["org"].burst))
+        return buckets
+
     async def decide(self, ex: Exchange) -> WireError | None:
         rt = self.runtime()
         err = self._parse(ex, rt)
@@ -112,21 +128,26 @@ class Enforce:
         account = ex.key.account_id
         view = normalize_request(ex.endpoint, ex.request)
         online = "allow"
+        take: TakeResult | None = None
+        score: Score | None = None
         try:
-            state = await self.state.observe(account, self.signal_fn(view))
+            # one round trip: the account's running sums and its buckets together (a
+            # request refused below for its tier has still spent a token: harmless)
+            state, take = await self.state.observe_and_take(
+                account, self.signal_fn(view), self._buckets(rt, ex))
             score = rt.scorer.score(state)
             ex.risk = round(score.risk, 4)
             online = score.verdict
-            reason = score.reasons() or "online risk score"
         except StateUnavailable:
             err = self._unavailable(ex)
             if err is not None:
                 return err
-            reason = ""
         tier = online
         ext = rt.book.lookup(account)
         if ext is not None and SEVERITY[ext.tier] >= SEVERITY[tier]:
             tier, reason = ext.tier, f"{ext.reason} ({ext.source})"
+        else:
+            reason = (score.reasons() if score else "") or "online risk score"
         tp = rt.policy.tiers[tier]
         action = tp.action
         if tier == "review" and action != "block" and ex.key.kyc_level in rt.policy.step_up_kyc:
@@ -139,29 +160,17 @@ class Enforce:
         if action == "step_up":
             return WireError(403, "verification_required",
                              STEP_UP_MESSAGE.format(url=rt.policy.step_up_url, rid=ex.request_id))
-        buckets = []
-        limits = rt.policy.limits
-        if "account" in limits:
-            buckets.append(Bucket(f"account:{account}", limits["account"].rate,
-                                  limits["account"].burst))
-        if "key" in limits:
-            buckets.append(Bucket(f"key:{ex.key.key_id}", limits["key"].rate,
-                                  limits["key"].burst))
-        if "org" in limits and ex.key.org_id:
-            buckets.append(Bucket(f"org:{ex.key.org_id}", limits["org"].rate,
-                                  limits["org"].burst))
-        if action == "throttle" and tp.limit is not None:
-            buckets.append(Bucket(f"throttle:{account}", tp.limit.rate, tp.limit.burst))
-        if buckets:
+        if take is not None and take.allowed and action == "throttle" and tp.limit is not None:
             try:
-                res = await self.state.take(buckets)
+                take = await self.state.take([Bucket(f"throttle:{account}", tp.limit.rate,
+                                                     tp.limit.burst)])
             except StateUnavailable:
                 return self._unavailable(ex)
-            if not res.allowed:
-                scope_name = res.limited_by.split(":", 1)[0]
-                return WireError(429, "rate_limited",
-                                 f"rate limit of this {scope_name} exceeded; retry after "
-                                 f"{res.retry_after_s:.2f}s", retry_after_s=res.retry_after_s)
+        if take is not None and not take.allowed:
+            scope_name = take.limited_by.split(":", 1)[0]
+            return WireError(429, "rate_limited",
+                             f"rate limit of this {scope_name} exceeded; retry after "
+                             f"{take.retry_after_s:.2f}s", retry_after_s=take.retry_after_s)
         if action == "safeguard":
             ex.safeguards = tp.safeguards
         return None

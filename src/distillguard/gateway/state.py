@@ -56,6 +56,11 @@ class StateStore(Protocol):
 
     async def observe(self, account_id: str, obs: Mapping[str, float]) -> AccountState: ...
 
+    async def observe_and_take(self, account_id: str, obs: Mapping[str, float],
+                               buckets: Sequence[Bucket]) -> tuple[AccountState, TakeResult]:
+        """Both in one go (one Redis round trip on the hot path)."""
+        ...
+
     async def ping(self) -> bool: ...
 
     async def aclose(self) -> None: ...
@@ -105,6 +110,10 @@ class MemoryState:
         cur += 1.0
         self._minutes[account_id] = (minute, cur, prev)
         return AccountState(sums["n"], dict(sums), _rpm(cur, prev, (now % 60) / 60))
+
+    async def observe_and_take(self, account_id: str, obs: Mapping[str, float],
+                               buckets: Sequence[Bucket]) -> tuple[AccountState, TakeResult]:
+        return await self.observe(account_id, obs), await self.take(buckets)
 
     async def ping(self) -> bool:
         return True
@@ -156,6 +165,63 @@ return {1, '0', 0}
 """
 
 
+# Buckets as TAKE_LUA, plus the account's running sums and minute counters.
+# KEYS: nb bucket keys, then the account hash, this minute's and last minute's counter.
+# ARGV: nb, account ttl, 3 per bucket, then (name, value) pairs to add.
+OBSERVE_TAKE_LUA = """
+local nb = tonumber(ARGV[1])
+local ttl_account = tonumber(ARGV[2])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local levels = {}
+local wait = 0
+local blocked = 0
+for i = 1, nb do
+  local rate = tonumber(ARGV[(i - 1) * 3 + 3])
+  local burst = tonumber(ARGV[(i - 1) * 3 + 4])
+  local cost = tonumber(ARGV[(i - 1) * 3 + 5])
+  local v = redis.call('HMGET', KEYS[i], 't', 'ts')
+  local tokens = tonumber(v[1])
+  local ts = tonumber(v[2])
+  if tokens == nil or ts == nil then tokens = burst; ts = now end
+  local elapsed = now - ts
+  if elapsed < 0 then elapsed = 0 end
+  tokens = math.min(burst, tokens + elapsed * rate)
+  levels[i] = tokens
+  if tokens < cost then
+    local w = 3600
+    if rate > 0 then w = (cost - tokens) / rate end
+    if w > wait then wait = w; blocked = i end
+  end
+end
+local allowed = 0
+if blocked == 0 then
+  allowed = 1
+  for i = 1, nb do
+    local rate = tonumber(ARGV[(i - 1) * 3 + 3])
+    local burst = tonumber(ARGV[(i - 1) * 3 + 4])
+    local cost = tonumber(ARGV[(i - 1) * 3 + 5])
+    redis.call('HSET', KEYS[i], 't', tostring(levels[i] - cost), 'ts', tostring(now))
+    local ttl = 60000
+    if rate > 0 then ttl = math.ceil(burst / rate * 1000) + 1000 end
+    redis.call('PEXPIRE', KEYS[i], ttl)
+  end
+end
+local akey = KEYS[nb + 1]
+redis.call('HINCRBYFLOAT', akey, 'n', 1)
+local j = nb * 3 + 3
+while j < #ARGV do
+  redis.call('HINCRBYFLOAT', akey, ARGV[j], ARGV[j + 1])
+  j = j + 2
+end
+redis.call('EXPIRE', akey, ttl_account)
+local cur = redis.call('INCR', KEYS[nb + 2])
+redis.call('EXPIRE', KEYS[nb + 2], 130)
+local prev = redis.call('GET', KEYS[nb + 3]) or '0'
+return {allowed, tostring(wait), blocked, cur, prev, redis.call('HGETALL', akey)}
+"""
+
+
 class RedisState:
     """State in Redis; every call is one round trip (a script or a pipeline)."""
 
@@ -172,6 +238,7 @@ class RedisState:
             health_check_interval=0, retry_on_timeout=False)
         self._redis: Any = aioredis.Redis(connection_pool=pool)
         self._take = self._redis.register_script(TAKE_LUA)
+        self._observe_take = self._redis.register_script(OBSERVE_TAKE_LUA)
 
     async def _call(self, coro: Any) -> Any:
         import redis.exceptions
@@ -215,6 +282,29 @@ class RedisState:
         cur = float(res[-4])
         prev = float(res[-2] or 0)
         return AccountState(sums.get("n", 1.0), sums, _rpm(cur, prev, (now % 60) / 60))
+
+    async def observe_and_take(self, account_id: str, obs: Mapping[str, float],
+                               buckets: Sequence[Bucket]) -> tuple[AccountState, TakeResult]:
+        now = time.time()
+        minute = int(now // 60)
+        mkey = f"{self.prefix}{MINUTE_PREFIX}{account_id}:"
+        keys = [f"{self.prefix}{BUCKET_PREFIX}{b.key}" for b in buckets]
+        keys += [f"{self.prefix}{ACCOUNT_PREFIX}{account_id}", mkey + str(minute),
+                 mkey + str(minute - 1)]
+        args: list[Any] = [len(buckets), self.account_ttl_s]
+        for b in buckets:
+            args += [b.rate, b.burst, b.cost]
+        for k, v in obs.items():
+            if v:
+                args += [k, float(v)]
+        allowed, wait, idx, cur, prev, flat = await self._call(
+            self._observe_take(keys=keys, args=args))
+        sums = {flat[i].decode(): float(flat[i + 1]) for i in range(0, len(flat), 2)}
+        state = AccountState(sums.get("n", 1.0), sums,
+                             _rpm(float(cur), float(prev or 0), (now % 60) / 60))
+        if int(allowed):
+            return state, TakeResult(True)
+        return state, TakeResult(False, float(wait), buckets[int(idx) - 1].key)
 
     async def ping(self) -> bool:
         try:
