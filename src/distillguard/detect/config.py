@@ -117,7 +117,7 @@ class HuntConfig:
     #: Internal tie weight at which a member takes the campaign's full evidence.
     tie_full: float = 3.0
     #: Own base risk at which a member takes the campaign's full evidence (bystanders less).
-    own_full: float = 0.25
+    own_full: float = 0.4
     #: Share of harvesting content at which a member takes the campaign's full evidence.
     own_content_full: float = 0.3
     #: Largest cluster a campaign may be before its weakest members are dropped.

@@ -35,7 +35,7 @@ Renderer = Callable[[Path, dict[str, Any], HuntConfig], Path]
 SKELETON_KINDS = ("p24", "s24", "p64", "s64", "sysk")
 HOUR_MS = 3_600_000
 #: Base risk of ordinary traffic: below it a member brings no evidence of its own.
-OWN_FLOOR = 0.05
+OWN_FLOOR = 0.1
 
 
 @dataclass(frozen=True)
