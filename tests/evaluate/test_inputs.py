@@ -133,3 +133,11 @@ def test_cli_error_shape(tmp_path: Path) -> None:
     assert res.exit_code == 1
     err = json.loads(res.output.strip().splitlines()[-1])["error"]
     assert err["code"] == "invalid_input" and "none.csv" in err["message"]
+
+
+def test_spreadsheet_exports_with_bom_and_crlf_are_read(tmp_path: Path) -> None:
+    d = _copy(tmp_path)
+    for name in ("labels.csv", "accounts.csv"):
+        text = (d / name).read_text()
+        (d / name).write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode())
+    assert evaluate(d / "labels.csv", d)["at_block"]["tp"] == 2

@@ -56,7 +56,7 @@ def _rows(path: Path, header: tuple[str, ...], exact: bool) -> Iterator[tuple[in
     if not path.is_file():
         raise InputError(f"{path}: no such file", details={"file": str(path)})
     try:
-        fh = path.open(newline="", encoding="utf-8")
+        fh = path.open(newline="", encoding="utf-8-sig")  # tolerate a BOM (spreadsheet exports)
     except OSError as exc:
         raise InputError(f"{path}: cannot open ({exc})", details={"file": str(path)}) from exc
     with fh:
