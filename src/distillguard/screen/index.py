@@ -80,7 +80,7 @@ def keys_of(r: Rendering, known: frozenset[str] | None = None) -> dict[str, int]
 class CandidateIndex:
     """Inverted index from blocking keys to name entries, plus identifier lookup."""
 
-    def __init__(self, entities: Sequence[Entity], *, max_postings: int = 200) -> None:
+    def __init__(self, entities: Sequence[Entity], *, max_postings: int = 40) -> None:
         self.entities = list(entities)
         self.entries: list[NameEntry] = []
         postings: dict[str, set[int]] = defaultdict(set)
