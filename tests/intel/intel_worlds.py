@@ -62,6 +62,8 @@ def _ts(dt: datetime) -> str:
 
 
 def _distiller_event(i: int, acct: str, ip: str, when: datetime, task: str) -> dict[str, object]:
+    # Letters, not digits, so the masked task line stays unique per request.
+    tag = "".join(chr(97 + int(c)) for c in f"{sum(map(ord, acct)) % 1000:03d}{i:02d}")
     return {
         "event_id": f"{acct}-e{i}", "ts": _ts(when), "account_id": acct, "ip": ip, "asn": 64511,
         "ip_country": "SG", "user_agent": "harvest-client/0.3 (+linux)", "endpoint": "messages",
@@ -69,8 +71,9 @@ def _distiller_event(i: int, acct: str, ip: str, when: datetime, task: str) -> d
         "request": {"model": "frontier-1", "max_tokens": 16000,
                     "thinking": {"type": "enabled", "budget_tokens": 12000},
                     "system": WRAPPER_SYSTEM,
-                    "messages": [{"role": "user", "content": f"Problem {i}: {task} Answer in "
-                                  "full, then grade yourself against the rubric."}]},
+                    "messages": [{"role": "user", "content":
+                                  f"Problem {i} ({tag}): {task}\n\nAnswer in full, then "
+                                  "grade yourself against the rubric.\nFinal answer: <answer>"}]},
         "response_text": f"Worked answer number {i} with every step shown.",
         "reasoning_text": "Let t be the time after departure...", "status": 200,
     }

@@ -29,10 +29,11 @@ from distillguard.intel.stixdefs import (
     tlp_marking,
     validate_bundle,
 )
-from distillguard.schema import Account, Event, NormalizedRequest, format_ts, normalize_request
+from distillguard.schema import Account, Event, format_ts, normalize_request
 from distillguard.schema.errors import InputError
 
-MAX_VIEWS_PER_GROUP = 400
+MAX_LINES_PER_GROUP = 20_000
+MAX_LINES_PER_ACCOUNT = 300
 MAX_TIMES_PER_ACCOUNT = 20_000
 
 
@@ -71,7 +72,7 @@ class _Group:
     """A campaign (hunt cluster) or a lone flagged account."""
 
     accounts: set[str] = field(default_factory=set)
-    views: list[NormalizedRequest] = field(default_factory=list)
+    lines: Counter[str] = field(default_factory=Counter)
     events: int = 0
     first: datetime | None = None
     last: datetime | None = None
@@ -102,7 +103,7 @@ class _Collector:
         self.times: dict[str, list[datetime]] = defaultdict(list)
         self.profiles: dict[str, set[str]] = defaultdict(set)
         self.group_profiles: dict[str, Counter[str]] = defaultdict(Counter)
-        self.systems: dict[str, Counter[str]] = defaultdict(Counter)
+        self.acct_lines: dict[str, Counter[bytes]] = defaultdict(Counter)
 
     def group_of(self, account_id: str) -> str | None:
         v = self.flagged.get(account_id)
@@ -141,8 +142,12 @@ class _Collector:
         view = normalize_request(ev.endpoint, ev.request)
         profile = sketch.parameter_profile(view)
         self.profiles[profile].add(a)
-        if view.system:
-            self.systems[a][sketch.system_key(view)] += 1
+        lines = sketch.template_lines(view)
+        mine = self.acct_lines[a]
+        for line in lines:
+            k = sketch.line_key(line)
+            if k in mine or len(mine) < MAX_LINES_PER_ACCOUNT:
+                mine[k] += 1
         group = self.group_of(a)
         if group is None:
             return
@@ -151,8 +156,9 @@ class _Collector:
         g.events += 1
         g.first = ev.ts if g.first is None or ev.ts < g.first else g.first
         g.last = ev.ts if g.last is None or ev.ts > g.last else g.last
-        if len(g.views) < MAX_VIEWS_PER_GROUP:
-            g.views.append(view)
+        for line in lines:
+            if line in g.lines or len(g.lines) < MAX_LINES_PER_GROUP:
+                g.lines[line] += 1
         self.group_profiles[group][profile] += 1
         if len(self.times[a]) < MAX_TIMES_PER_ACCOUNT:
             self.times[a].append(ev.ts)
@@ -270,25 +276,27 @@ class _Builder:
         risk = max(self.col.flagged[a].risk for a in g.accounts)
         self._marked(obj, round(100 * risk))
 
-    def _system_is_pure(self, g: _Group) -> bool:
-        """Whether the group's system prompt is the main one mostly of flagged accounts."""
-        keys = Counter(sketch.system_key(v) for v in g.views if v.system)
-        if not keys:
-            return False
-        top = keys.most_common(1)[0][0]
-        users = [a for a, c in self.col.systems.items() if c.most_common(1)[0][0] == top]
-        flagged = sum(1 for a in users if a in self.col.flagged)
-        return bool(users) and flagged / len(users) >= self.opts.min_purity
+    def _pure_lines(self, g: _Group) -> list[str]:
+        """Template lines of the group that mostly flagged accounts repeat."""
+        lines = sketch.frequent_lines(g.lines, g.events)
+        keys = {sketch.line_key(line): line for line in lines}
+        users: dict[bytes, list[str]] = defaultdict(list)
+        for account, counts in self.col.acct_lines.items():
+            for k in keys:
+                if counts.get(k, 0) >= 2:
+                    users[k].append(account)
+        flagged = self.col.flagged
+        return [line for k, line in keys.items() if users[k] and sum(
+            1 for a in users[k] if a in flagged) / len(users[k]) >= self.opts.min_purity]
 
     def behaviors(self) -> None:
         hasher = sketch.MinHasher.for_key(self.key)
         for group, g in sorted(self.col.groups.items()):
-            skeleton = sketch.wrapper_skeleton(g.views,
-                                               include_system=self._system_is_pure(g))
-            if len(skeleton) >= sketch.MIN_SKETCH_TOKENS:
-                sig = hasher.signature(sketch.shingles(skeleton))
+            sh = sketch.skeleton_shingles(self._pure_lines(g))
+            if len(sh) >= sketch.MIN_SKETCH_SHINGLES:
                 self._behavior(group, g, "wrapper-sketch", {
-                    "minhash": sig, "num_perm": hasher.num_perm, "shingle_size": sketch.SHINGLE})
+                    "minhash": hasher.signature(sh), "num_perm": hasher.num_perm,
+                    "shingle_size": sketch.SHINGLE, "shingle_count": len(sh)})
             profiles = self.col.group_profiles[group]
             if profiles:
                 profile, n = profiles.most_common(1)[0]

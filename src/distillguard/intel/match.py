@@ -25,7 +25,7 @@ from distillguard.intel import keys as K
 from distillguard.intel import sketch
 from distillguard.intel.keys import CommunityKey, Keyring
 from distillguard.intel.stixdefs import BEHAVIOR_TYPE, KEYED_HASH_TYPE, TLP_BY_ID
-from distillguard.schema import Account, Event, NormalizedRequest, normalize_request
+from distillguard.schema import Account, Event, normalize_request
 from distillguard.schema.errors import InputError
 
 
@@ -59,7 +59,7 @@ BLOCKLIST_COLUMNS: Final = ("account_id", "action", "reason", "source")
 _PATTERN: Final = re.compile(
     rf"\[{KEYED_HASH_TYPE}:kind = '([a-z-]+)' AND {KEYED_HASH_TYPE}:key_id = "
     rf"'([A-Za-z0-9._-]+)' AND {KEYED_HASH_TYPE}:value = '([0-9a-f]{{64}})'\]")
-MAX_VIEWS: Final = 400
+MAX_LINES: Final = 2_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +178,7 @@ def index_intel(objects: Sequence[dict[str, Any]], keyring: Keyring) -> Intel:
 @dataclass(slots=True)
 class _AccountData:
     observables: set[tuple[str, str]] = field(default_factory=set)
-    views: list[NormalizedRequest] = field(default_factory=list)
+    lines: Counter[str] = field(default_factory=Counter)
     profiles: Counter[str] = field(default_factory=Counter)
     times: list[datetime] = field(default_factory=list)
     events: int = 0
@@ -216,8 +216,9 @@ def _collect(events: Iterable[Event], accounts: Iterable[Account]) -> dict[str, 
         obs(ev.account_id, K.ASN, ev.asn)
         obs(ev.account_id, K.USER_AGENT, ev.user_agent)
         view = normalize_request(ev.endpoint, ev.request)
-        if len(d.views) < MAX_VIEWS:
-            d.views.append(view)
+        for line in sketch.template_lines(view):
+            if line in d.lines or len(d.lines) < MAX_LINES:
+                d.lines[line] += 1
         d.profiles[sketch.parameter_profile(view)] += 1
         d.times.append(ev.ts)
     return data
@@ -255,20 +256,23 @@ def _behavior_hits(d: _AccountData, intel: Intel, keyring: Keyring,
         assert key is not None
         kind = obj.get("behavior_type")
         if kind == "wrapper-sketch" and obj.get("minhash"):
-            # The producer leaves out a system prompt that its benign users share, so
-            # compare our skeleton both with and without ours.
             perms = int(obj.get("num_perm", sketch.NUM_PERM))
-            sim = max(sketch.similarity(_account_sketch(d, key, perms, cache, system),
-                                        obj["minhash"]) for system in (True, False))
+            sig, n = _account_sketch(d, key, perms, cache)
+            theirs = int(obj.get("shingle_count") or n)
+            # Either side may hold lines the other lacks: an account uses a few of an
+            # operation's rotated templates, and a producer drops lines its benign users
+            # share. Containment in either direction is the evidence.
+            sim = max(sketch.containment(sig, n, obj["minhash"], theirs),
+                      sketch.containment(obj["minhash"], theirs, sig, n)) if sig else 0.0
             h = _hit(kind, sim, prov)
         elif kind == "parameter-fingerprint" and d.events:
-            profile, n = d.profiles.most_common(1)[0]
+            profile, uses = d.profiles.most_common(1)[0]
             same = sketch.parameter_fingerprint(key, profile) == obj.get("fingerprint")
-            h = _hit(kind, 1.0, prov) if same and n * 2 >= d.events else None
+            h = _hit(kind, 1.0, prov) if same and uses * 2 >= d.events else None
         elif kind == "timing-signature" and obj.get("histogram_permille"):
             mine = sketch.timing_histogram(d.times)
-            theirs = [x / 1000 for x in obj["histogram_permille"]]
-            h = _hit(kind, sketch.cosine(mine, theirs), prov) if mine else None
+            hist = [x / 1000 for x in obj["histogram_permille"]]
+            h = _hit(kind, sketch.cosine(mine, hist), prov) if mine else None
         else:
             h = None
         if h is not None:
@@ -277,14 +281,16 @@ def _behavior_hits(d: _AccountData, intel: Intel, keyring: Keyring,
 
 
 def _account_sketch(d: _AccountData, key: CommunityKey, num_perm: int,
-                    cache: dict[str, Any], system: bool) -> list[int]:
-    cache_key = f"{key.key_id}/{num_perm}/{system}"
+                    cache: dict[str, Any]) -> tuple[list[int], int]:
+    """The account's own wrapper sketch and its shingle count (empty when too small)."""
+    cache_key = f"{key.key_id}/{num_perm}"
     if cache_key not in cache:
-        skeleton = sketch.wrapper_skeleton(d.views, include_system=system)
-        cache[cache_key] = (sketch.MinHasher.for_key(key, num_perm)
-                            .signature(sketch.shingles(skeleton))
-                            if len(skeleton) >= sketch.MIN_SKETCH_TOKENS else [])
-    return list(cache[cache_key])
+        sh = sketch.skeleton_shingles(sketch.frequent_lines(d.lines, d.events))
+        sig = (sketch.MinHasher.for_key(key, num_perm).signature(sh)
+               if len(sh) >= sketch.MIN_SKETCH_SHINGLES else [])
+        cache[cache_key] = (sig, len(sh))
+    sig, n = cache[cache_key]
+    return list(sig), int(n)
 
 
 def match_accounts(intel: Intel, keyring: Keyring, events: Iterable[Event],

@@ -1,9 +1,9 @@
 """Behavioural and content signatures that can be shared without the text behind them.
 
-* wrapper skeleton: the part of a prompt a harvesting operation repeats (system
-  prompt, the template around each task) with its slots masked, summarised as a
-  MinHash signature whose permutations are seeded by the community key, so only
-  community members can compare signatures and nobody can read them back;
+* wrapper skeleton: the lines a harvesting operation repeats around each task
+  (system prompt, instructions, output format) with slots masked, summarised as
+  a MinHash signature whose permutations are seeded by the community key, so
+  only community members can compare signatures and nobody can read them back;
 * parameter fingerprint: a keyed hash of the canonical request parameters
   (sampling, token budgets, reasoning settings, n, logprobs, tools count);
 * timing signature: a normalised histogram of log2-binned inter-arrival times.
@@ -15,7 +15,6 @@ import hashlib
 import math
 import re
 import struct
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,8 +26,10 @@ from distillguard.schema import NormalizedRequest
 NUM_PERM: Final = 64
 SHINGLE: Final = 3
 TIMING_BINS: Final = 16  # bin i holds gaps in [2^(i-1), 2^i) seconds, bin 0 is < 1 s
-MIN_WRAPPER_TOKENS: Final = 3
-MIN_SKETCH_TOKENS: Final = 8  # shorter wrappers ("You are a helpful assistant.") are common
+MIN_LINE_TOKENS: Final = 3
+MIN_LINE_REPEATS: Final = 3
+LINE_SHARE: Final = 0.05  # a template line recurs in at least this share of requests
+MIN_SKETCH_SHINGLES: Final = 6  # less than that is a phrase, not a wrapper
 _MERSENNE: Final = (1 << 61) - 1
 _TOKEN = re.compile(r"\w+|[^\w\s]", re.UNICODE)
 _SLOTS: Final = (
@@ -50,44 +51,52 @@ def tokens(text: str) -> list[str]:
     return [t.lower() for t in _TOKEN.findall(mask_slots(text))]
 
 
-def _common_prefix(seqs: Sequence[Sequence[str]]) -> list[str]:
-    out: list[str] = []
-    for column in zip(*seqs, strict=False):
-        if any(c != column[0] for c in column):
-            break
-        out.append(column[0])
+def template_lines(view: NormalizedRequest) -> set[str]:
+    """Masked lines of the system prompt and the last user turn (3 tokens or more).
+
+    A harvesting wrapper shows up as lines that recur across many requests
+    ("Narrate your full deliberation ...", "#The Given Prompt#:", "Final answer:
+    <answer>") around a task that changes every time.
+    """
+    out: set[str] = set()
+    for text in (view.system, view.last_user_text):
+        for line in text.splitlines():
+            toks = tokens(line)
+            if len(toks) >= MIN_LINE_TOKENS:
+                out.add(" ".join(toks))
     return out
 
 
-def system_key(view: NormalizedRequest) -> str:
-    """Identity of a request's masked system prompt (empty when it has none)."""
-    if not view.system:
-        return ""
-    return hashlib.blake2b(" ".join(tokens(view.system)).encode(), digest_size=12).hexdigest()
+def line_key(line: str) -> bytes:
+    """In-memory identity of a masked line (never exported)."""
+    return hashlib.blake2b(line.encode(), digest_size=12).digest()
 
 
-def wrapper_skeleton(requests: Sequence[NormalizedRequest], *,
-                     include_system: bool = True) -> list[str]:
-    """Masked tokens of what a set of requests has in common: the system prompt(s) and
-    the longest shared prefix and suffix of the last user turn (the task template)."""
-    if not requests:
-        return []
-    systems = Counter(" ".join(tokens(r.system)) for r in requests if r.system)
-    out: list[str] = []
-    if systems and include_system:
-        common, count = systems.most_common(1)[0]
-        if count * 2 >= len(requests):
-            out.extend(common.split(" "))
-    users = [tokens(r.last_user_text) for r in requests if r.last_user_text]
-    if len(users) >= 2:
-        prefix = _common_prefix(users)
-        suffix = list(reversed(_common_prefix([list(reversed(u)) for u in users])))
-        # A prompt that is identical everywhere is the wrapper itself.
-        if prefix == users[0] and len(prefix) == max(len(u) for u in users):
-            suffix = []
-        if len(prefix) + len(suffix) >= MIN_WRAPPER_TOKENS:
-            out.extend([*prefix, "<slot>", *suffix])
+def frequent_lines(counts: Mapping[str, int], requests: int) -> list[str]:
+    """Lines seen in enough of ``requests`` requests to be part of a template."""
+    floor = max(MIN_LINE_REPEATS, math.ceil(LINE_SHARE * requests))
+    return sorted(line for line, n in counts.items() if n >= floor)
+
+
+def skeleton_shingles(lines: Iterable[str]) -> set[str]:
+    """3-token shingles inside each template line (never across lines)."""
+    out: set[str] = set()
+    for line in lines:
+        out |= shingles(line.split(" "))
     return out
+
+
+def containment(sig_small: Sequence[int], n_small: int, sig_large: Sequence[int],
+                n_large: int) -> float:
+    """Estimated share of the smaller shingle set contained in the larger one.
+
+    An operation rotates several templates; one account uses a few of them, so
+    Jaccard similarity would understate a true match.
+    """
+    j = similarity(sig_small, sig_large)
+    if j == 0.0 or n_small <= 0:
+        return 0.0
+    return min(1.0, j * (n_small + n_large) / ((1 + j) * n_small))
 
 
 def shingles(toks: Sequence[str], size: int = SHINGLE) -> set[str]:
@@ -193,5 +202,3 @@ def mean_histogram(hists: Iterable[Sequence[float]]) -> list[float]:
     return [round(sum(col) / len(rows), 4) for col in zip(*rows, strict=True)]
 
 
-def profile_counts(views: Iterable[NormalizedRequest]) -> Mapping[str, int]:
-    return Counter(parameter_profile(v) for v in views)
