@@ -292,11 +292,13 @@ class _Builder:
     def behaviors(self) -> None:
         hasher = sketch.MinHasher.for_key(self.key)
         for group, g in sorted(self.col.groups.items()):
-            sh = sketch.skeleton_shingles(self._pure_lines(g))
+            pure = self._pure_lines(g)
+            sh = sketch.skeleton_shingles(pure)
             if len(sh) >= sketch.MIN_SKETCH_SHINGLES:
                 self._behavior(group, g, "wrapper-sketch", {
                     "minhash": hasher.signature(sh), "num_perm": hasher.num_perm,
-                    "shingle_size": sketch.SHINGLE, "shingle_count": len(sh)})
+                    "shingle_size": sketch.SHINGLE, "shingle_count": len(sh),
+                    "line_hashes": sorted(sketch.line_digest(self.key, x) for x in pure)})
             profiles = self.col.group_profiles[group]
             if profiles:
                 profile, n = profiles.most_common(1)[0]

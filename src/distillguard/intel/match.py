@@ -48,9 +48,9 @@ FEATURES: Final[Mapping[str, Feature]] = {
     K.ASN: Feature(0.1, "autonomous system used by reported accounts"),
     "wrapper-sketch": Feature(0.65, "prompt wrapper resembles a reported operation's", 0.5),
     "parameter-fingerprint": Feature(0.3, "identical request parameter profile", 1.0),
-    "timing-signature": Feature(0.15, "request timing resembles a reported operation's", 0.9),
+    "timing-signature": Feature(0.15, "request timing resembles a reported operation's", 0.97),
 }
-REVIEW: Final = 0.4
+REVIEW: Final = 0.5
 BLOCK: Final = 0.75
 ALERT_COLUMNS: Final = ("account_id", "score", "action", "feature", "similarity",
                         "contribution", "indicator_id", "producer", "campaign", "confidence",
@@ -257,13 +257,16 @@ def _behavior_hits(d: _AccountData, intel: Intel, keyring: Keyring,
         kind = obj.get("behavior_type")
         if kind == "wrapper-sketch" and obj.get("minhash"):
             perms = int(obj.get("num_perm", sketch.NUM_PERM))
-            sig, n = _account_sketch(d, key, perms, cache)
+            sig, n, lines = _account_sketch(d, key, perms, cache)
             theirs = int(obj.get("shingle_count") or n)
             # Either side may hold lines the other lacks: an account uses a few of an
             # operation's rotated templates, and a producer drops lines its benign users
             # share. Containment in either direction is the evidence.
             sim = max(sketch.containment(sig, n, obj["minhash"], theirs),
                       sketch.containment(obj["minhash"], theirs, sig, n)) if sig else 0.0
+            # Operations rotate wrappers: a few shared template lines are evidence even
+            # when the whole sets differ.
+            sim = max(sim, sketch.line_similarity(lines, set(obj.get("line_hashes") or [])))
             h = _hit(kind, sim, prov)
         elif kind == "parameter-fingerprint" and d.events:
             profile, uses = d.profiles.most_common(1)[0]
@@ -281,16 +284,17 @@ def _behavior_hits(d: _AccountData, intel: Intel, keyring: Keyring,
 
 
 def _account_sketch(d: _AccountData, key: CommunityKey, num_perm: int,
-                    cache: dict[str, Any]) -> tuple[list[int], int]:
-    """The account's own wrapper sketch and its shingle count (empty when too small)."""
+                    cache: dict[str, Any]) -> tuple[list[int], int, set[str]]:
+    """The account's wrapper sketch, its shingle count and its keyed template lines."""
     cache_key = f"{key.key_id}/{num_perm}"
     if cache_key not in cache:
-        sh = sketch.skeleton_shingles(sketch.frequent_lines(d.lines, d.events))
+        frequent = sketch.frequent_lines(d.lines, d.events)
+        sh = sketch.skeleton_shingles(frequent)
         sig = (sketch.MinHasher.for_key(key, num_perm).signature(sh)
                if len(sh) >= sketch.MIN_SKETCH_SHINGLES else [])
-        cache[cache_key] = (sig, len(sh))
-    sig, n = cache[cache_key]
-    return list(sig), int(n)
+        cache[cache_key] = (sig, len(sh), {sketch.line_digest(key, x) for x in frequent})
+    sig, n, lines = cache[cache_key]
+    return list(sig), int(n), set(lines)
 
 
 def match_accounts(intel: Intel, keyring: Keyring, events: Iterable[Event],

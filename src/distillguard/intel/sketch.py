@@ -30,6 +30,7 @@ MIN_LINE_TOKENS: Final = 3
 MIN_LINE_REPEATS: Final = 3
 LINE_SHARE: Final = 0.05  # a template line recurs in at least this share of requests
 MIN_SKETCH_SHINGLES: Final = 6  # less than that is a phrase, not a wrapper
+LINES_FOR_FULL_MATCH: Final = 3
 _MERSENNE: Final = (1 << 61) - 1
 _TOKEN = re.compile(r"\w+|[^\w\s]", re.UNICODE)
 _SLOTS: Final = (
@@ -70,6 +71,18 @@ def template_lines(view: NormalizedRequest) -> set[str]:
 def line_key(line: str) -> bytes:
     """In-memory identity of a masked line (never exported)."""
     return hashlib.blake2b(line.encode(), digest_size=12).digest()
+
+
+def line_digest(key: CommunityKey, line: str) -> str:
+    """Keyed hash of one masked template line, for exact line matches across labs."""
+    return key.digest("template-line", line)
+
+
+def line_similarity(mine: set[str], theirs: set[str]) -> float:
+    """1.0 once we share three of their template lines (or all, when they have fewer)."""
+    if not mine or not theirs:
+        return 0.0
+    return min(1.0, len(mine & theirs) / min(LINES_FOR_FULL_MATCH, len(theirs)))
 
 
 def frequent_lines(counts: Mapping[str, int], requests: int) -> list[str]:

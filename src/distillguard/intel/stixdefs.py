@@ -62,6 +62,7 @@ TLP_BY_ID: Final = {v: k for k, v in TLP2.items()}
     ("num_perm", IntegerProperty(min=1)),
     ("shingle_size", IntegerProperty(min=1)),
     ("shingle_count", IntegerProperty(min=1)),
+    ("line_hashes", ListProperty(StringProperty())),
     ("fingerprint", StringProperty()),
     ("parameter_share", FloatProperty(min=0.0, max=1.0)),
     ("histogram_permille", ListProperty(IntegerProperty(min=0, max=1000))),
