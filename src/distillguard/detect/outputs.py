@@ -13,7 +13,7 @@ import orjson
 
 from distillguard.detect.campaigns import assign_ids
 from distillguard.detect.config import HuntConfig
-from distillguard.detect.scoring import explain, reasons
+from distillguard.detect.scoring import columns, explain_rows, reasons
 from distillguard.schema import ACCOUNTS_CSV_HEADER
 
 CLUSTERS_CSV_HEADER = ("cluster_id", "size", "risk", "first_seen", "last_seen", "evidence")
@@ -41,6 +41,7 @@ def build(result: dict[str, Any], cfg: HuntConfig) -> None:
     days = np.maximum(np.nan_to_num(agg.get("n_days", np.ones(n)), nan=1.0), 1.0)
     labels = result["labels"]
     label_size = np.bincount(labels[labels >= 0]) if (labels >= 0).any() else np.zeros(1)
+    cols = columns(final)
     rows: list[dict[str, Any]] = []
     evidence: list[dict[str, Any]] = []
     for i, acc_id in enumerate(universe):
@@ -56,7 +57,7 @@ def build(result: dict[str, Any], cfg: HuntConfig) -> None:
             "size": size_of.get(ids[i], int(label_size[result["labels"][i]])
                                 if result["labels"][i] >= 0 else 1),
         }
-        ev = explain(cfg, final, i, ctx)
+        ev = explain_rows(cfg, cols, i, ctx)
         risk = float(final.risk[i])
         verdict = result["verdicts"][i]
         rows.append({"account_id": acc_id, "risk": round(risk, 4), "verdict": verdict,

@@ -154,26 +154,40 @@ def verdicts(risk: np.ndarray, cfg: HuntConfig) -> list[str]:
 def explain(cfg: HuntConfig, scored: Scored, i: int,
             ctx: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The evidence rows of account ``i``: every feature with value, weight, contribution."""
+    return explain_rows(cfg, columns(scored), i, ctx)
+
+
+def columns(scored: Scored) -> dict[str, tuple[list[float], list[float], list[float]]]:
+    """Plain-list columns (value, strength, contribution) so per-account access is cheap."""
+    return {name: (scored.values[name].tolist(), scored.strengths[name].tolist(),
+                   scored.contributions[name].tolist()) for name in scored.contributions}
+
+
+def explain_rows(cfg: HuntConfig, cols: Mapping[str, tuple[list[float], list[float],
+                                                           list[float]]],
+                 i: int, ctx: Mapping[str, Any]) -> list[dict[str, Any]]:
     rows = []
+    fmt = dict(ctx)
     for f in cfg.features:
-        if f.name not in scored.contributions:
+        col = cols.get(f.name)
+        if col is None:
             continue
-        v = float(scored.values[f.name][i])
-        contrib = float(scored.contributions[f.name][i])
+        v = col[0][i]
+        contrib = col[2][i]
         if math.isnan(v):
             text = "not measured (too little data)"
             value: float | None = None
         else:
             value = round(v, 4)
-            fmt = dict(ctx)
-            fmt.update(value=v, pct=f"{v:.0%}")
+            fmt["value"] = v
+            fmt["pct"] = f"{v:.0%}"
             try:
                 text = f.explain.format(**fmt)
             except (KeyError, ValueError, IndexError):
                 text = f"{f.name} = {v:.3g}"
         rows.append({"name": f.name, "group": f.group, "value": value, "weight": f.weight,
-                     "strength": round(float(scored.strengths[f.name][i]), 4),
-                     "contribution": round(contrib, 4), "explanation": text})
+                     "strength": round(col[1][i], 4), "contribution": round(contrib, 4),
+                     "explanation": text})
     return rows
 
 

@@ -32,7 +32,7 @@ def communities(edges: Edges, n_accounts: int, resolution: float = 0.1) -> np.nd
                  edges=list(zip(local[edges.src].tolist(), local[edges.dst].tolist(), strict=True)))
     g.es["weight"] = edges.weight.tolist()
     part = leidenalg.find_partition(g, leidenalg.CPMVertexPartition, weights="weight",
-                                    resolution_parameter=resolution, n_iterations=-1, seed=SEED)
+                                    resolution_parameter=resolution, n_iterations=3, seed=SEED)
     member = np.asarray(part.membership, dtype=np.int64)
     # Canonical numbering: by smallest member index.
     first: dict[int, int] = {}

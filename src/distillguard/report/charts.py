@@ -63,9 +63,12 @@ def campaign_graph(n: int, edges: Sequence[tuple[int, int, float]], risk: np.nda
     fig = Figure(figsize=(3.6, 3.2))
     ax = fig.add_subplot()
     wmax = max((w for _, _, w in edges), default=1.0)
-    for a, b, w in edges:
-        ax.plot(coords[[a, b], 0], coords[[a, b], 1], color="#888888",
-                linewidth=0.3 + 1.5 * w / wmax, alpha=0.5, zorder=1)
+    if edges:
+        from matplotlib.collections import LineCollection
+
+        segs = [((coords[a, 0], coords[a, 1]), (coords[b, 0], coords[b, 1])) for a, b, _ in edges]
+        ax.add_collection(LineCollection(segs, colors="#888888", alpha=0.5, zorder=1,
+                                         linewidths=[0.3 + 1.5 * w / wmax for _, _, w in edges]))
     sc = ax.scatter(coords[:, 0], coords[:, 1], c=risk, cmap="RdYlGn_r", vmin=0, vmax=1,
                     s=40, edgecolors="black", linewidths=0.4, zorder=2)
     fig.colorbar(sc, ax=ax, fraction=0.046, pad=0.02, label="risk")
