@@ -119,10 +119,9 @@ class Traffic:
             profile = HUMAN
             for k in range(_poisson(rng, a.params["camouflage"])):
                 out.append(Session(self._at(rng, day0, a.tz, HUMAN), idx, "casual", 500 + k))
-        if rng.random() >= p:
-            return out
-        for k in range(_poisson(rng, lam)):
-            out.append(Session(self._at(rng, day0, a.tz, profile), idx, kind, k))
+        if rng.random() < p:
+            for k in range(_poisson(rng, lam)):
+                out.append(Session(self._at(rng, day0, a.tz, profile), idx, kind, k))
         return [s for s in out if a.active_from <= s.start < a.active_until]
 
     # --- sessions -------------------------------------------------------------------
