@@ -119,7 +119,7 @@ LONG_OUTPUT_TOKENS: Final = 4096
 #: Only this many characters of a prompt are matched (long documents add cost, not signal).
 MAX_TEXT: Final = 4000
 #: A prompt's topic shows in its opening; only this much is matched for it.
-TOPIC_CHARS: Final = 400
+TOPIC_CHARS: Final = 240
 
 
 @dataclass(frozen=True)

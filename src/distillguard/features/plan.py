@@ -73,6 +73,30 @@ def _mask(d: Dialect, col: str) -> str:
     return d.rx_replace(inner, "\\s+", " ")
 
 
+#: The canonical columns the plan reads.
+PLAN_COLUMNS: Final = (
+    "event_id", "ts", "account_id", "ip", "ip_prefix", "asn", "user_agent", "model",
+    "prompt_tokens", "completion_tokens", "req_system", "req_user", "req_n_turns",
+    "req_max_tokens", "req_n", "req_logprobs", "req_temperature", "req_reasoning_enabled",
+    "req_reasoning_effort", "req_thinking_budget", "req_param_keys",
+)
+
+
+def unique_events(source: str = "events") -> str:
+    """``source`` with one row per event id (the earliest). Only ids that occur more than
+    once go through the window, so the common case (no duplicates) stays a plain scan."""
+    cols = ", ".join(PLAN_COLUMNS)
+    return f"""
+SELECT {cols} FROM {source} WHERE event_id NOT IN (
+  SELECT event_id FROM {source} GROUP BY event_id HAVING count(*) > 1)
+UNION ALL
+SELECT {cols} FROM (
+  SELECT *, row_number() OVER (PARTITION BY event_id ORDER BY ts, account_id) AS rn
+  FROM {source} WHERE event_id IN (
+    SELECT event_id FROM {source} GROUP BY event_id HAVING count(*) > 1)) dup
+WHERE rn = 1"""
+
+
 def events_view(d: Dialect, source: str = "events") -> str:
     """One row per distinct event with every per-event signal the plan needs."""
     text = f"substr(coalesce(req_system, '') || ' ' || coalesce(req_user, ''), 1, {MAX_TEXT})"
@@ -121,11 +145,10 @@ FROM (
     coalesce(req_param_keys, '') || '|' || coalesce(lower(req_reasoning_effort), '') || '|'
       || CAST(coalesce(req_max_tokens, -1) AS STRING) || '|'
       || CAST(coalesce(req_temperature, -1.0) AS STRING) AS pfp,
-    row_number() OVER (PARTITION BY event_id ORDER BY ts, account_id) AS rn
-  FROM {source}
+    1 AS one
+  FROM ({unique_events(source)}) u
   WHERE account_id IS NOT NULL AND ts IS NOT NULL
 ) x
-WHERE rn = 1
 """
 
 
@@ -162,7 +185,7 @@ topics AS (
     max(c / t) AS top_topic_share
   FROM (SELECT account_id, topic, CAST(count(*) AS DOUBLE) AS c,
           CAST(sum(count(*)) OVER (PARTITION BY account_id) AS DOUBLE) AS t
-        FROM ev GROUP BY account_id, topic) tp
+        FROM ev WHERE topic IS NOT NULL GROUP BY account_id, topic) tp
   GROUP BY account_id
 ),
 fps AS (
