@@ -113,3 +113,18 @@ def test_request_safeguards_cap_and_drop() -> None:
     resp: dict[str, Any] = {"include": ["message.output_text.logprobs"]}
     apply_request_safeguards("responses", resp, sg)
     assert resp == {"include": [], "max_output_tokens": 1000}
+
+
+def test_crlf_framed_streams_and_mixed_boundaries() -> None:
+    data = _stream("chat.completions").replace(b"\n\n", b"\r\n\r\n")
+    rw = SseRewriter("chat.completions")
+    out = rw.feed(data[:50]) + rw.feed(data[50:]) + rw.flush()
+    assert rw.cap.response_text == "the answer is four"
+    assert out.count(b"data: ") == data.count(b"data: ")
+
+
+def test_large_streams_are_parsed_in_linear_time() -> None:
+    piece = b'data: {"choices":[{"index":0,"delta":{"content":"x"}}]}\n\n'
+    rw = SseRewriter("chat.completions")
+    out = rw.feed(piece * 50_000)  # one big chunk of 50k events
+    assert len(rw.cap.response_text) == 50_000 and len(out) == len(piece) * 50_000

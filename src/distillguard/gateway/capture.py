@@ -216,18 +216,19 @@ class SseRewriter:
         self._dropped_blocks: set[int] = set()  # anthropic thinking blocks removed
 
     def feed(self, chunk: bytes) -> bytes:
-        self._buf += chunk
+        buf = self._buf + chunk
         out: list[bytes] = []
+        pos = 0  # scan forward once; the buffer is cut once per feed, not per event
         while True:
-            cut = self._next_boundary()
+            cut = self._next_boundary(buf, pos)
             if cut is None:
                 break
             end, sep = cut
-            raw = self._buf[:end]
-            self._buf = self._buf[end + sep:]
-            kept = self._event(raw)
+            kept = self._event(buf[pos:end])
             if kept is not None:
                 out.append(kept + b"\n\n")
+            pos = end + sep
+        self._buf = buf[pos:]
         return b"".join(out)
 
     def flush(self) -> bytes:
@@ -237,9 +238,11 @@ class SseRewriter:
             return b"" if kept is None else kept + b"\n\n"
         return rest
 
-    def _next_boundary(self) -> tuple[int, int] | None:
-        i = self._buf.find(b"\n\n")
-        j = self._buf.find(b"\r\n\r\n")
+    @staticmethod
+    def _next_boundary(buf: bytes, pos: int) -> tuple[int, int] | None:
+        i = buf.find(b"\n\n", pos)
+        # a CRLF boundary only wins if it starts before i: bound the second scan
+        j = buf.find(b"\r\n\r\n", pos) if i < 0 else buf.find(b"\r\n\r\n", pos, i + 4)
         if i < 0 and j < 0:
             return None
         if j >= 0 and (i < 0 or j < i):

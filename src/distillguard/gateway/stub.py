@@ -30,6 +30,7 @@ _SENTENCE = (
     "so we conclude that the result holds and the method generalises to similar cases"
 )
 _WORDS = tuple(_SENTENCE.split(" "))
+MAX_N = 8
 _ENDPOINTS = {
     "/v1/chat/completions": "chat.completions",
     "/v1/responses": "responses",
@@ -115,9 +116,13 @@ class StubUpstream:
         if not isinstance(model, str) or (self.models is not None and model not in self.models):
             await _json(send, 404, _err(endpoint, "not_found_error", f"model {model!r} not found"))
             return
+        view = normalize_request(endpoint, req)
+        if not 1 <= view.n <= MAX_N:  # as the real APIs do: n is bounded
+            await _json(send, 400, _err(endpoint, "invalid_request_error",
+                                        f"n must be between 1 and {MAX_N}"))
+            return
         if self.delay_s:
             await asyncio.sleep(self.delay_s)
-        view = normalize_request(endpoint, req)
         text, thinking = compose(view.last_user_text, model, view.max_tokens,
                                  view.reasoning.enabled)
         usage = (_tokens(view.prompt_text), _tokens(text) + _tokens(thinking), _tokens(thinking))
