@@ -333,7 +333,8 @@ def run_max(args: argparse.Namespace, tmp: Path, stub_port: int, keys: list[str]
 def run_litellm(args: argparse.Namespace, tmp: Path, stub_port: int) -> dict[str, Any]:
     """LiteLLM proxy on the same stub, same load, same run."""
     cfg = tmp / "litellm.yaml"
-    cfg.write_text("model_list:\n"
+    master = "sk-bench-" + os.urandom(16).hex()
+    cfg.write_text(f"general_settings:\n  master_key: {master}\nmodel_list:\n"
                    + "".join(f"  - model_name: {m}\n    litellm_params:\n      model: openai/{m}\n"
                              f"      api_base: http://127.0.0.1:{stub_port}/v1\n"
                              "      api_key: stub\n"
@@ -342,10 +343,10 @@ def run_litellm(args: argparse.Namespace, tmp: Path, stub_port: int) -> dict[str
     rows = []
     with process([args.litellm, "--config", str(cfg), "--port", str(port), "--num_workers", "1"],
                  {}, port, "/health/liveliness"):
-        asyncio.run(open_loop(port, ["sk-any"], 50, 2.0, "warm"))
+        asyncio.run(open_loop(port, [master], 50, 2.0, "warm"))
         for rate in args.rates:
             direct = asyncio.run(open_loop(stub_port, ["x"], rate, args.seconds))
-            via = asyncio.run(open_loop(port, ["sk-any"], rate, args.seconds))
+            via = asyncio.run(open_loop(port, [master], rate, args.seconds))
             rows.append(latency_row("litellm proxy", rate, direct, via))
     return {"rows": rows}
 
