@@ -7,6 +7,7 @@ analyst editing a scenario sees all mistakes at once. A scenario may name a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -114,6 +115,13 @@ def _construct_lined(loader: _LineLoader, node: yaml.MappingNode) -> _Lined:
 
 
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_lined)
+# PyYAML follows YAML 1.1, where "1e-05" (no dot) is a string; analysts write
+# exponents that way, so resolve floats as YAML 1.2 does.
+_LineLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
 
 
 def builtin_dir() -> Path:
