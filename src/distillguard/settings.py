@@ -64,6 +64,10 @@ class Settings:
     gateway_admin_token: str = _setting(
         "", "Bearer token for the gateway's /admin endpoints (reload, status); empty disables them."
     )
+    gateway_log_stream: str = _setting(
+        "", "Redis stream (at REDIS_URL) that also receives every exchange event before the "
+        "answer is released, for replicas shipping logs centrally; empty disables it."
+    )
     intel_community: str = _setting("default", "Sharing community name for intel exports.")
     intel_community_key: str = _setting(
         "", "Secret HMAC key of the sharing community (hex or text); required to export or match."

@@ -144,3 +144,57 @@ def test_observe_and_take_in_one_round_trip_matches_memory(redis_prefix: str) ->
     assert rows[0::2] == rows[1::2]  # redis == memory, request by request
     assert [allowed for _, _, allowed in rows[0::2]] == [True] * 4 + [False] * 2
     assert rows[-1][:2] == (6.0, 0.5)
+
+
+@pytest.mark.redis
+def test_events_also_go_to_a_redis_stream(settings: Settings, tmp_path: Path,
+                                          redis_prefix: str) -> None:
+    import orjson
+    import redis
+
+    from distillguard.schema import Event
+
+    stream = f"{redis_prefix}exchanges"
+    gw = make_gateway(settings, tmp_path, overrides={"gateway_log_stream": stream,
+                                                     "redis_url": REDIS_URL})
+    key = gw.keys.create("acct-s")
+
+    async def go() -> list[int]:
+        async with client(gw) as c:
+            codes = [(await c.post("/v1/chat/completions", json=chat(f"q{i}"),
+                                   headers={"x-api-key": key.secret})).status_code
+                     for i in range(2)]
+            codes.append((await c.post("/v1/chat/completions", content=b"{",
+                                       headers={"x-api-key": key.secret,
+                                                "content-type": "application/json"})
+                          ).status_code)
+        await gw.aclose()
+        return codes
+
+    assert run(go()) == [200, 200, 400]
+    r = redis.Redis.from_url(REDIS_URL)
+    try:
+        entries = r.xrange(stream)
+        events = [Event.from_mapping(orjson.loads(fields[b"event"])) for _, fields in entries]
+    finally:
+        r.delete(stream)
+        r.close()
+    assert [e.status for e in events] == [200, 200, 400]
+    assert [e.event_id for e in events] == [e.event_id for e in logged(gw)]
+
+
+def test_stream_down_still_answers_and_logs_to_file(settings: Settings, tmp_path: Path) -> None:
+    gw = make_gateway(settings, tmp_path, overrides={"gateway_log_stream": "s",
+                                                     "redis_url": CLOSED_PORT})
+    key = gw.keys.create("acct-s")
+
+    async def go() -> int:
+        async with client(gw) as c:
+            r = await c.post("/v1/chat/completions", json=chat(),
+                             headers={"x-api-key": key.secret})
+        assert gw.log.stream is not None and gw.log.stream.failures == 1
+        await gw.aclose()
+        return r.status_code
+
+    assert run(go()) == 200
+    assert len(logged(gw)) == 1

@@ -22,7 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from distillguard.gateway.enforce import Enforce, Runtime, make_runtime
-from distillguard.gateway.exchange_log import ExchangeLog
+from distillguard.gateway.exchange_log import ExchangeLog, RedisStreamSink
 from distillguard.gateway.keys import KeyStore
 from distillguard.gateway.layers import (
     ASGIApp,
@@ -70,6 +70,8 @@ class Gateway:
         self.state = state or make_state(settings.gateway_state, settings.redis_url)
         self.log = ExchangeLog(log_dir or settings.data_dir / "gateway" / "log",
                                fsync=settings.gateway_fsync, replica=replica)
+        if settings.gateway_log_stream:
+            self.log.stream = RedisStreamSink(settings.redis_url, settings.gateway_log_stream)
         self.metrics = Metrics()
         self._transport = transport
         self.client = self._new_client()

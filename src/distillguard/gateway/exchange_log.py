@@ -22,6 +22,7 @@ past days are rotated into canonical Parquet
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import re
 import socket
@@ -37,6 +38,7 @@ import pyarrow.parquet as pq
 
 from distillguard.schema import EVENT_SCHEMA, Event, RecordError, event_row
 
+_log = logging.getLogger("distillguard.gateway")
 _NAME = re.compile(r"^exchanges-(\d{4}-\d{2}-\d{2})\.(.+)\.jsonl$")
 BATCH_INTERVAL_S = 0.2
 ROTATE_GRACE = timedelta(minutes=15)
@@ -69,6 +71,7 @@ class ExchangeLog:
         self._inflight: asyncio.Future[None] | None = None
         self._ticker: asyncio.Task[None] | None = None
         self.written = 0
+        self.stream: RedisStreamSink | None = None
 
     def path_for(self, day: str) -> Path:
         return self.directory / f"exchanges-{day}.{self.replica}.jsonl"
@@ -93,7 +96,9 @@ class ExchangeLog:
 
     def write(self, event: Event) -> int:
         """Append one event (one write syscall); returns its generation number."""
-        line = orjson.dumps(event.to_json_dict()) + b"\n"
+        return self._write_line(event, orjson.dumps(event.to_json_dict()) + b"\n")
+
+    def _write_line(self, event: Event, line: bytes) -> int:
         day = event.ts.astimezone(UTC).strftime("%Y-%m-%d")
         os.write(self._fd(day), line)
         self._write_gen += 1
@@ -101,12 +106,16 @@ class ExchangeLog:
         return self._write_gen
 
     async def append(self, event: Event) -> None:
-        """Append and return once the event is as durable as the fsync policy says."""
-        gen = self.write(event)
+        """Append and return once the event is as durable as the fsync policy says
+        (and, with a stream sink, once the stream has it too)."""
+        line = orjson.dumps(event.to_json_dict()) + b"\n"
+        gen = self._write_line(event, line)
         if self.fsync == "always":
             await self._sync_to(gen)
         elif self.fsync == "batch" and self._ticker is None:
             self._ticker = asyncio.get_running_loop().create_task(self._tick())
+        if self.stream is not None:
+            await self.stream.add(line)
 
     def append_blocking(self, event: Event) -> None:
         self.write(event)
@@ -140,6 +149,8 @@ class ExchangeLog:
         self._synced_gen = self._write_gen
 
     async def aclose(self) -> None:
+        if self.stream is not None:
+            await self.stream.aclose()
         if self._ticker is not None:
             self._ticker.cancel()
             self._ticker = None
@@ -174,6 +185,36 @@ class ExchangeLog:
             except FileNotFoundError:  # another process rotated it first
                 continue
         return results
+
+
+class RedisStreamSink:
+    """Every event also goes to a Redis stream (``XADD stream * event <json>``), so
+    replicas ship their logs to one place; consumers read it with XREAD or consumer
+    groups. The local file stays the record of truth: when Redis is down the event is
+    still on disk, the failure is counted and logged, and the answer is not held."""
+
+    def __init__(self, url: str, stream: str, *, timeout_s: float = 0.5,
+                 maxlen: int | None = None) -> None:
+        import redis.asyncio as aioredis
+
+        self.stream = stream
+        self.maxlen = maxlen
+        self.failures = 0
+        self._redis: Any = aioredis.Redis.from_url(
+            url, socket_connect_timeout=timeout_s, socket_timeout=timeout_s)
+
+    async def add(self, line: bytes) -> None:
+        import redis.exceptions
+
+        try:
+            await self._redis.xadd(self.stream, {"event": line.rstrip(b"\n")},
+                                   maxlen=self.maxlen, approximate=True)
+        except (redis.exceptions.RedisError, OSError) as exc:
+            self.failures += 1
+            _log.error("exchange stream %s unavailable: %s", self.stream, exc)
+
+    async def aclose(self) -> None:
+        await self._redis.aclose(close_connection_pool=True)
 
 
 def _fsync_many(fds: list[int]) -> None:
