@@ -189,6 +189,14 @@ class KeyStore:
         self._cache.pop(key_id, None)
         return next(r for r in self.list(include_revoked=True) if r.key_id == key_id)
 
+    def is_cached(self, presented: str) -> bool:
+        """Whether :meth:`verify` can answer without the database (the hot path)."""
+        parts = split_key(presented)
+        if parts is None:
+            return True
+        hit = self._cache.get(parts[0])
+        return hit is not None and hit[2] >= time.monotonic()
+
     def verify(self, presented: str) -> KeyRecord | None:
         """The key's record when ``presented`` is a live key, else None."""
         parts = split_key(presented)

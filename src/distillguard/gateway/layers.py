@@ -304,7 +304,10 @@ class Authenticate:
                 401, "missing_api_key",
                 "no API key: send a gateway key as 'Authorization: Bearer <key>' or 'x-api-key'"))
             return
-        record = self.keys.verify(presented)
+        if self.keys.is_cached(presented):
+            record = self.keys.verify(presented)
+        else:  # a database round trip (PostgreSQL): keep it off the event loop
+            record = await asyncio.to_thread(self.keys.verify, presented)
         if record is None:
             await refuse(send, ex, WireError(401, "invalid_api_key",
                                              "the API key is not valid or has been revoked"))
