@@ -88,7 +88,14 @@ def test_golden_bundle(lab_a: Lab, community_key: CommunityKey, tmp_path: Path) 
     bundle = _export(lab_a, community_key, tmp_path / "b.json")
     if os.environ.get("UPDATE_GOLDEN") == "1":
         GOLDEN.write_text(json.dumps(bundle, indent=2) + "\n")
-    assert bundle == json.loads(GOLDEN.read_text())
+    golden = json.loads(GOLDEN.read_text())
+    got = {o["id"]: o for o in bundle["objects"]}
+    want = {o["id"]: o for o in golden["objects"]}
+    assert sorted(got) == sorted(want)
+    for oid, obj in want.items():
+        diff = {k for k in obj.keys() | got[oid].keys() if obj.get(k) != got[oid].get(k)}
+        assert not diff, (oid, {k: (got[oid].get(k), obj.get(k)) for k in diff})
+    assert bundle == golden
 
 
 def test_validate_bundle_lists_every_bad_object() -> None:

@@ -9,6 +9,7 @@ hunt, so a shared SDK user agent or a mail provider never becomes an indicator.
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -206,7 +207,9 @@ class _Builder:
                 continue
             cluster = group[2:]
             digest = self.key.digest("cluster", cluster)[:16]
-            risks = [self.col.flagged[a].risk for a in g.accounts]
+            # Sorted and fsum'd: g.accounts is a set, and a float sum in set order
+            # can flip the rounded mean (0.945 -> 0.94 or 0.95) from run to run.
+            risks = sorted(self.col.flagged[a].risk for a in g.accounts)
             feats = Counter(f for a in g.accounts for f in self.hunt.top_features.get(a, ()))
             ranked = sorted(feats.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
             top = ", ".join(f for f, _ in ranked) or "n/a"
@@ -215,7 +218,7 @@ class _Builder:
             obj.update({
                 "name": f"distillation operation {digest}",
                 "description": f"{len(g.accounts)} accounts, {g.events} exchanges, mean risk "
-                               f"{sum(risks) / len(risks):.2f}; strongest features: {top}",
+                               f"{math.fsum(risks) / len(risks):.2f}; strongest features: {top}",
                 "objective": "harvest model outputs to train another model",
                 "first_seen": _ts(g.first, self.now), "last_seen": _ts(g.last, self.now),
             })
