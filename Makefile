@@ -15,7 +15,11 @@ $(VENV)/.installed: pyproject.toml uv.lock scripts/bootstrap.sh
 services:
 	bash scripts/services.sh
 
+# The whole gate CI runs: lint, types, then every test (Spark and the
+# PostgreSQL/Redis-backed suites included, each in a bounded form).
 test: install services
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 test-fast: install

@@ -9,7 +9,9 @@ from distillguard.settings import Settings, setting_names
 
 
 def test_defaults_and_env_coercion() -> None:
-    s = Settings.from_env({"DISTILLGUARD_DATA_DIR": "/tmp/x", "DISTILLGUARD_GATEWAY_MAX_BODY_BYTES": "10"})
+    s = Settings.from_env(
+        {"DISTILLGUARD_DATA_DIR": "/tmp/x", "DISTILLGUARD_GATEWAY_MAX_BODY_BYTES": "10"}
+    )
     assert s.data_dir == Path("/tmp/x") and s.gateway_max_body_bytes == 10
     assert s.effective_database_url == "sqlite:////tmp/x/distillguard.db"
 

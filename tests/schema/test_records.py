@@ -58,7 +58,8 @@ def test_account_and_label_choices() -> None:
     with pytest.raises(RecordError):
         Account.from_mapping({"account_id": "a", "created_at": "2026-01-01T00:00:00Z",
                               "plan": "platinum"})
-    assert Label.from_mapping({"account_id": "a", "label": "distiller", "campaign": ""}).campaign is None
+    label = Label.from_mapping({"account_id": "a", "label": "distiller", "campaign": ""})
+    assert label.campaign is None
     with pytest.raises(RecordError):
         Label.from_mapping({"account_id": "a", "label": "evil"})
 

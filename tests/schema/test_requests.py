@@ -39,7 +39,8 @@ def test_anthropic_messages() -> None:
             "metadata": {"user_id": "x"},
             "messages": [{"role": "user", "content": "q"},
                          {"role": "assistant", "content": [
-                             {"type": "tool_use", "id": "t", "name": "bash", "input": {"c": "ls"}}]},
+                             {"type": "tool_use", "id": "t", "name": "bash",
+                              "input": {"c": "ls"}}]},
                          {"role": "user", "content": [
                              {"type": "tool_result", "tool_use_id": "t", "content": "a.py"}]}]}
     v = normalize_request("messages", body)

@@ -103,7 +103,10 @@ class RecordError(InputError):
     code = "invalid_record"
 
     def __init__(self, problems: list[FieldError], *, source: str = "", line: int | None = None):
-        where = f"{source}:{line}: " if source and line is not None else (f"{source}: " if source else "")
+        if source and line is not None:
+            where = f"{source}:{line}: "
+        else:
+            where = f"{source}: " if source else ""
         super().__init__(
             where + "; ".join(str(p) for p in problems),
             details={
