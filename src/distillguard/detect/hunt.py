@@ -245,9 +245,16 @@ def _judge(tables: dict[str, pa.Table], acc_list: Sequence[Account],
     edges = lockstep(edges, act_t, n, cfg.link_weights.get("lockstep", 0.0))
     edges = keep_edges(edges, cfg.min_edge)
     labels = communities(edges, n, cfg.resolution)
-    harvest = np.nan_to_num(np.maximum.reduce([
-        values["reasoning_coercion"], values["rubric_grading"], values["synthetic_generation"]]),
-        nan=0.0) * (1.0 - base.strengths.get("batch_run", np.zeros(n)))
+    # Harvesting content: share of requests in any of the three harvesting families
+    # (an operation that mixes families and camouflage still shows its total), at
+    # least the largest single family where the engine gave no combined share.
+    largest = np.maximum.reduce([
+        values["reasoning_coercion"], values["rubric_grading"], values["synthetic_generation"]])
+    any_share = agg.get("harvest_any")
+    combined = largest if any_share is None else np.where(np.isfinite(largest), any_share,
+                                                          np.nan)
+    harvest = np.nan_to_num(np.fmax(largest, combined), nan=0.0) \
+        * (1.0 - base.strengths.get("batch_run", np.zeros(n)))
     # Content a verified declared use explains (a licensed vendor) is not harvesting.
     harvest = np.where(np.nan_to_num(values["declared_use_match"], nan=0.0) > 0, 0.0, harvest)
     clusters = analyse(labels, edges, base.risk, accounts, harvest)

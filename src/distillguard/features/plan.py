@@ -34,6 +34,8 @@ ACTIVITY_BIN_MS: Final = 15 * 60 * 1000
 #: A model is "newly released" when first seen this long after the log starts.
 NEW_MODEL_AFTER_MS: Final = 2 * 86_400_000
 PIVOT_WINDOW_MS: Final = 3 * 86_400_000
+#: The content families that mark harvesting (eval_harness marks evaluation).
+HARVEST_FAMILIES: Final = ("reasoning_coercion", "rubric_grading", "synthetic_generation")
 
 
 def _lit(s: str) -> str:
@@ -155,6 +157,8 @@ FROM (
 def account_features(d: Dialect) -> str:
     """Per-account behaviour and content aggregates (one row per account)."""
     fams = ", ".join(f"avg(f_{f.name}) AS {f.name}" for f in FAMILIES)
+    # Share of requests in any harvesting family (a request may match several).
+    harvest = " + ".join(f"f_{name}" for name in HARVEST_FAMILIES)
     return f"""
 WITH base AS (
   SELECT account_id, count(*) AS n_events, min(ts_ms) AS first_ms, max(ts_ms) AS last_ms,
@@ -162,7 +166,8 @@ WITH base AS (
     avg(f_reasoning_params) AS reasoning_params, avg(f_long_output) AS long_output,
     avg(f_logprobs) AS logprobs, avg(f_multi_sample) AS multi_sample,
     avg(single_turn) AS single_turn, sum(pt) AS prompt_tokens, sum(ct) AS completion_tokens,
-    count(DISTINCT model) AS n_models
+    count(DISTINCT model) AS n_models,
+    avg(CASE WHEN {harvest} > 0 THEN 1.0E0 ELSE 0.0E0 END) AS harvest_any
   FROM ev GROUP BY account_id
 ),
 gaps AS (
