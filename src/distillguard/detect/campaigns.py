@@ -40,6 +40,9 @@ class Cluster:
     #: Median over members of harvesting content (largest family share, discounted
     #: for one-off batch runs).
     content_median: float = 0.0
+    #: Median over the wrapper core (members with an internal wrapper tie) of the
+    #: larger of base risk and harvesting content: the template pipeline's own accounts.
+    core_median: float = 0.0
 
     @property
     def evidence(self) -> float:
@@ -49,8 +52,10 @@ class Cluster:
 
     @property
     def wrapper_evidence(self) -> float:
-        """Harvesting content carried in a shared wrapper: a template pipeline."""
-        return self.content_median * self.wrapper_share
+        """Harvesting content carried in a shared wrapper: a template pipeline, judged
+        by all members or by its wrapper core when bystanders (a shared reseller card,
+        a proxy pool) outnumber it."""
+        return max(self.content_median, self.core_median) * self.wrapper_share
 
     @property
     def size(self) -> int:
@@ -94,6 +99,12 @@ def analyse(labels: np.ndarray, edges: Edges, base_risk: np.ndarray,
     weights = np.bincount(flat, weights=edges.part_weight[inside],
                           minlength=n_labels * n_kinds).reshape(n_labels, n_kinds)
     wrapper_cols = [i for i, k in enumerate(edges.kinds) if k in WRAPPER_KINDS]
+    # Members with at least one wrapper tie inside their own community (the core).
+    core = np.zeros(labels.size, dtype=bool)
+    wrap_part = inside & np.isin(edges.part_kind, wrapper_cols)
+    core[edges.src[edges.part_edge[wrap_part]]] = True
+    core[edges.dst[edges.part_edge[wrap_part]]] = True
+    own_ev = base_risk if harvest is None else np.maximum(base_risk, harvest)
     order = np.argsort(labels, kind="stable")
     sorted_labels = labels[order]
     for lab in np.unique(labels[labels >= 0]):
@@ -124,6 +135,8 @@ def analyse(labels: np.ndarray, edges: Edges, base_risk: np.ndarray,
             kinds=tuple(sorted(kinds.items(), key=lambda kv: (-strength[kv[0]], kv[0]))),
             created_span_h=span, wrapper_share=skel_w / total_w if total_w > 0 else 0.0,
             content_median=float(np.median(harvest[members])) if harvest is not None else 0.0,
+            core_median=float(np.median(own_ev[members[core[members]]]))
+            if int(core[members].sum()) >= 2 else 0.0,
         ))
     return out
 
