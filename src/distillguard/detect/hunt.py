@@ -24,7 +24,7 @@ from distillguard.detect import outputs
 from distillguard.detect.campaigns import Cluster, analyse, internal_weight, linkage_values
 from distillguard.detect.config import HuntConfig, load_config
 from distillguard.detect.progress import Stages
-from distillguard.detect.scoring import feature_values, score, verdicts
+from distillguard.detect.scoring import MIN_EVENTS_SHAPE, feature_values, score, verdicts
 from distillguard.features import plan
 from distillguard.features.engine import Engine, make_engine
 from distillguard.graph import build_edges, communities, keep_edges, lockstep
@@ -267,9 +267,13 @@ def _judge(tables: dict[str, pa.Table], acc_list: Sequence[Account],
             tie = np.clip(internal[cl.members] / cfg.tie_full, 0.0, 1.0)
             # Own evidence: the member's base risk above the floor of ordinary traffic, or
             # its own harvesting content, whichever is stronger.
+            # A share measured on a handful of requests is discounted (3 of 5 requests
+            # asking for step-by-step reasoning is chance, not a harvest).
+            sample = np.clip(np.nan_to_num(agg.get("n_events", np.zeros(n))[cl.members],
+                                           nan=0.0) / MIN_EVENTS_SHAPE, 0.0, 1.0)
             own = np.maximum(
                 np.clip((base.risk[cl.members] - OWN_FLOOR) / (cfg.own_full - OWN_FLOOR), 0, 1),
-                np.clip(harvest[cl.members] / cfg.own_content_full, 0.0, 1.0))
+                np.clip(harvest[cl.members] * sample / cfg.own_content_full, 0.0, 1.0))
             # Dormant members (no traffic yet) cannot be bystanders by their traffic:
             # their tie alone decides.
             own = np.where(np.isnan(agg.get("n_events", np.full(n, np.nan))[cl.members]),
