@@ -43,6 +43,11 @@ class Cluster:
     #: Median over the wrapper core (members with an internal wrapper tie) of the
     #: larger of base risk and harvesting content: the template pipeline's own accounts.
     core_median: float = 0.0
+    #: Members' median harvesting content at which the cluster's content counts in full:
+    #: a low-and-slow operation asks for little per account, but every member does.
+    content_full: float = 0.3
+    #: Members with a wrapper tie inside the cluster (the template pipeline's accounts).
+    core: np.ndarray | None = None
 
     @property
     def evidence(self) -> float:
@@ -55,7 +60,9 @@ class Cluster:
         """Harvesting content carried in a shared wrapper: a template pipeline, judged
         by all members or by its wrapper core when bystanders (a shared reseller card,
         a proxy pool) outnumber it."""
-        return max(self.content_median, self.core_median) * self.wrapper_share
+        content = min(1.0, self.content_median / self.content_full) if self.content_full > 0 \
+            else self.content_median
+        return max(content, self.core_median) * self.wrapper_share
 
     @property
     def size(self) -> int:
@@ -83,8 +90,12 @@ def _span(hours: float) -> str:
 
 def analyse(labels: np.ndarray, edges: Edges, base_risk: np.ndarray,
             accounts: Sequence[Account | None],
-            harvest: np.ndarray | None = None) -> list[Cluster]:
-    """One :class:`Cluster` per community of at least two accounts."""
+            harvest: np.ndarray | None = None, content_full: float = 0.3) -> list[Cluster]:
+    """One :class:`Cluster` per community of at least two accounts.
+
+    ``content_full``: members' median harvesting content at which the cluster's
+    content evidence is full (the same scale as a member's own content evidence).
+    """
     out: list[Cluster] = []
     if edges.size == 0:
         return out
@@ -137,6 +148,7 @@ def analyse(labels: np.ndarray, edges: Edges, base_risk: np.ndarray,
             content_median=float(np.median(harvest[members])) if harvest is not None else 0.0,
             core_median=float(np.median(own_ev[members[core[members]]]))
             if int(core[members].sum()) >= 2 else 0.0,
+            content_full=content_full, core=members[core[members]],
         ))
     return out
 

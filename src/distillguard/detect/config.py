@@ -120,6 +120,12 @@ class HuntConfig:
     own_full: float = 0.4
     #: Share of harvesting content at which a member takes the campaign's full evidence.
     own_content_full: float = 0.3
+    #: Members' median harvesting content at which a wrapper-linked cluster's content
+    #: evidence is full (then scaled by the wrapper share of its ties).
+    cluster_content_full: float = 0.3
+    #: A wrapper-core member's own content is judged against the cluster's median
+    #: harvesting content, but never against less than this share of ``own_content_full``.
+    core_content_floor: float = 0.5
     #: Largest cluster a campaign may be before its weakest members are dropped.
     max_df_share: float = 0.05
     source: str = "built-in"

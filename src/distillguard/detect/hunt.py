@@ -257,7 +257,8 @@ def _judge(tables: dict[str, pa.Table], acc_list: Sequence[Account],
         * (1.0 - base.strengths.get("batch_run", np.zeros(n)))
     # Content a verified declared use explains (a licensed vendor) is not harvesting.
     harvest = np.where(np.nan_to_num(values["declared_use_match"], nan=0.0) > 0, 0.0, harvest)
-    clusters = analyse(labels, edges, base.risk, accounts, harvest)
+    clusters = analyse(labels, edges, base.risk, accounts, harvest,
+                       content_full=cfg.cluster_content_full)
     strongest, peers, linked_on = linkage_values(edges, n)
     values["linkage"] = np.where(peers > 0, strongest, np.nan)
     campaign = np.full(n, np.nan)
@@ -271,9 +272,17 @@ def _judge(tables: dict[str, pa.Table], acc_list: Sequence[Account],
             # asking for step-by-step reasoning is chance, not a harvest).
             sample = np.clip(np.nan_to_num(agg.get("n_events", np.zeros(n))[cl.members],
                                            nan=0.0) / MIN_EVENTS_SHAPE, 0.0, 1.0)
+            # A member of the wrapper core (it runs the cluster's shared template) is judged
+            # against the cluster's own harvesting rate: a low-and-slow operation asks for
+            # little per account, but every member asks for it (never below half the
+            # ordinary scale, so chance content stays chance). Bystanders keep the full scale.
+            in_core = np.isin(cl.members, cl.core if cl.core is not None else [])
+            content_full = np.where(
+                in_core, np.clip(cl.content_median, cfg.own_content_full * cfg.core_content_floor,
+                                 cfg.own_content_full), cfg.own_content_full)
             own = np.maximum(
                 np.clip((base.risk[cl.members] - OWN_FLOOR) / (cfg.own_full - OWN_FLOOR), 0, 1),
-                np.clip(harvest[cl.members] * sample / cfg.own_content_full, 0.0, 1.0))
+                np.clip(harvest[cl.members] * sample / content_full, 0.0, 1.0))
             # Dormant members (no traffic yet) cannot be bystanders by their traffic:
             # their tie alone decides.
             own = np.where(np.isnan(agg.get("n_events", np.full(n, np.nan))[cl.members]),
