@@ -253,8 +253,8 @@ def _judge(tables: dict[str, pa.Table], acc_list: Sequence[Account],
     any_share = agg.get("harvest_any")
     combined = largest if any_share is None else np.where(np.isfinite(largest), any_share,
                                                           np.nan)
-    harvest = np.nan_to_num(np.fmax(largest, combined), nan=0.0) \
-        * (1.0 - base.strengths.get("batch_run", np.zeros(n)))
+    content_raw = np.nan_to_num(np.fmax(largest, combined), nan=0.0)
+    harvest = content_raw * (1.0 - base.strengths.get("batch_run", np.zeros(n)))
     # Content a verified declared use explains (a licensed vendor) is not harvesting.
     harvest = np.where(np.nan_to_num(values["declared_use_match"], nan=0.0) > 0, 0.0, harvest)
     clusters = analyse(labels, edges, base.risk, accounts, harvest,
@@ -283,6 +283,16 @@ def _judge(tables: dict[str, pa.Table], acc_list: Sequence[Account],
             own = np.maximum(
                 np.clip((base.risk[cl.members] - OWN_FLOOR) / (cfg.own_full - OWN_FLOOR), 0, 1),
                 np.clip(harvest[cl.members] * sample / content_full, 0.0, 1.0))
+            # Contradiction: in a harvesting cluster (members' median harvesting content at
+            # least ``harvest_cluster``), a member measured on enough requests that carries
+            # under ``content_contradiction`` of that rate (in its raw content, before any
+            # discount) shares the template (a public agent or SDK prompt) but not the
+            # harvest; its own evidence fades to nothing.
+            if cl.content_median >= cfg.harvest_cluster and cfg.content_contradiction > 0:
+                measured = sample >= 1.0
+                agree = np.clip(content_raw[cl.members]
+                                / (cfg.content_contradiction * cl.content_median), 0.0, 1.0)
+                own = np.where(measured, own * agree, own)
             # Dormant members (no traffic yet) cannot be bystanders by their traffic:
             # their tie alone decides.
             own = np.where(np.isnan(agg.get("n_events", np.full(n, np.nan))[cl.members]),
