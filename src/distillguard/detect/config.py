@@ -69,6 +69,8 @@ DEFAULT_FEATURES: Final = (
        "inter-arrival coefficient of variation {value:.2f} (low = scripted)"),
     _f("batch_run", -3.5, 5.0, 10.0, "behaviour",
        "traffic in one-off bursts (inter-arrival CV {value:.1f}): a batch run, not a harvest"),
+    _f("one_sitting", -2.0, 6.0, 1.0, "behaviour",
+       "all traffic within {value:.1f} h: one bounded run (a benchmark pass), not a harvest"),
     _f("diurnal_flatness", 1.0, 0.8, 0.95, "behaviour",
        "hour-of-day entropy {value:.2f} (1 = round the clock)"),
     _f("template_reuse", 0.4, 0.3, 0.9, "structure",

@@ -84,6 +84,10 @@ def feature_values(
         cv = np.where(mean > 0, sd / mean, np.nan)
     vals["regularity"] = np.where(shaped, cv, np.nan)
     vals["batch_run"] = vals["regularity"]
+    # Hours from first to last request, once there are enough requests to call it a run.
+    last = _col(agg, "last_ms", n)
+    vals["one_sitting"] = np.where(shaped, (last - _col(agg, "first_ms", n)) / 3_600_000.0,
+                                   np.nan)
     vals["diurnal_flatness"] = np.where(ev >= MIN_EVENTS_DIURNAL, _col(agg, "hour_entropy", n),
                                         np.nan)
     vals["template_reuse"] = np.where(has, template_reuse, np.nan)
