@@ -122,64 +122,20 @@ class MemoryState:
         return None
 
 
-# KEYS: bucket keys. ARGV: per bucket (rate, burst, cost).
-# Returns {allowed, wait seconds as string, index of the limiting bucket}.
-TAKE_LUA = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-local n = #KEYS
-local levels = {}
-local wait = 0
-local blocked = 0
-for i = 1, n do
-  local rate = tonumber(ARGV[(i - 1) * 3 + 1])
-  local burst = tonumber(ARGV[(i - 1) * 3 + 2])
-  local cost = tonumber(ARGV[(i - 1) * 3 + 3])
-  local v = redis.call('HMGET', KEYS[i], 't', 'ts')
-  local tokens = tonumber(v[1])
-  local ts = tonumber(v[2])
-  if tokens == nil or ts == nil then tokens = burst; ts = now end
-  local elapsed = now - ts
-  if elapsed < 0 then elapsed = 0 end
-  tokens = math.min(burst, tokens + elapsed * rate)
-  levels[i] = tokens
-  if tokens < cost then
-    local w = 3600
-    if rate > 0 then w = (cost - tokens) / rate end
-    if w > wait then wait = w; blocked = i end
-  end
-end
-if blocked > 0 then
-  return {0, tostring(wait), blocked}
-end
-for i = 1, n do
-  local rate = tonumber(ARGV[(i - 1) * 3 + 1])
-  local burst = tonumber(ARGV[(i - 1) * 3 + 2])
-  local cost = tonumber(ARGV[(i - 1) * 3 + 3])
-  redis.call('HSET', KEYS[i], 't', tostring(levels[i] - cost), 'ts', tostring(now))
-  local ttl = 60000
-  if rate > 0 then ttl = math.ceil(burst / rate * 1000) + 1000 end
-  redis.call('PEXPIRE', KEYS[i], ttl)
-end
-return {1, '0', 0}
-"""
-
-
-# Buckets as TAKE_LUA, plus the account's running sums and minute counters.
-# KEYS: nb bucket keys, then the account hash, this minute's and last minute's counter.
-# ARGV: nb, account ttl, 3 per bucket, then (name, value) pairs to add.
-OBSERVE_TAKE_LUA = """
-local nb = tonumber(ARGV[1])
-local ttl_account = tonumber(ARGV[2])
+# Token buckets, shared by both scripts. Bucket i (1..nb) has KEYS[i] and its
+# (rate, burst, cost) at ARGV[(i - 1) * 3 + @B@ ..]; @B@ is where they start.
+# CHECK refills every bucket and finds the one that limits; COMMIT takes the
+# cost from all of them (only called when none limits: all or nothing).
+_BUCKETS_CHECK_LUA = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local levels = {}
 local wait = 0
 local blocked = 0
 for i = 1, nb do
-  local rate = tonumber(ARGV[(i - 1) * 3 + 3])
-  local burst = tonumber(ARGV[(i - 1) * 3 + 4])
-  local cost = tonumber(ARGV[(i - 1) * 3 + 5])
+  local rate = tonumber(ARGV[(i - 1) * 3 + @B@])
+  local burst = tonumber(ARGV[(i - 1) * 3 + @B@ + 1])
+  local cost = tonumber(ARGV[(i - 1) * 3 + @B@ + 2])
   local v = redis.call('HMGET', KEYS[i], 't', 'ts')
   local tokens = tonumber(v[1])
   local ts = tonumber(v[2])
@@ -194,19 +150,45 @@ for i = 1, nb do
     if w > wait then wait = w; blocked = i end
   end
 end
-local allowed = 0
-if blocked == 0 then
-  allowed = 1
-  for i = 1, nb do
-    local rate = tonumber(ARGV[(i - 1) * 3 + 3])
-    local burst = tonumber(ARGV[(i - 1) * 3 + 4])
-    local cost = tonumber(ARGV[(i - 1) * 3 + 5])
-    redis.call('HSET', KEYS[i], 't', tostring(levels[i] - cost), 'ts', tostring(now))
-    local ttl = 60000
-    if rate > 0 then ttl = math.ceil(burst / rate * 1000) + 1000 end
-    redis.call('PEXPIRE', KEYS[i], ttl)
-  end
+"""
+
+_BUCKETS_COMMIT_LUA = """
+for i = 1, nb do
+  local rate = tonumber(ARGV[(i - 1) * 3 + @B@])
+  local burst = tonumber(ARGV[(i - 1) * 3 + @B@ + 1])
+  local cost = tonumber(ARGV[(i - 1) * 3 + @B@ + 2])
+  redis.call('HSET', KEYS[i], 't', tostring(levels[i] - cost), 'ts', tostring(now))
+  local ttl = 60000
+  if rate > 0 then ttl = math.ceil(burst / rate * 1000) + 1000 end
+  redis.call('PEXPIRE', KEYS[i], ttl)
 end
+"""
+
+
+def _buckets(fragment: str, base: int) -> str:
+    return fragment.replace("@B@", str(base))
+
+
+# KEYS: bucket keys. ARGV: per bucket (rate, burst, cost).
+# Returns {allowed, wait seconds as string, index of the limiting bucket}.
+TAKE_LUA = (
+    "local nb = #KEYS\n"
+    + _buckets(_BUCKETS_CHECK_LUA, 1)
+    + "if blocked > 0 then\n  return {0, tostring(wait), blocked}\nend\n"
+    + _buckets(_BUCKETS_COMMIT_LUA, 1)
+    + "return {1, '0', 0}\n"
+)
+
+
+# Buckets as TAKE_LUA, plus the account's running sums and minute counters.
+# KEYS: nb bucket keys, then the account hash, this minute's and last minute's counter.
+# ARGV: nb, account ttl, 3 per bucket, then (name, value) pairs to add.
+OBSERVE_TAKE_LUA = (
+    "local nb = tonumber(ARGV[1])\nlocal ttl_account = tonumber(ARGV[2])\n"
+    + _buckets(_BUCKETS_CHECK_LUA, 3)
+    + "local allowed = 0\nif blocked == 0 then\n  allowed = 1\n"
+    + _buckets(_BUCKETS_COMMIT_LUA, 3)
+    + """end
 local akey = KEYS[nb + 1]
 redis.call('HINCRBYFLOAT', akey, 'n', 1)
 local j = nb * 3 + 3
@@ -220,6 +202,7 @@ redis.call('EXPIRE', KEYS[nb + 2], 130)
 local prev = redis.call('GET', KEYS[nb + 3]) or '0'
 return {allowed, tostring(wait), blocked, cur, prev, redis.call('HGETALL', akey)}
 """
+)
 
 
 class RedisState:
