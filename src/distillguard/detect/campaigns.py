@@ -40,6 +40,10 @@ class Cluster:
     #: Median over members of harvesting content (largest family share, discounted
     #: for one-off batch runs).
     content_median: float = 0.0
+    #: Upper quartile over members of harvesting content: the rate of the cluster's
+    #: harvesters even when bystanders (a shared template, card or proxy pool) are
+    #: the majority and pull the median down.
+    content_high: float = 0.0
     #: Median over the wrapper core (members with an internal wrapper tie) of the
     #: larger of base risk and harvesting content: the template pipeline's own accounts.
     core_median: float = 0.0
@@ -146,6 +150,8 @@ def analyse(labels: np.ndarray, edges: Edges, base_risk: np.ndarray,
             kinds=tuple(sorted(kinds.items(), key=lambda kv: (-strength[kv[0]], kv[0]))),
             created_span_h=span, wrapper_share=skel_w / total_w if total_w > 0 else 0.0,
             content_median=float(np.median(harvest[members])) if harvest is not None else 0.0,
+            content_high=float(np.quantile(harvest[members], 0.75))
+            if harvest is not None else 0.0,
             core_median=float(np.median(own_ev[members[core[members]]]))
             if int(core[members].sum()) >= 2 else 0.0,
             content_full=content_full, core=members[core[members]],

@@ -128,8 +128,8 @@ class HuntConfig:
     #: A wrapper-core member's own content is judged against the cluster's median
     #: harvesting content, but never against less than this share of ``own_content_full``.
     core_content_floor: float = 0.5
-    #: A cluster whose members' median harvesting content reaches this is a harvesting
-    #: cluster; a member (>= 20 requests) with under ``content_contradiction`` of that
+    #: A cluster whose members' upper-quartile harvesting content reaches this is a
+    #: harvesting cluster; a member (>= 20 requests) with under ``content_contradiction`` of that
     #: median takes proportionally less of the campaign's evidence (shares the template,
     #: not the harvest).
     harvest_cluster: float = 0.3

@@ -283,15 +283,16 @@ def _judge(tables: dict[str, pa.Table], acc_list: Sequence[Account],
             own = np.maximum(
                 np.clip((base.risk[cl.members] - OWN_FLOOR) / (cfg.own_full - OWN_FLOOR), 0, 1),
                 np.clip(harvest[cl.members] * sample / content_full, 0.0, 1.0))
-            # Contradiction: in a harvesting cluster (members' median harvesting content at
-            # least ``harvest_cluster``), a member measured on enough requests that carries
-            # under ``content_contradiction`` of that rate (in its raw content, before any
-            # discount) shares the template (a public agent or SDK prompt) but not the
-            # harvest; its own evidence fades to nothing.
-            if cl.content_median >= cfg.harvest_cluster and cfg.content_contradiction > 0:
+            # Contradiction: in a harvesting cluster (the upper quartile of members'
+            # harvesting content at least ``harvest_cluster``: the harvesters' rate, which
+            # bystanders sharing the template cannot dilute), a member measured on enough
+            # requests that carries under ``content_contradiction`` of that rate (in its raw
+            # content, before any discount) shares the template (a public agent or SDK
+            # prompt) but not the harvest; its own evidence fades to nothing.
+            if cl.content_high >= cfg.harvest_cluster and cfg.content_contradiction > 0:
                 measured = sample >= 1.0
                 agree = np.clip(content_raw[cl.members]
-                                / (cfg.content_contradiction * cl.content_median), 0.0, 1.0)
+                                / (cfg.content_contradiction * cl.content_high), 0.0, 1.0)
                 own = np.where(measured, own * agree, own)
             # Dormant members (no traffic yet) cannot be bystanders by their traffic:
             # their tie alone decides.
