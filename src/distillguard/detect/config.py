@@ -129,9 +129,9 @@ class HuntConfig:
     #: harvesting content, but never against less than this share of ``own_content_full``.
     core_content_floor: float = 0.5
     #: A cluster whose members' upper-quartile harvesting content reaches this is a
-    #: harvesting cluster; a member (>= 20 requests) with under ``content_contradiction`` of that
-    #: median takes proportionally less of the campaign's evidence (shares the template,
-    #: not the harvest).
+    #: harvesting cluster; a member (>= 20 requests) with under ``content_contradiction``
+    #: of that rate takes proportionally less of the campaign's evidence (shares the
+    #: template, not the harvest).
     harvest_cluster: float = 0.3
     content_contradiction: float = 0.1
     #: Largest cluster a campaign may be before its weakest members are dropped.
