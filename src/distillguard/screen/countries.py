@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
 from importlib import resources
 
 _NON_ALNUM = re.compile(r"[^\w]+")
@@ -59,5 +60,10 @@ def countries_in(address: str) -> tuple[str, ...]:
 _SAME_AS = {"HK": "CN", "MO": "CN"}
 
 
-def countries_agree(a: set[str], b: set[str]) -> bool:
-    return bool({_SAME_AS.get(c, c) for c in a} & {_SAME_AS.get(c, c) for c in b})
+def families(codes: Iterable[str]) -> frozenset[str]:
+    """Codes with each special administrative region read as its sovereign."""
+    return frozenset(_SAME_AS.get(c, c) for c in codes)
+
+
+def countries_agree(a: Iterable[str], b: Iterable[str]) -> bool:
+    return bool(families(a) & families(b))

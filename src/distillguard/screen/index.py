@@ -27,6 +27,7 @@ MAX_WORDS = 60  # word positions tracked per name (bit masks)
 # pruning here is what makes a million customers a one-minute job.
 MIN_COVER = 0.6
 MAX_CANDIDATES = 24  # ties beyond the limit are kept up to this many
+TOKEN_CACHE = 200_000  # query words whose index keys are memoised (per process)
 
 
 @dataclass(frozen=True)
@@ -115,9 +116,55 @@ class CandidateIndex:
             else:
                 self.common[k] = (frozenset(s), idf)
         self.vocabulary = frozenset(token_df)
+        self._token_keys: dict[str, tuple[str, ...]] = {}
 
     def token_idf(self, token: str) -> float:
         return self.idf.get(token, self.default_idf)
+
+    def _hit_keys(self, token: str) -> tuple[str, ...]:
+        """The blocking keys of one query word that exist in the index, memoised:
+        customer names reuse a small vocabulary, and an unknown word expands into a
+        dozen deletion keys that almost never hit."""
+        cached = self._token_keys.get(token)
+        if cached is None:
+            if len(self._token_keys) >= TOKEN_CACHE:
+                self._token_keys.clear()
+            cached = tuple(
+                k
+                for k in _word_keys(token, token not in self.vocabulary)
+                if k in self.postings or k in self.common
+            )
+            self._token_keys[token] = cached
+        return cached
+
+    def query_keys(self, r: Rendering) -> dict[str, int]:
+        """``keys_of(r, self.vocabulary)`` restricted to the keys the index holds, in
+        the same order (the order ranks common keys of equal size)."""
+        keys: dict[str, int] = {}
+        toks = r.tokens[:MAX_WORDS]
+        n = len(toks)
+        postings, common = self.postings, self.common
+
+        def put(k: str, mask: int) -> None:
+            if k in postings or k in common:
+                keys[k] = keys.get(k, 0) | mask
+
+        if r.syllables:
+            for i in range(n):
+                for j in range(i + 1, min(n, i + 4) + 1):
+                    put("".join(toks[i:j]), ((1 << (j - i)) - 1) << i)
+        for i, t in enumerate(toks):
+            bit = 1 << i
+            for k in self._hit_keys(t):
+                keys[k] = keys.get(k, 0) | bit
+        whole = (1 << n) - 1
+        acr = acronym(toks)
+        if acr:
+            put(acr, whole)
+        put("=" + "".join(toks), whole)
+        if n > 1:
+            put("=" + "".join(sorted(toks)), whole)
+        return keys
 
     def candidates(self, query: Iterable[Rendering], limit: int = 6) -> list[int]:
         """Entity indices worth scoring, best first."""
@@ -131,7 +178,7 @@ class CandidateIndex:
             hits: list[tuple[tuple[int, ...], int]] = []
             common: list[tuple[frozenset[int], int]] = []
             union = 0
-            for k, m in keys_of(r, self.vocabulary).items():
+            for k, m in self.query_keys(r).items():
                 hit = self.postings.get(k)
                 if hit is not None:
                     hits.append((hit[0], m))

@@ -9,6 +9,7 @@ an identical official identifier does.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,13 +18,14 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import JaroWinkler
 
 from distillguard.screen.config import ScreenConfig
-from distillguard.screen.countries import countries_agree, countries_in, country_code
+from distillguard.screen.countries import countries_agree, countries_in, country_code, families
 from distillguard.screen.index import CandidateIndex, NameEntry
 from distillguard.screen.model import Decision, Entity, FeatureScore, Match
 from distillguard.screen.normalize import Rendering, acronym, align, fold_latin, renderings
 
 ENTRIES_SCORED = 2  # names per candidate entity given the full feature table
 TOKEN_MATCH = 0.90  # Jaro-Winkler at which two words count as the same (typos)
+NAME_CACHE = 200_000  # normalised names whose candidate scores are memoised (per process)
 _WORD = re.compile(r"\w+")
 
 
@@ -88,6 +90,47 @@ def name_features(
     }
 
 
+def query_countries(query: Query) -> set[str]:
+    """The customer's country and any country named at the end of its address."""
+    return {c for c in [country_code(query.country), *countries_in(query.address)] if c}
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(t for t in _WORD.findall(fold_latin(text)) if len(t) > 2)
+
+
+@functools.lru_cache(maxsize=65536)
+def address_words(address: str) -> frozenset[str]:
+    """Words of an address that can show two addresses are the same place."""
+    return _words(address)
+
+
+class EntityQualifiers:
+    """Country families and address words of each listed entity, derived once
+    per entity instead of once per customer that has it as a candidate."""
+
+    def __init__(self, entities: Sequence[Entity]) -> None:
+        self._entities = entities
+        self._countries: dict[int, frozenset[str]] = {}
+        self._addresses: dict[int, tuple[frozenset[str], ...]] = {}
+
+    def countries(self, ei: int) -> frozenset[str]:
+        got = self._countries.get(ei)
+        if got is None:
+            got = self._countries[ei] = families(self._entities[ei].countries)
+        return got
+
+    def has_addresses(self, ei: int) -> bool:
+        return bool(self._entities[ei].addresses)
+
+    def address_overlap(self, qa: frozenset[str], ei: int) -> float:
+        """Largest share of the query's address words found in one listed address."""
+        got = self._addresses.get(ei)
+        if got is None:
+            got = self._addresses[ei] = tuple(_words(a) for a in self._entities[ei].addresses)
+        return max((len(qa & a) / max(1, len(qa)) for a in got), default=0.0)
+
+
 class Screener:
     """Screens queries against an entity store with a configuration."""
 
@@ -97,12 +140,17 @@ class Screener:
         self.index = CandidateIndex(entities)
         self.config = config
         self.limit = candidates
+        self._qualifiers = EntityQualifiers(self.index.entities)
+        self._name_cache: dict[tuple[Rendering, ...], tuple[tuple[int, float], ...]] = {}
 
     @property
     def entities(self) -> list[Entity]:
         return self.index.entities
 
-    def score_entity(self, query: Query, qr: Sequence[Rendering], ei: int) -> Match:
+    def name_score(
+        self, qr: Sequence[Rendering], ei: int
+    ) -> tuple[float, NameEntry | None, dict[str, tuple[float, str]]]:
+        """The best (name score, listed name, name features) of entity ``ei``."""
         w = self.config.weights
         best: tuple[float, NameEntry | None, dict[str, tuple[float, str]]] = (-1.0, None, {})
         entries = self.index.entries_of(ei)
@@ -121,7 +169,11 @@ class Screener:
                     base = max(base, w["acronym"])
                 if base > best[0]:
                     best = (base, cand, feats)
-        score, entry, feats = best
+        return best
+
+    def score_entity(self, query: Query, qr: Sequence[Rendering], ei: int) -> Match:
+        w = self.config.weights
+        score, entry, feats = self.name_score(qr, ei)
         ent = self.index.entities[ei]
         rows = [
             FeatureScore(f, feats[f][0], w[f], feats[f][1])
@@ -130,7 +182,7 @@ class Screener:
         if feats.get("acronym", (0.0, ""))[0]:
             rows.append(FeatureScore("acronym", 1.0, w["acronym"], feats["acronym"][1]))
         score = max(score, 0.0)
-        q_countries = {c for c in [country_code(query.country), *countries_in(query.address)] if c}
+        q_countries = query_countries(query)
         if q_countries and ent.countries:
             if countries_agree(q_countries, set(ent.countries)):
                 rows.append(
@@ -151,21 +203,60 @@ class Screener:
                 )
                 score += w["country_conflict"]
         if query.address and ent.addresses:
-            qa = {t for t in _WORD.findall(fold_latin(query.address)) if len(t) > 2}
-            overlap = max(
-                (
-                    len(qa & {t for t in _WORD.findall(fold_latin(a)) if len(t) > 2})
-                    / max(1, len(qa))
-                    for a in ent.addresses
-                ),
-                default=0.0,
-            )
+            overlap = self._qualifiers.address_overlap(address_words(query.address), ei)
             if overlap > 0:
                 rows.append(FeatureScore("address_overlap", overlap, w["address_overlap"]))
                 score += w["address_overlap"] * overlap
         return Match(
             ent, entry.name if entry is not None else ent.name, min(1.0, score), tuple(rows)
         )
+
+    def name_scores(self, qr: tuple[Rendering, ...]) -> tuple[tuple[int, float], ...]:
+        """(entity, name score floored at 0) per candidate of ``qr``, in candidate
+        order. Memoised per process: customers share normalised names ("Acme Ltd",
+        "ACME LLC"), and this is most of the cost of screening one."""
+        cache = self._name_cache
+        got = cache.get(qr)
+        if got is None:
+            if len(cache) >= NAME_CACHE:
+                cache.clear()
+            got = tuple(
+                (ei, max(self.name_score(qr, ei)[0], 0.0))
+                for ei in self.index.candidates(qr, self.limit)
+            )
+            cache[qr] = got
+        return got
+
+    def clear_score(self, query: Query) -> float | None:
+        """The best score of a query that screens ``clear`` (no candidate reaches
+        the review threshold), computed without building explanations; None when
+        the decision is not clear or the query has identifiers, for :meth:`screen`
+        to decide and explain. Same arithmetic as :meth:`score_entity`, in the same
+        order, so the score is identical to the last bit."""
+        if query.identifiers:
+            return None
+        qr = renderings(query.name) if query.name.strip() else ()
+        named = self.name_scores(qr) if qr else ()
+        if not named:
+            return 0.0
+        w = self.config.weights
+        qual = self._qualifiers
+        q_countries = query_countries(query)
+        q_family = families(q_countries) if q_countries else frozenset()
+        qa = address_words(query.address) if query.address else frozenset()
+        best: float | None = None
+        for ei, score in named:
+            fam = qual.countries(ei)
+            if q_countries and fam:
+                score += w["country_agree"] if q_family & fam else w["country_conflict"]
+            if query.address and qual.has_addresses(ei):
+                overlap = qual.address_overlap(qa, ei)
+                if overlap > 0:
+                    score += w["address_overlap"] * overlap
+            score = min(1.0, score)
+            if best is None or score > best:
+                best = score
+        return best if best is not None and best < self.config.review else None
 
     def matches(self, query: Query) -> list[Match]:
         """Scored candidates, best first (identifier hits first of all)."""
