@@ -37,6 +37,10 @@ class Settings:
     )
     engine: str = _setting("duckdb", "Batch engine for the hunt: duckdb (embedded) or spark.")
     spark_master: str = _setting("local[2]", "Spark master URL when ENGINE=spark.")
+    duckdb_memory_limit: str = _setting(
+        "2GB", "Memory the hunt's DuckDB queries may hold before spilling to OUT/work/duckdb "
+        "(DuckDB size syntax, e.g. 2GB; empty means DuckDB's default of 80% of RAM)."
+    )
     corpus_dir: str = _setting(
         "", "Directory of extra text corpora for the simulator (for example ../shared/data); "
         "empty means only the corpora shipped with the package."

@@ -6,8 +6,11 @@ import csv
 import json
 from pathlib import Path
 
-from distillguard.detect import HuntResult
-from distillguard.schema import ACCOUNTS_CSV_HEADER
+import pytest
+
+from distillguard.detect import HuntResult, hunt
+from distillguard.schema import ACCOUNTS_CSV_HEADER, ConfigError
+from distillguard.settings import Settings
 
 GOLDEN = Path(__file__).parent / "golden" / "tiny_accounts.csv"
 
@@ -75,3 +78,28 @@ def test_evidence_carries_features_and_thresholds(tiny_hunt: HuntResult) -> None
 def test_golden_accounts_csv(tiny_hunt: HuntResult) -> None:
     got = (tiny_hunt.out_dir / "accounts.csv").read_text()
     assert got == GOLDEN.read_text(), "accounts.csv changed: review and update the golden file"
+
+
+def test_memory_limit_does_not_change_verdicts(
+        tiny_hunt: HuntResult, tiny_world: tuple[Path, Path, dict[str, str]],
+        tmp_path: Path) -> None:
+    ev, ac, _ = tiny_world
+    capped = hunt(ev, ac, tmp_path / "capped", engine="duckdb",
+                  settings=Settings(duckdb_memory_limit="128MB"))
+    assert (tmp_path / "capped" / "accounts.csv").read_text() == \
+        (tiny_hunt.out_dir / "accounts.csv").read_text()
+    assert capped.summary["verdicts"] == tiny_hunt.summary["verdicts"]
+
+
+@pytest.mark.parametrize("limit,needle", [
+    ("plenty", "DuckDB memory settings"),
+    # Too small for any operator: a clear error naming the setting, not a DuckDB trace.
+    ("64KB", "DISTILLGUARD_DUCKDB_MEMORY_LIMIT"),
+])
+def test_bad_memory_limit_is_a_config_error(
+        tiny_world: tuple[Path, Path, dict[str, str]], tmp_path: Path, limit: str,
+        needle: str) -> None:
+    ev, ac, _ = tiny_world
+    with pytest.raises(ConfigError, match=needle):
+        hunt(ev, ac, tmp_path / "bad", engine="duckdb",
+             settings=Settings(duckdb_memory_limit=limit))

@@ -166,7 +166,9 @@ def hunt(
         with stages.stage("reading inputs"):
             files = prepare_events(ev_paths, out / "work", quarantine, stats)
             acc_list = read_accounts(accounts, quarantine) if accounts else []
-        eng: Engine = make_engine(engine_name, spark_master=st.spark_master)
+        eng: Engine = make_engine(engine_name, spark_master=st.spark_master,
+                                  memory_limit=st.duckdb_memory_limit or None,
+                                  temp_directory=out / "work" / "duckdb")
         try:
             with stages.stage(f"feature queries on {engine_name}"):
                 tables = _run_plan(eng, files)
