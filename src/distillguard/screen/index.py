@@ -144,34 +144,35 @@ class CandidateIndex:
         toks = r.tokens[:MAX_WORDS]
         n = len(toks)
         postings, common = self.postings, self.common
-
-        def put(k: str, mask: int) -> None:
-            if k in postings or k in common:
-                keys[k] = keys.get(k, 0) | mask
-
         if r.syllables:
             for i in range(n):
                 for j in range(i + 1, min(n, i + 4) + 1):
-                    put("".join(toks[i:j]), ((1 << (j - i)) - 1) << i)
+                    k = "".join(toks[i:j])
+                    if k in postings or k in common:
+                        keys[k] = keys.get(k, 0) | (((1 << (j - i)) - 1) << i)
+        token_keys = self._token_keys
         for i, t in enumerate(toks):
-            bit = 1 << i
-            for k in self._hit_keys(t):
-                keys[k] = keys.get(k, 0) | bit
+            got = token_keys.get(t)
+            for k in self._hit_keys(t) if got is None else got:
+                keys[k] = keys.get(k, 0) | (1 << i)
         whole = (1 << n) - 1
-        acr = acronym(toks)
-        if acr:
-            put(acr, whole)
-        put("=" + "".join(toks), whole)
-        if n > 1:
-            put("=" + "".join(sorted(toks)), whole)
+        for k in (
+            acronym(toks),
+            "=" + "".join(toks),
+            "=" + "".join(sorted(toks)) if n > 1 else "",
+        ):
+            if k and (k in postings or k in common):
+                keys[k] = keys.get(k, 0) | whole
         return keys
 
     def candidates(self, query: Iterable[Rendering], limit: int = 6) -> list[int]:
         """Entity indices worth scoring, best first."""
         weight: dict[int, tuple[float, int]] = {}
+        idf, default = self.idf, self.default_idf
+        postings, commons = self.postings, self.common
         for r in query:
             # Renderings are alternatives: an entity keeps its best one, not the sum.
-            idfs = [self.token_idf(t) for t in r.tokens[:MAX_WORDS]]
+            idfs = [idf.get(t, default) for t in r.tokens[:MAX_WORDS]]
             total = sum(idfs)
             if total <= 0:
                 continue
@@ -179,45 +180,49 @@ class CandidateIndex:
             common: list[tuple[frozenset[int], int]] = []
             union = 0
             for k, m in self.query_keys(r).items():
-                hit = self.postings.get(k)
+                union |= m
+                hit = postings.get(k)
                 if hit is not None:
                     hits.append((hit[0], m))
-                    union |= m
                 else:
-                    big = self.common.get(k)
-                    if big is not None:
-                        common.append((big[0], m))
-                        union |= m
+                    common.append((commons[k][0], m))
             # No entity can cover more than every key together: most customers stop here.
             if sum(w for i, w in enumerate(idfs) if union >> i & 1) < MIN_COVER * total:
                 continue
-            masks: dict[int, int] = {}
-            count: dict[int, int] = {}
-            for ids, m in hits:
-                for ei in ids:
-                    masks[ei] = masks.get(ei, 0) | m
-                    count[ei] = count.get(ei, 0) + 1
+            # Masks first; how many keys an entity shares is only needed for the few
+            # that cover enough of the query.
+            masks: dict[int, int]
+            if not hits:
+                masks = {}
+            elif len(hits) == 1:
+                masks = dict.fromkeys(*hits[0])
+            else:
+                masks = {}
+                for ids, m in hits:
+                    for ei in ids:
+                        masks[ei] = masks.get(ei, 0) | m
             if common:
                 common.sort(key=lambda c: len(c[0]))
-                if not masks:
+                seeded = not masks
+                if seeded:
                     masks = dict.fromkeys(common[0][0], common[0][1])
-                    count = dict.fromkeys(common[0][0], 1)
-                    common = common[1:]
-                for ids_set, m in common:
+                for ids_set, m in common[1:] if seeded else common:
                     for ei in masks:
                         if ei in ids_set:
                             masks[ei] |= m
-                            count[ei] += 1
             cover: dict[int, float] = {}
             for ei, m in masks.items():
                 c = cover.get(m)
                 if c is None:
-                    c = sum(w for i, w in enumerate(idfs) if m >> i & 1) / total
-                    cover[m] = c
-                # Rank by covered share, then by keys shared (typo distance proxy).
-                rank = (c, count[ei])
-                if c >= MIN_COVER and rank > weight.get(ei, (0.0, 0)):
-                    weight[ei] = rank
+                    c = cover[m] = sum(w for i, w in enumerate(idfs) if m >> i & 1) / total
+                if c >= MIN_COVER:
+                    # Rank by covered share, then by keys shared (typo distance proxy).
+                    shared = sum(1 for ids, _ in hits if ei in ids) + sum(
+                        1 for ids_set, _ in common if ei in ids_set
+                    )
+                    rank = (c, shared)
+                    if rank > weight.get(ei, (0.0, 0)):
+                        weight[ei] = rank
         if not weight:
             return []
         ranked = sorted(weight.items(), key=lambda kv: kv[1], reverse=True)

@@ -16,7 +16,9 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 _LEGAL_WORDS = """
 co company companies corp corporation inc incorporated ltd limited llc plc llp lp gmbh
@@ -190,6 +192,24 @@ _DOTTED = re.compile(r"\b(?:\w\.){2,}")
 _HAN_ADMIN = re.compile(r"(?<=..)[市省]")
 
 
+_T = TypeVar("_T")
+
+
+class _memo(Generic[_T]):
+    """An attribute computed on first use and stored on the instance: what
+    ``functools.cached_property`` does, without the lock it takes on Python 3.11,
+    which costs more than the joins it saves."""
+
+    def __init__(self, fn: Callable[[Any], _T]) -> None:
+        self._fn = fn
+        self._name = fn.__name__
+
+    def __get__(self, obj: Any, owner: type | None = None) -> _T:
+        value = self._fn(obj)
+        obj.__dict__[self._name] = value
+        return value
+
+
 @dataclass(frozen=True)
 class Rendering:
     """One Latin-script rendering of a name: its tokens, and whether they are
@@ -198,13 +218,27 @@ class Rendering:
     tokens: tuple[str, ...]
     syllables: bool = False
 
-    @property
+    # Derived strings are kept on the rendering: a listed name is compared with
+    # many customers, a customer's name with several listed names.
+    @_memo
     def compact(self) -> str:
         return "".join(self.tokens)
 
-    @property
+    @_memo
     def text(self) -> str:
         return " ".join(self.tokens)
+
+    @_memo
+    def sorted_compact(self) -> str:
+        return "".join(sorted(self.tokens))
+
+    @_memo
+    def token_set(self) -> frozenset[str]:
+        return frozenset(self.tokens)
+
+    @_memo
+    def initials(self) -> str:
+        return acronym(self.tokens)
 
 
 @functools.lru_cache(maxsize=1)
@@ -298,23 +332,33 @@ def _legal_typo(word: str) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=100_000)
+def _word_parts(tok: str, drop_legal: bool) -> tuple[str, ...]:
+    """What one split word contributes: abbreviation expanded, apostrophes removed,
+    stop words and (with ``drop_legal``) legal-form words dropped. Memoised, since
+    names reuse few words."""
+    tok = _APOS.sub("", ABBREVIATIONS.get(tok, tok))
+    return tuple(
+        part
+        for part in tok.split()
+        if part
+        and part not in STOPWORDS
+        and not (drop_legal and (part in LEGAL_FORMS or _legal_typo(part)))
+    )
+
+
 def latin_tokens(text: str, *, drop_legal: bool = True) -> tuple[str, ...]:
     """Tokens of a non-Han string: folded, abbreviations expanded, legal forms dropped."""
-    raw = [t for t in _SPLIT.split(fold_latin(text)) if t]
-    out: list[str] = []
-    for tok in raw:
-        tok = ABBREVIATIONS.get(tok, tok)
-        tok = _APOS.sub("", tok)
-        for part in tok.split():
-            if not part or part in STOPWORDS:
-                continue
-            if drop_legal and (part in LEGAL_FORMS or _legal_typo(part)):
-                continue
-            out.append(part)
+    out = tuple(
+        part
+        for tok in _SPLIT.split(fold_latin(text))
+        if tok
+        for part in _word_parts(tok, drop_legal)
+    )
     if not out and drop_legal:
         # A name made only of legal-form words ("Holding Co.") is still a name.
         return latin_tokens(text, drop_legal=False)
-    return tuple(out)
+    return out
 
 
 @functools.lru_cache(maxsize=200_000)

@@ -12,7 +12,9 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import JaroWinkler
@@ -21,12 +23,14 @@ from distillguard.screen.config import ScreenConfig
 from distillguard.screen.countries import countries_agree, countries_in, country_code, families
 from distillguard.screen.index import CandidateIndex, NameEntry
 from distillguard.screen.model import Decision, Entity, FeatureScore, Match
-from distillguard.screen.normalize import Rendering, acronym, align, fold_latin, renderings
+from distillguard.screen.normalize import Rendering, align, fold_latin, renderings
 
 ENTRIES_SCORED = 2  # names per candidate entity given the full feature table
 TOKEN_MATCH = 0.90  # Jaro-Winkler at which two words count as the same (typos)
 NAME_CACHE = 200_000  # normalised names whose candidate scores are memoised (per process)
 _WORD = re.compile(r"\w+")
+_extract_one = process.extractOne
+_jaro_winkler = JaroWinkler.similarity
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,9 @@ class Query:
     identifiers: tuple[str, ...] = ()
 
 
-def _coverage(a: Sequence[str], b: Sequence[str], bset: set[str], index: CandidateIndex) -> float:
+def _coverage(
+    a: Sequence[str], b: Sequence[str], bset: AbstractSet[str], index: CandidateIndex
+) -> float:
     """Share of ``a``'s rarity-weighted words found in ``b`` (typo tolerant)."""
     total = got = 0.0
     idf = index.idf
@@ -50,43 +56,66 @@ def _coverage(a: Sequence[str], b: Sequence[str], bset: set[str], index: Candida
         if t in bset:
             got += w
         elif len(t) >= 3:
-            hit = process.extractOne(t, b, scorer=JaroWinkler.similarity, score_cutoff=TOKEN_MATCH)
+            hit = _extract_one(t, b, scorer=_jaro_winkler, score_cutoff=TOKEN_MATCH)
             if hit is not None:
                 got += w * hit[1]
     return got / total if total else 0.0
 
 
-def name_features(
-    q: Rendering, e: Rendering, index: CandidateIndex
-) -> dict[str, tuple[float, str]]:
-    qt, et = q.tokens, e.tokens
+class NameValues(NamedTuple):
+    """The name features of one pair of renderings, and the two word coverages
+    ``tokens`` is made of (for the explanation)."""
+
+    tokens: float
+    sort: float
+    compact: float
+    acronym: float
+    query_found: float
+    listed_found: float
+
+
+def name_values(q: Rendering, e: Rendering, index: CandidateIndex) -> NameValues:
     # Pinyin syllables are re-segmented against the other side's words first.
     if q.syllables and not e.syllables:
-        qt = align(qt, frozenset(et))
+        qt = align(q.tokens, e.token_set)
+        if qt != q.tokens:
+            q = Rendering(qt, True)
     elif e.syllables and not q.syllables:
-        et = align(et, frozenset(qt))
-    qset, eset = set(qt), set(et)
+        et = align(e.tokens, q.token_set)
+        if et != e.tokens:
+            e = Rendering(et, True)
+    qt, et = q.tokens, e.tokens
+    qset, eset = q.token_set, e.token_set
     if qset == eset:
         cq = ce = 1.0
     else:
         cq, ce = _coverage(qt, et, eset, index), _coverage(et, qt, qset, index)
     tokens = (cq * ce) ** 0.5
-    qc, ec = "".join(qt), "".join(et)
-    if qc == ec:
+    if q.compact == e.compact:
         sort = compact = 1.0
     else:
-        sort = fuzz.token_sort_ratio(" ".join(qt), " ".join(et)) / 100.0
-        compact = JaroWinkler.similarity(qc, ec)
+        sort = fuzz.token_sort_ratio(q.text, e.text) / 100.0
+        compact = JaroWinkler.similarity(q.compact, e.compact)
         if len(qt) > 1 or len(et) > 1:
-            compact = max(compact, JaroWinkler.similarity("".join(sorted(qt)), "".join(sorted(et))))
+            compact = max(compact, JaroWinkler.similarity(q.sorted_compact, e.sorted_compact))
     # Only a query that *is* an acronym counts: a long name whose initials happen
     # to spell a listed acronym is not evidence.
-    acr = 1.0 if len(qt) == 1 and len(et) >= 3 and qt[0] == acronym(et) else 0.0
+    acr = 1.0 if len(qt) == 1 and len(et) >= 3 and qt[0] == e.initials else 0.0
+    return NameValues(tokens, sort, compact, acr, cq, ce)
+
+
+def name_features(
+    q: Rendering, e: Rendering, index: CandidateIndex
+) -> dict[str, tuple[float, str]]:
+    v = name_values(q, e, index)
     return {
-        "name_tokens": (tokens, f"query words found {cq:.2f}, listed words found {ce:.2f}"),
-        "name_sort": (sort, ""),
-        "name_compact": (compact, ""),
-        "acronym": (acr, "acronym of the listed name" if acr else ""),
+        "name_tokens": (
+            v.tokens,
+            f"query words found {v.query_found:.2f}, listed words found {v.listed_found:.2f}",
+        ),
+        "name_sort": (v.sort, ""),
+        "name_compact": (v.compact, ""),
+        "acronym": (v.acronym, "acronym of the listed name" if v.acronym else ""),
     }
 
 
@@ -142,6 +171,7 @@ class Screener:
         self.limit = candidates
         self._qualifiers = EntityQualifiers(self.index.entities)
         self._name_cache: dict[tuple[Rendering, ...], tuple[tuple[int, float], ...]] = {}
+        self._texts: dict[int, list[str]] = {}
 
     @property
     def entities(self) -> list[Entity]:
@@ -149,38 +179,65 @@ class Screener:
 
     def name_score(
         self, qr: Sequence[Rendering], ei: int
-    ) -> tuple[float, NameEntry | None, dict[str, tuple[float, str]]]:
+    ) -> tuple[float, NameEntry | None, NameValues | None]:
         """The best (name score, listed name, name features) of entity ``ei``."""
         w = self.config.weights
-        best: tuple[float, NameEntry | None, dict[str, tuple[float, str]]] = (-1.0, None, {})
+        w_tokens, w_sort, w_compact = w["name_tokens"], w["name_sort"], w["name_compact"]
+        w_acronym = w["acronym"]
+        best: tuple[float, NameEntry | None, NameValues | None] = (-1.0, None, None)
         entries = self.index.entries_of(ei)
         if len(entries) > ENTRIES_SCORED:
-            # Entities with dozens of aliases: full features only for the closest few.
-            texts = [" ".join(r.tokens) for r in qr]
-            entries = sorted(
-                entries,
-                key=lambda e: -max(fuzz.token_set_ratio(t, e.rendering.text) for t in texts),
-            )[:ENTRIES_SCORED]
+            # Entities with dozens of aliases: full features only for the closest few
+            # (ties keep list order).
+            closest = [0.0] * len(entries)
+            choices = self._entry_texts(ei)
+            for r in qr:
+                for _, sim, i in process.extract(
+                    r.text, choices, scorer=fuzz.token_set_ratio, limit=None
+                ):
+                    if sim > closest[i]:
+                        closest[i] = sim
+            order = sorted(range(len(entries)), key=lambda i: -closest[i])
+            entries = [entries[i] for i in order[:ENTRIES_SCORED]]
+        index = self.index
         for cand in entries:
             for r in qr:
-                feats = name_features(r, cand.rendering, self.index)
-                base = sum(w[f] * feats[f][0] for f in ("name_tokens", "name_sort", "name_compact"))
-                if feats["acronym"][0]:
-                    base = max(base, w["acronym"])
+                v = name_values(r, cand.rendering, index)
+                # Summed in the order of the feature table, as the explanation adds up.
+                base = w_tokens * v.tokens + w_sort * v.sort + w_compact * v.compact
+                if v.acronym:
+                    base = max(base, w_acronym)
                 if base > best[0]:
-                    best = (base, cand, feats)
+                    best = (base, cand, v)
         return best
+
+    def _entry_texts(self, ei: int) -> list[str]:
+        got = self._texts.get(ei)
+        if got is None:
+            got = self._texts[ei] = [e.rendering.text for e in self.index.entries_of(ei)]
+        return got
 
     def score_entity(self, query: Query, qr: Sequence[Rendering], ei: int) -> Match:
         w = self.config.weights
-        score, entry, feats = self.name_score(qr, ei)
+        score, entry, v = self.name_score(qr, ei)
         ent = self.index.entities[ei]
-        rows = [
-            FeatureScore(f, feats[f][0], w[f], feats[f][1])
-            for f in ("name_tokens", "name_sort", "name_compact")
-        ]
-        if feats.get("acronym", (0.0, ""))[0]:
-            rows.append(FeatureScore("acronym", 1.0, w["acronym"], feats["acronym"][1]))
+        rows = []
+        if v is not None:
+            rows = [
+                FeatureScore(
+                    "name_tokens",
+                    v.tokens,
+                    w["name_tokens"],
+                    f"query words found {v.query_found:.2f}, "
+                    f"listed words found {v.listed_found:.2f}",
+                ),
+                FeatureScore("name_sort", v.sort, w["name_sort"]),
+                FeatureScore("name_compact", v.compact, w["name_compact"]),
+            ]
+            if v.acronym:
+                rows.append(
+                    FeatureScore("acronym", 1.0, w["acronym"], "acronym of the listed name")
+                )
         score = max(score, 0.0)
         q_countries = query_countries(query)
         if q_countries and ent.countries:
