@@ -97,7 +97,7 @@ def _response_format(body: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _request_columns(endpoint: str, body: dict[str, Any]) -> tuple[Any, ...] | None:
+def request_columns(endpoint: str, body: dict[str, Any]) -> tuple[Any, ...] | None:
     """The ``req_*`` columns of EVENT_SCHEMA, or ``None`` to use ``normalize_request``."""
     system: list[str] = []
     effort: str | None = None
@@ -207,7 +207,7 @@ def fast_row(rec: dict[str, Any]) -> tuple[Any, ...] | None:
         status = 200
     elif type(status) is not int or not 100 <= status <= 599:
         return None
-    req = _request_columns(endpoint, request)
+    req = request_columns(endpoint, request)
     if req is None:
         return None
     ms = ts_ms(dt)

@@ -2,9 +2,11 @@
 
 The parent reads blocks of whole lines (decompression, line numbering,
 lines too long to hold and truncated streams are handled there) and hands
-each block, one bytes object, to a worker; a worker splits, parses, validates
-and builds one Arrow batch per block, collecting its quarantine rows instead
-of writing them. The
+each block to a worker: for an uncompressed file only its offset and length
+(the worker reads it again from the page cache, which is cheaper than
+pickling it through a pipe), else the bytes. A worker splits, parses,
+validates and builds one Arrow batch per block, collecting its quarantine
+rows instead of writing them. The
 parent takes results back in submission order, replays the quarantine rows,
 deduplicates and writes, so the output and the quarantine are the same as a
 serial run's (up to the order of quarantine rows within a chunk). At most
@@ -15,41 +17,31 @@ the file.
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from distillguard.ingest.convert import Prepared, prepare_block
 from distillguard.ingest.quarantine import Quarantine
-from distillguard.ingest.readers import Prepared, build_rows, convert_record
-from distillguard.ingest.sources import decode_json_line, iter_blocks, split_block
+from distillguard.ingest.sources import iter_blocks_at, sniff
 
-BLOCK_BYTES = 8 * 1024 * 1024
+# A few thousand rows a block: small enough for a worker's rows to stay in cache while it
+# builds the block's columns, large enough that the per-task overhead does not show.
+BLOCK_BYTES = 2 * 1024 * 1024
 
 
-def convert_block(source: str, first: int, block: bytes, max_line_bytes: int) -> Prepared:
-    """Worker side: one block of raw lines to a :class:`Prepared` batch."""
-    q = Quarantine(memory_rows=None)
-    rows: list[tuple[Any, ...]] = []
-    where: list[tuple[str, int | None]] = []
-    ooo = 0
-    prev: int | None = None
-    for lineno, line in split_block(source, first, block, q, max_line_bytes=max_line_bytes):
-        obj = decode_json_line(source, lineno, line, q)
-        if obj is None:
-            continue
-        row = convert_record((source, lineno, obj, line), q)
-        if row is None:
-            continue
-        if prev is not None and row[1] < prev:
-            ooo += 1
-        prev = row[1]
-        rows.append(row)
-        where.append((source, lineno))
-    batch, where = build_rows(rows, where, q)
-    first_ms: int | None = rows[0][1] if rows else None
-    return Prepared(batch, where, q.rows, ooo, first_ms, prev)
+def prepare_range(source: str, first: int, offset: int, length: int,
+                  max_line_bytes: int) -> Prepared:
+    """Worker side: a block of an uncompressed file, read from the file itself."""
+    fd = os.open(source, os.O_RDONLY)
+    try:
+        block = os.pread(fd, length, offset)
+    finally:
+        os.close(fd)
+    return prepare_block(source, first, block, max_line_bytes)
 
 
 def _context() -> Any:
@@ -66,10 +58,16 @@ def parallel_records(paths: list[Path], quarantine: Quarantine | None, workers: 
         pending: deque[Future[Prepared]] = deque()
         for path in paths:
             source = str(path)
-            for first, block in iter_blocks(path, quarantine, max_line_bytes=max_line_bytes,
-                                            block_bytes=size):
-                pending.append(pool.submit(convert_block, source, first, block,
-                                           max_line_bytes))
+            plain = sniff(path) == "plain"
+            for first, offset, block in iter_blocks_at(path, quarantine,
+                                                       max_line_bytes=max_line_bytes,
+                                                       block_bytes=size):
+                if plain:
+                    task = pool.submit(prepare_range, source, first, offset, len(block),
+                                       max_line_bytes)
+                else:
+                    task = pool.submit(prepare_block, source, first, block, max_line_bytes)
+                pending.append(task)
                 while len(pending) >= 2 * workers:
                     yield pending.popleft().result()
         while pending:

@@ -171,8 +171,20 @@ def iter_blocks(
     skipped here in bounded memory (quarantined as ``line_too_long``); complete lines
     inside a block are checked by :func:`split_block`.
     """
+    for lineno, _, block in iter_blocks_at(path, quarantine, max_line_bytes=max_line_bytes,
+                                           block_bytes=block_bytes):
+        yield lineno, block
+
+
+def iter_blocks_at(
+    path: Path, quarantine: Quarantine | None, *, max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+    block_bytes: int = 8 * READ_BUFFER,
+) -> Iterator[tuple[int, int, bytes]]:
+    """:func:`iter_blocks` with the offset of each block in the decompressed content
+    (for an uncompressed file, where a block can be read again from the file itself)."""
     source = str(path)
     lineno = 1
+    offset = 0  # of the start of buf in the decompressed content
     buf = b""
     with open_binary(path) as fh:
         while True:
@@ -180,23 +192,25 @@ def iter_blocks(
             if exc is not None:
                 buf += chunk
                 if buf:
-                    yield lineno, buf
+                    yield lineno, offset, buf
                     lineno += buf.count(b"\n") + (0 if buf.endswith(b"\n") else 1)
                 _stream_failed(quarantine, source, lineno - 1, exc)
                 return
             if not chunk:
                 if buf:
-                    yield lineno, buf
+                    yield lineno, offset, buf
                 return
             buf = buf + chunk if buf else chunk
             cut = buf.rfind(b"\n")
             if cut >= 0:
-                yield lineno, buf[:cut + 1]
+                yield lineno, offset, buf[:cut + 1]
                 lineno += buf.count(b"\n", 0, cut + 1)
+                offset += cut + 1
                 buf = buf[cut + 1:]
             if len(buf) <= max_line_bytes:
                 continue
-            size, prefix, buf = len(buf), buf[:64 * 1024], b""
+            # The prefix the line reader keeps, so both readers quarantine the same raw text.
+            size, prefix, buf = len(buf), buf[:min(64 * 1024, max_line_bytes + 1)], b""
             try:
                 # Skip the rest of the line without holding it.
                 while chunk := fh.read(block_bytes):
@@ -210,6 +224,7 @@ def iter_blocks(
             except _STREAM_ERRORS as err:
                 _stream_failed(quarantine, source, lineno, err)
                 return
+            offset += size
             reject(quarantine, source, lineno, LINE_TOO_LONG, "<line>",
                    f"line is {size} bytes, longer than the limit of {max_line_bytes}",
                    prefix, raw_size=size)

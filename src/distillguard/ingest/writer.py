@@ -7,13 +7,21 @@ day is flushed first) so memory stays bounded whatever the day spread. At most
 part file when it next flushes. Output goes to a hidden staging directory and
 is renamed into place at the end, so a crashed job never leaves a
 half-written ``events/`` behind that later stages would take for complete.
+
+Encoding and compressing a row group is Arrow C++ work that releases the GIL,
+so it runs in one background thread while the caller converts the next rows;
+one write is in flight at a time (memory stays bounded) and every file
+operation happens in that one thread, in submission order.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from types import TracebackType
@@ -33,6 +41,27 @@ _TEXT_COLUMNS = frozenset({"event_id", "request", "response_text", "reasoning_te
 DICTIONARY_COLUMNS = [n for n in EVENT_SCHEMA.names
                       if n not in _TEXT_COLUMNS or n == "req_system"]
 STATISTICS_COLUMNS = [n for n in EVENT_SCHEMA.names if n not in _TEXT_COLUMNS]
+
+
+class _Part:
+    """One part file; opened, written and closed only by the writer thread."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.writer: pq.ParquetWriter | None = None
+
+    def write(self, table: pa.Table, row_group_rows: int) -> None:
+        if self.writer is None:
+            self.path.parent.mkdir(exist_ok=True)
+            self.writer = pq.ParquetWriter(self.path, EVENT_SCHEMA, compression=COMPRESSION,
+                                           use_dictionary=DICTIONARY_COLUMNS,
+                                           write_statistics=STATISTICS_COLUMNS)
+        self.writer.write_table(table, row_group_size=row_group_rows)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
 
 
 class PartitionedWriter:
@@ -58,8 +87,10 @@ class PartitionedWriter:
         self.max_open_files = max_open_files
         self._buffers: dict[date, list[pa.RecordBatch]] = {}
         self._buffered: dict[date, int] = {}
-        self._writers: OrderedDict[date, pq.ParquetWriter] = OrderedDict()
+        self._open: OrderedDict[date, _Part] = OrderedDict()
         self._parts: dict[date, int] = {}
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet-writer")
+        self._inflight: Future[None] | None = None
         self.rows_per_day: dict[date, int] = {}
         self.rows_written = 0
         self.files: list[Path] = []
@@ -79,25 +110,29 @@ class PartitionedWriter:
         while sum(self._buffered.values()) > self.max_buffered_rows:
             self._flush(max(self._buffered, key=lambda k: self._buffered[k]))
 
-    def _writer(self, d: date) -> pq.ParquetWriter:
-        w = self._writers.get(d)
-        if w is not None:
-            self._writers.move_to_end(d)
-            return w
-        while len(self._writers) >= self.max_open_files:
-            _, old = self._writers.popitem(last=False)
-            old.close()
+    def _submit(self, fn: Callable[..., None], *args: object) -> None:
+        self._wait()
+        self._inflight = self._thread.submit(fn, *args)
+
+    def _wait(self) -> None:
+        if self._inflight is not None:
+            done, self._inflight = self._inflight, None
+            done.result()  # a failed write raises here, in the caller's thread
+
+    def _part(self, d: date) -> _Part:
+        part = self._open.get(d)
+        if part is not None:
+            self._open.move_to_end(d)
+            return part
+        while len(self._open) >= self.max_open_files:
+            _, old = self._open.popitem(last=False)
+            self._submit(old.close)
         n = self._parts.get(d, 0)
         self._parts[d] = n + 1
-        folder = self.stage / f"day={d.isoformat()}"
-        folder.mkdir(exist_ok=True)
-        path = folder / f"part-{n:05d}.parquet"
+        path = self.stage / f"day={d.isoformat()}" / f"part-{n:05d}.parquet"
         self.files.append(path)
-        w = pq.ParquetWriter(path, EVENT_SCHEMA, compression=COMPRESSION,
-                             use_dictionary=DICTIONARY_COLUMNS,
-                             write_statistics=STATISTICS_COLUMNS)
-        self._writers[d] = w
-        return w
+        part = self._open[d] = _Part(path)
+        return part
 
     def _flush(self, d: date) -> None:
         batches = self._buffers.pop(d, [])
@@ -105,16 +140,21 @@ class PartitionedWriter:
         if not batches:
             return
         table = pa.Table.from_batches(batches, schema=EVENT_SCHEMA)
-        self._writer(d).write_table(table, row_group_size=self.row_group_rows)
+        self._submit(self._part(d).write, table, self.row_group_rows)
         self.rows_written += table.num_rows
+
+    def _close_parts(self) -> None:
+        for part in self._open.values():
+            self._submit(part.close)
+        self._open.clear()
+        self._wait()
 
     def close(self) -> Path:
         """Flush everything and move the partitions into ``<out_dir>/events``."""
         for d in list(self._buffers):
             self._flush(d)
-        for w in self._writers.values():
-            w.close()
-        self._writers.clear()
+        self._close_parts()
+        self._thread.shutdown()
         if self.final.exists():
             shutil.rmtree(self.final)
         self.stage.rename(self.final)
@@ -122,9 +162,14 @@ class PartitionedWriter:
         return self.final
 
     def abort(self) -> None:
-        for w in self._writers.values():
-            w.close()
-        self._writers.clear()
+        # The error that made us abort is the one to report, not a later one of the thread.
+        with contextlib.suppress(Exception):
+            self._wait()
+        self._thread.shutdown()
+        for part in self._open.values():
+            with contextlib.suppress(Exception):
+                part.close()
+        self._open.clear()
         shutil.rmtree(self.stage, ignore_errors=True)
 
     def __enter__(self) -> PartitionedWriter:

@@ -1,0 +1,180 @@
+"""Decoded records and blocks of JSONL lines into EVENT_SCHEMA batches.
+
+:func:`convert_record` is the per-record step every reader and adapter shares
+(fast path, else ``Event.from_mapping``; a record that fails is quarantined).
+:func:`convert_block` is the canonical-JSONL hot loop: one block of whole
+lines (from :func:`~distillguard.ingest.sources.iter_blocks`) straight to one
+Arrow batch, with no per-line generator layers in between. It runs in the
+reading process or in a worker (``parallel``) and gives the same rows,
+quarantine rows and line numbers as reading line by line would: blank lines
+are skipped, lines over the limit are ``line_too_long``, a line orjson
+refuses is told apart as ``invalid_utf8`` / ``invalid_json`` by the same
+function the line reader uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, TypeAlias
+
+import orjson
+import pyarrow as pa
+
+from distillguard.ingest.columns import build_batch
+from distillguard.ingest.fastpath import fast_row, general_row
+from distillguard.ingest.quarantine import INVALID_RECORD, LINE_TOO_LONG, Quarantine, dump_raw
+from distillguard.ingest.sources import decode_json_line, reject
+from distillguard.schema import (
+    EVENT_FIELDS,
+    EVENT_SCHEMA,
+    Event,
+    FieldError,
+    InputError,
+    RecordError,
+)
+
+Record: TypeAlias = tuple[str, int | None, Mapping[str, Any], bytes | str]
+
+
+def quarantine_row(quarantine: Quarantine | None, source: str, line: int | None, reason: str,
+                   fld: str, why: str, raw: bytes | str) -> None:
+    if quarantine is None:
+        raise InputError(f"{source}:{line}: {fld}: {why}",
+                         details={"source": source, "line": line, "reason": reason,
+                                  "problems": [{"field": fld, "reason": why}]})
+    quarantine.add(source=source, line=line, reason=reason, problems=[FieldError(fld, why)],
+                   raw=raw)
+
+
+def convert_record(rec: Record, quarantine: Quarantine | None) -> tuple[Any, ...] | None:
+    """One decoded record as an EVENT_SCHEMA row tuple, or ``None`` after quarantining it."""
+    source, line, obj, raw = rec
+    try:
+        row = fast_row(obj) if type(obj) is dict else None
+        if row is None:
+            try:
+                ev = Event.from_mapping(obj, source=source, line=line)
+            except RecordError as err:
+                if quarantine is None:
+                    raise
+                quarantine.add_error(err, raw=raw or dump_raw(obj))
+                return None
+            row = general_row(ev)
+    except (RecordError, InputError):
+        raise
+    except Exception as exc:  # one odd row (say, nesting too deep to re-encode) never
+        # stops a job: it is quarantined with the exception that it caused.
+        quarantine_row(quarantine, source, line, INVALID_RECORD, "<record>",
+                       f"cannot convert ({type(exc).__name__}: {exc})", raw or dump_raw(obj))
+        return None
+    return row
+
+
+def build_rows(rows: list[tuple[Any, ...]], where: list[tuple[str, int | None]],
+               quarantine: Quarantine | None
+               ) -> tuple[pa.RecordBatch, list[tuple[str, int | None]]]:
+    """A batch of ``rows``; rows Arrow cannot hold are quarantined (``where`` follows suit)."""
+    batch, rejected = build_batch(rows)
+    if rejected:
+        for i, (fld, why) in sorted(rejected.items()):
+            row = dict(zip(EVENT_SCHEMA.names, rows[i], strict=True))
+            quarantine_row(quarantine, where[i][0], where[i][1], INVALID_RECORD, fld, why,
+                           dump_raw({k: row[k] for k in EVENT_FIELDS}))
+        where = [w for i, w in enumerate(where) if i not in rejected]
+    return batch, where
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A converted block, with what the consumer still has to do (quarantine replay when it
+    was converted in another process, dedup, out-of-order accounting across blocks)."""
+
+    batch: pa.RecordBatch
+    source: str
+    lines: list[int]  # file line of each row of ``batch``
+    quarantined: list[dict[str, Any]]
+    out_of_order: int
+    first_ms: int | None
+    last_ms: int | None
+
+
+def _stripped(line: bytes) -> bytes:
+    return line[:-1] if line.endswith(b"\r") else line
+
+
+Converted = tuple[pa.RecordBatch, list[int], int, "int | None", "int | None"]
+
+
+def convert_block(source: str, first: int, block: bytes, quarantine: Quarantine | None, *,
+                  max_line_bytes: int) -> Converted:
+    """(batch, line of each row, out-of-order count, first ts, last ts) for one block whose
+    first line is line ``first`` of ``source``; unusable lines go to ``quarantine``."""
+    lines = block.split(b"\n")
+    ends_with_newline = not lines[-1]
+    if ends_with_newline:
+        lines.pop()
+    return _convert_lines(source, first, lines, ends_with_newline, quarantine,
+                          max_line_bytes=max_line_bytes)
+
+
+def _convert_lines(source: str, first: int, lines: list[bytes], ends_with_newline: bool,
+                   quarantine: Quarantine | None, *, max_line_bytes: int) -> Converted:
+    """The block line by line: blank, over-long, undecodable and odd lines included."""
+    last = len(lines) - 1
+    loads = orjson.loads
+    decode_error = orjson.JSONDecodeError
+    rows: list[tuple[Any, ...]] = []
+    nums: list[int] = []
+    append_row, append_num = rows.append, nums.append
+    ooo = 0
+    prev: int | None = None
+    for i, line in enumerate(lines):
+        lineno = first + i
+        if len(line) > max_line_bytes:
+            size = len(line) + (1 if i < last or ends_with_newline else 0)
+            reject(quarantine, source, lineno, LINE_TOO_LONG, "<line>",
+                   f"line is {size} bytes, longer than the limit of {max_line_bytes}",
+                   line[:min(64 * 1024, max_line_bytes + 1)], raw_size=size)
+            continue
+        try:
+            obj = loads(line)
+        except decode_error:
+            raw = _stripped(line)
+            if raw.strip():  # blank lines are not records
+                decode_json_line(source, lineno, raw, quarantine)
+            continue
+        if type(obj) is not dict:
+            decode_json_line(source, lineno, _stripped(line), quarantine)
+            continue
+        try:
+            row = fast_row(obj)
+        except Exception:  # noqa: BLE001 - convert_record says why, with the row's line
+            row = None
+        if row is None:
+            row = convert_record((source, lineno, obj, _stripped(line)), quarantine)
+            if row is None:
+                continue
+        ms = row[1]
+        if prev is not None and ms < prev:
+            ooo += 1
+        prev = ms
+        append_row(row)
+        append_num(lineno)
+    first_ms: int | None = rows[0][1] if rows else None
+    batch, rejected = build_batch(rows)
+    if rejected:
+        for i, (fld, why) in sorted(rejected.items()):
+            cells = dict(zip(EVENT_SCHEMA.names, rows[i], strict=True))
+            quarantine_row(quarantine, source, nums[i], INVALID_RECORD, fld, why,
+                           dump_raw({k: cells[k] for k in EVENT_FIELDS}))
+        nums = [n for i, n in enumerate(nums) if i not in rejected]
+    return batch, nums, ooo, first_ms, prev
+
+
+def prepare_block(source: str, first: int, block: bytes, max_line_bytes: int) -> Prepared:
+    """Worker side: one block converted with its quarantine rows collected, not written."""
+    q = Quarantine(memory_rows=None)
+    batch, nums, ooo, first_ms, last_ms = convert_block(source, first, block, q,
+                                                        max_line_bytes=max_line_bytes)
+    return Prepared(batch, source, nums, q.rows, ooo, first_ms, last_ms)
