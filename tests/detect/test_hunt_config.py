@@ -13,8 +13,10 @@ from distillguard.schema import ConfigError
 def test_overrides_apply(tmp_path: Path) -> None:
     p = tmp_path / "hunt.yaml"
     p.write_text("bias: -3\nthresholds:\n  review: 0.4\n  block: 0.9\n"
-                 "features:\n  volume: {weight: 2.5}\nlinks:\n  payment: 3.0\n")
+                 "features:\n  volume: {weight: 2.5}\nlinks:\n  payment: 3.0\n"
+                 "campaign_size_full: 3\nbystander_content_full: 0.5\n")
     cfg = load_config(p)
+    assert cfg.campaign_size_full == 3 and cfg.bystander_content_full == 0.5
     assert cfg.bias == -3 and cfg.review == 0.4 and cfg.block == 0.9
     assert cfg.feature("volume").weight == 2.5 and cfg.link_weights["payment"] == 3.0
     assert cfg.source == str(p)

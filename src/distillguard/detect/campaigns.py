@@ -53,11 +53,16 @@ class Cluster:
     #: Members with a wrapper tie inside the cluster (the template pipeline's accounts).
     core: np.ndarray | None = None
 
+    #: Members at which a cluster's evidence counts in full (fewer count in proportion).
+    size_full: float = 1.0
+
     @property
     def evidence(self) -> float:
         """What the cluster as a whole says: members' median base risk, or harvesting
-        content carried in a shared wrapper, whichever is stronger."""
-        return max(self.median_base, self.wrapper_evidence)
+        content carried in a shared wrapper, whichever is stronger; a cluster smaller
+        than ``size_full`` says proportionally less."""
+        confidence = min(1.0, (self.size - 1) / max(self.size_full - 1.0, 1.0))
+        return max(self.median_base, self.wrapper_evidence) * confidence
 
     @property
     def wrapper_evidence(self) -> float:
@@ -94,7 +99,8 @@ def _span(hours: float) -> str:
 
 def analyse(labels: np.ndarray, edges: Edges, base_risk: np.ndarray,
             accounts: Sequence[Account | None],
-            harvest: np.ndarray | None = None, content_full: float = 0.3) -> list[Cluster]:
+            harvest: np.ndarray | None = None, content_full: float = 0.3,
+            size_full: float = 1.0) -> list[Cluster]:
     """One :class:`Cluster` per community of at least two accounts.
 
     ``content_full``: members' median harvesting content at which the cluster's
@@ -154,7 +160,7 @@ def analyse(labels: np.ndarray, edges: Edges, base_risk: np.ndarray,
             if harvest is not None else 0.0,
             core_median=float(np.median(own_ev[members[core[members]]]))
             if int(core[members].sum()) >= 2 else 0.0,
-            content_full=content_full, core=members[core[members]],
+            content_full=content_full, core=members[core[members]], size_full=size_full,
         ))
     return out
 
@@ -229,4 +235,36 @@ def internal_weight(edges: Edges, labels: np.ndarray, n: int) -> np.ndarray:
         same = (labels[edges.src] == labels[edges.dst]) & (labels[edges.src] >= 0)
         np.add.at(out, edges.src[same], edges.weight[same])
         np.add.at(out, edges.dst[same], edges.weight[same])
+    return out
+
+
+def wrapper_peer_rate(edges: Edges, labels: np.ndarray, content: np.ndarray,
+                      n: int) -> np.ndarray:
+    """Per account: the median harvesting content of the accounts it shares a wrapper
+    skeleton with inside its own community (NaN without such a peer).
+
+    This is the rate of the template pipeline the account runs. When two operations
+    merge into one community, a light low-and-slow template is then judged against
+    its own rate, not the heavier operation's.
+    """
+    out = np.full(n, np.nan)
+    if edges.size == 0:
+        return out
+    wrapper_cols = [i for i, k in enumerate(edges.kinds) if k in WRAPPER_KINDS]
+    wrapped = np.zeros(edges.size, dtype=bool)
+    wrapped[edges.part_edge[np.isin(edges.part_kind, wrapper_cols)]] = True
+    same = labels[edges.src] == labels[edges.dst]
+    sel = wrapped & same & (labels[edges.src] >= 0)
+    if not sel.any():
+        return out
+    node = np.concatenate([edges.src[sel], edges.dst[sel]])
+    peer = np.concatenate([edges.dst[sel], edges.src[sel]])
+    vals = content[peer]
+    order = np.lexsort((vals, node))
+    node, vals = node[order], vals[order]
+    starts = np.flatnonzero(np.r_[True, node[1:] != node[:-1]])
+    ends = np.r_[starts[1:], node.size]
+    lo = vals[starts + (ends - starts - 1) // 2]
+    hi = vals[starts + (ends - starts) // 2]
+    out[node[starts]] = (lo + hi) / 2.0
     return out

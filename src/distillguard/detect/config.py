@@ -11,7 +11,7 @@ linkage weights; its errors name the file and line.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Final
 
@@ -87,7 +87,7 @@ DEFAULT_FEATURES: Final = (
        "contract KYC / enterprise plan"),
     _f("linkage", 0.8, 1.5, 4.5, "linkage",
        "shares {linked_on} with {peers} linked accounts"),
-    _f("campaign", 3.5, 0.2, 0.35, "linkage",
+    _f("campaign", 4.0, 0.2, 0.35, "linkage",
        "member of cluster {cluster} ({size} accounts): cluster evidence x tie x own "
        "evidence {value:.2f}"),
 )
@@ -122,9 +122,17 @@ class HuntConfig:
     own_full: float = 0.4
     #: Share of harvesting content at which a member takes the campaign's full evidence.
     own_content_full: float = 0.3
+    #: The same for a member outside the wrapper core (tied by card, IP, proxy pool):
+    #: ordinary users on a shared reseller card ask for step-by-step answers too.
+    bystander_content_full: float = 0.6
     #: Members' median harvesting content at which a wrapper-linked cluster's content
     #: evidence is full (then scaled by the wrapper share of its ties).
-    cluster_content_full: float = 0.3
+    cluster_content_full: float = 0.15
+    #: Members at which a cluster's evidence counts in full; smaller clusters count in
+    #: proportion to size - 1 (a pair a quarter): two or three accounts sharing a
+    #: template and a rhythm are as often one team's test accounts as an operation, and
+    #: must carry themselves on their own evidence.
+    campaign_size_full: float = 5.0
     #: A wrapper-core member's own content is judged against the cluster's median
     #: harvesting content, but never against less than this share of ``own_content_full``.
     core_content_floor: float = 0.5
@@ -145,6 +153,12 @@ class HuntConfig:
         raise KeyError(name)
 
 
+#: Numeric parameters a YAML file may set at its top level (thresholds have their own key).
+SCALAR_KEYS: Final = tuple(
+    f.name for f in fields(HuntConfig)
+    if f.type in ("float", float) and f.name not in ("review", "block"))
+
+
 def _line(node: Any) -> int:
     return int(node.start_mark.line) + 1
 
@@ -163,8 +177,9 @@ def _number(path: str, node: Any, key: str) -> float:
 def load_config(path: str | Path | None) -> HuntConfig:
     """The built-in table, overridden by the YAML file at ``path`` (if any).
 
-    Accepted keys: ``bias``, ``thresholds: {review, block}``, ``min_edge``,
-    ``resolution``, ``features: {name: {weight, lo, hi}}``, ``links: {kind: weight}``.
+    Accepted keys: ``thresholds: {review, block}``, ``features: {name: {weight, lo,
+    hi}}``, ``links: {kind: weight}`` and every numeric parameter of
+    :class:`HuntConfig` (:data:`SCALAR_KEYS`: the bias, graph and attribution knobs).
     """
     cfg = HuntConfig()
     if not path:
@@ -190,7 +205,7 @@ def load_config(path: str | Path | None) -> HuntConfig:
     top: dict[str, Any] = {}
     for knode, vnode in root.value:
         key = knode.value
-        if key in ("bias", "min_edge", "resolution"):
+        if key in SCALAR_KEYS:
             top[key] = _number(sp, vnode, key)
         elif key == "thresholds":
             for tk, tv in _mapping(sp, vnode, key):
@@ -217,8 +232,7 @@ def load_config(path: str | Path | None) -> HuntConfig:
                     raise _unknown(sp, lk, "link kind", tuple(links))
                 links[lk.value] = _number(sp, lv, f"links.{lk.value}")
         else:
-            raise _unknown(sp, knode, "key",
-                           ("bias", "thresholds", "min_edge", "resolution", "features", "links"))
+            raise _unknown(sp, knode, "key", (*SCALAR_KEYS, "thresholds", "features", "links"))
     out = replace(cfg, features=tuple(features.values()), link_weights=links, source=sp, **top)
     if out.review >= out.block:
         raise ConfigError(f"{sp}: thresholds.review ({out.review}) must be below thresholds.block "

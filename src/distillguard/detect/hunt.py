@@ -21,7 +21,13 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from distillguard.detect import outputs
-from distillguard.detect.campaigns import Cluster, analyse, internal_weight, linkage_values
+from distillguard.detect.campaigns import (
+    Cluster,
+    analyse,
+    internal_weight,
+    linkage_values,
+    wrapper_peer_rate,
+)
 from distillguard.detect.config import HuntConfig, load_config
 from distillguard.detect.progress import Stages
 from distillguard.detect.scoring import MIN_EVENTS_SHAPE, feature_values, score, verdicts
@@ -260,11 +266,13 @@ def _judge(tables: dict[str, pa.Table], acc_list: Sequence[Account],
     # Content a verified declared use explains (a licensed vendor) is not harvesting.
     harvest = np.where(np.nan_to_num(values["declared_use_match"], nan=0.0) > 0, 0.0, harvest)
     clusters = analyse(labels, edges, base.risk, accounts, harvest,
-                       content_full=cfg.cluster_content_full)
+                       content_full=cfg.cluster_content_full,
+                       size_full=cfg.campaign_size_full)
     strongest, peers, linked_on = linkage_values(edges, n)
     values["linkage"] = np.where(peers > 0, strongest, np.nan)
     campaign = np.full(n, np.nan)
     internal = internal_weight(edges, labels, n)
+    peer_rate = wrapper_peer_rate(edges, labels, harvest, n)
     for cl in clusters:
         if not cl.is_org:
             tie = np.clip(internal[cl.members] / cfg.tie_full, 0.0, 1.0)
@@ -279,9 +287,14 @@ def _judge(tables: dict[str, pa.Table], acc_list: Sequence[Account],
             # little per account, but every member asks for it (never below half the
             # ordinary scale, so chance content stays chance). Bystanders keep the full scale.
             in_core = np.isin(cl.members, cl.core if cl.core is not None else [])
+            # Its rate is the lighter of the cluster's and its own template peers' (two
+            # operations merged into one community keep their own scales). A bystander tied
+            # only by a card, an IP or a proxy needs twice as much of its own content
+            # (``bystander_content_full``): ordinary users ask for step-by-step answers too.
+            rate = np.fmin(cl.content_median, peer_rate[cl.members])
             content_full = np.where(
-                in_core, np.clip(cl.content_median, cfg.own_content_full * cfg.core_content_floor,
-                                 cfg.own_content_full), cfg.own_content_full)
+                in_core, np.clip(rate, cfg.own_content_full * cfg.core_content_floor,
+                                 cfg.own_content_full), cfg.bystander_content_full)
             own = np.maximum(
                 np.clip((base.risk[cl.members] - OWN_FLOOR) / (cfg.own_full - OWN_FLOOR), 0, 1),
                 np.clip(harvest[cl.members] * sample / content_full, 0.0, 1.0))
