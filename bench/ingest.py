@@ -1,16 +1,20 @@
 """Ingest benchmark: events/s and peak RSS converting JSONL exchange logs to canonical Parquet.
 
-Reproduce (the figures in the closing note came from this exact command)::
+Reproduce (the figures in docs/ingest.md came from this exact command)::
 
     .venv/bin/python bench/ingest.py --events 1000000 --repeats 3 --workers 1,2
 
 It generates N canonical-looking events (~1.5 KB each: chat completions,
 Anthropic messages with thinking, responses API, multi-turn, tools), then runs
 ``distillguard.ingest.ingest`` on them in a fresh child process per repeat, so
-peak RSS (``ru_maxrss`` of the child) is the ingest's own. A baseline measured
-in the same run - reading the file and ``orjson.loads`` of every line, the
-floor any Python JSONL reader pays - gives the ratio. Goals: >= 100k events/s
-on one core, peak RSS < 2 GB.
+peak RSS (``ru_maxrss`` of the child) is the ingest's own. Side by side in one
+run: a baseline - reading the file and ``orjson.loads`` of every line, the
+floor any Python JSONL reader pays -, the previous record-at-a-time path
+(``engine="records"``, one process) and the block engine (the default) with
+each worker count of ``--workers``. Each row reports the median wall clock
+and events/s over the repeats, CPU time per event (user+sys of the ingest
+process, its writer thread and its workers) and peak RSS. Goals: >= 100k
+events/s with at most 2 cores, peak RSS < 2 GB.
 """
 
 from __future__ import annotations
@@ -127,7 +131,7 @@ def generate(path: Path, n: int, seed: int = 7) -> int:
     return size
 
 
-def _child_ingest(src: str, out: str, batch_size: int, workers: int) -> None:
+def _child_ingest(src: str, out: str, batch_size: int, workers: int, engine: str) -> None:
     t0 = time.perf_counter()
     import pyarrow as pa
 
@@ -139,7 +143,7 @@ def _child_ingest(src: str, out: str, batch_size: int, workers: int) -> None:
     cpu0 = before.ru_utime + before.ru_stime
     t0 = time.perf_counter()
     report = ingest([src], None, out, overwrite=True, batch_size=batch_size, progress=False,
-                    workers=workers)
+                    workers=workers, engine=engine)
     secs = time.perf_counter() - t0
     rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     child_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -149,10 +153,11 @@ def _child_ingest(src: str, out: str, batch_size: int, workers: int) -> None:
                       "quarantined": report.events_quarantined, "rss_mb": rss_kb / 1024,
                       "worker_rss_mb": child_kb / 1024,
                       "cpu_s": cpu.ru_utime + cpu.ru_stime - cpu0 + cpu_children.ru_utime
-                      + cpu_children.ru_stime}))
+                      + cpu_children.ru_stime, "load": os.getloadavg()[0]}))
 
 
 def _child_baseline(src: str) -> None:
+    before = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.perf_counter()
     n = 0
     with open(src, "rb", buffering=1 << 20) as fh:
@@ -160,8 +165,10 @@ def _child_baseline(src: str) -> None:
             orjson.loads(line)
             n += 1
     secs = time.perf_counter() - t0
-    rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"seconds": secs, "events": n, "rss_mb": rss_kb / 1024}))
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    print(json.dumps({"seconds": secs, "events": n, "rss_mb": after.ru_maxrss / 1024,
+                      "cpu_s": after.ru_utime + after.ru_stime - before.ru_utime
+                      - before.ru_stime}))
 
 
 def _run_child(args: list[str]) -> dict[str, Any]:
@@ -177,13 +184,17 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=50_000)
     ap.add_argument("--workers", default="1,2",
                     help="comma-separated worker counts to measure (child runs use the first)")
+    ap.add_argument("--engines", default="records,blocks",
+                    help="engines to measure: records (previous path, 1 process) and blocks "
+                    "(with each --workers count)")
+    ap.add_argument("--engine", default="blocks", help=argparse.SUPPRESS)
     ap.add_argument("--workdir", type=Path, default=None)
     ap.add_argument("--child", choices=["ingest", "baseline"], default=None)
     ap.add_argument("--src", default="")
     ap.add_argument("--out", default="")
     a = ap.parse_args()
     if a.child == "ingest":
-        _child_ingest(a.src, a.out, a.batch_size, int(a.workers.split(",")[0]))
+        _child_ingest(a.src, a.out, a.batch_size, int(a.workers.split(",")[0]), a.engine)
         return
     if a.child == "baseline":
         _child_baseline(a.src)
@@ -200,35 +211,41 @@ def main() -> None:
     size = src.stat().st_size
     base = [_run_child(["--child", "baseline", "--src", str(src)]) for _ in range(a.repeats)]
     b_secs = statistics.median(x["seconds"] for x in base)
+    b_cpu = statistics.median(x["cpu_s"] for x in base)
     n = base[0]["events"]
     print(f"input: {n:,} events, {size / 1e6:,.0f} MB JSONL ({size / max(n, 1):,.0f} B/event), "
           f"{a.repeats} repeats, batch {a.batch_size:,}, cpus {os.cpu_count()}, "
           f"load average {os.getloadavg()[0]:.1f} at start")
     print(f"baseline read+orjson.loads        : median {b_secs:6.2f}s {n / b_secs:>9,.0f} ev/s  "
-          f"peak RSS {max(x['rss_mb'] for x in base):,.0f} MB")
-    for workers in [int(w) for w in a.workers.split(",")]:
+          f"peak RSS {max(x['rss_mb'] for x in base):,.0f} MB  cpu {b_cpu / n * 1e6:.1f} us/ev")
+    plan = [(e, w) for e in a.engines.split(",") for w in
+            ([1] if e == "records" else [int(w) for w in a.workers.split(",")])]
+    for engine, workers in plan:
         runs = []
         for r in range(a.repeats):
             out = work / f"out-{r}"
             runs.append(_run_child(["--child", "ingest", "--src", str(src), "--out", str(out),
                                     "--batch-size", str(a.batch_size),
-                                    "--workers", str(workers)]))
+                                    "--workers", str(workers), "--engine", engine]))
             shutil.rmtree(out, ignore_errors=True)
         i_secs = statistics.median(x["seconds"] for x in runs)
         rss = max(x["rss_mb"] for x in runs)
         wrss = max(x["worker_rss_mb"] for x in runs) if workers > 1 else 0.0
         total = rss + workers * wrss
         cpu = statistics.median(x["cpu_s"] for x in runs)
-        print(f"ingest to Parquet, {workers} worker(s)    : median {i_secs:6.2f}s "
+        label = f"ingest {engine}, {workers} worker(s)"
+        print(f"{label:34s}: median {i_secs:6.2f}s "
               f"{n / i_secs:>9,.0f} ev/s  peak RSS {rss:,.0f} MB"
               + (f" + {workers} x {wrss:,.0f} MB workers = {total:,.0f} MB" if workers > 1 else "")
               + f"  cpu {cpu / n * 1e6:.1f} us/ev  ratio to baseline {i_secs / b_secs:.2f}x  "
               f"(runs {', '.join(format(x['seconds'], '.2f') for x in runs)} s; "
-              f"start-up {statistics.median(x['startup'] for x in runs):.1f} s not included)")
+              f"start-up {statistics.median(x['startup'] for x in runs):.1f} s not included; "
+              f"load average {statistics.median(x['load'] for x in runs):.1f})")
         print(f"  goal >= 100,000 events/s: {'met' if n / i_secs >= 100_000 else 'NOT met'}; "
               f"goal RSS < 2048 MB: {'met' if total < 2048 else 'NOT met'}")
     print(f"reproduce: .venv/bin/python bench/ingest.py --events {a.events} "
-          f"--repeats {a.repeats} --batch-size {a.batch_size} --workers {a.workers}")
+          f"--repeats {a.repeats} --batch-size {a.batch_size} --workers {a.workers} "
+          f"--engines {a.engines}")
     if a.workdir is None:
         shutil.rmtree(work, ignore_errors=True)
 
