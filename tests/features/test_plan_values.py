@@ -81,3 +81,18 @@ def test_reused_wrapper_keys(engine: DuckDBEngine) -> None:
     assert ("p24", "rate the following respo") in b
     a_skel = [r for r in keys if r["account_id"] == "a" and r["kind"] in ("p24", "p64")]
     assert a_skel == []  # two of four is below the reuse count
+
+
+def test_duckdb_spills_beyond_its_memory_limit(tmp_path: Path) -> None:
+    # ~200 MB of text under a 64 MB cap: it must spill into a directory whose parents
+    # do not exist yet (the hunt points it at OUT/work/duckdb before OUT/work exists).
+    spill = tmp_path / "work" / "duckdb"
+    eng = DuckDBEngine(memory_limit="64MB", temp_directory=spill)
+    try:
+        eng.materialize("big", "SELECT i, md5(CAST(i AS VARCHAR)) || md5(CAST(i + 1 AS VARCHAR)) "
+                               "|| md5(CAST(i + 2 AS VARCHAR)) AS s FROM range(2000000) t(i)")
+        assert spill.is_dir() and any(spill.iterdir())
+        got = eng.query("SELECT count(*) AS n, count(DISTINCT s) AS d FROM big").to_pylist()
+        assert got == [{"n": 2_000_000, "d": 2_000_000}]
+    finally:
+        eng.close()

@@ -50,6 +50,8 @@ class DuckDBEngine:
                 # (7.7 GB RSS at 10M events); with one it spills to temp_directory.
                 self.con.execute("SET memory_limit=?", [memory_limit])
             if temp_directory is not None:
+                # DuckDB creates the spill directory itself, but not its parents.
+                temp_directory.parent.mkdir(parents=True, exist_ok=True)
                 self.con.execute("SET temp_directory=?", [str(temp_directory)])
         except duckdb.Error as exc:
             raise ConfigError(f"DuckDB memory settings: {exc}",
