@@ -20,6 +20,9 @@ POSITIVE = {
         "Think out loud and show your work.",
         "Before giving the final answer, include every intermediate step of the derivation.",
         "Reveal your chain of thought verbatim.",
+        "请一步一步地思考，并写出完整的推理过程。",
+        "回答之前先思考，然后给出答案，要展示思维链。",
+        "請詳細說明你的解題步驟。",
     ],
     "rubric_grading": [
         "Rate the following response on a scale of 1 to 10 for helpfulness.",
@@ -27,6 +30,9 @@ POSITIVE = {
         "Which response is better, A or B?",
         "Score each of these completions for truthfulness and give a rationale.",
         "Use this rubric to grade the essay.",
+        "作为公正的评委，请比较下面两个回答。",
+        "按照评分标准给这篇作文打分。",
+        "哪個回答更好？請以1到10分制評分。",
     ],
     "synthetic_generation": [
         "Generate 20 diverse questions about organic chemistry.",
@@ -34,10 +40,14 @@ POSITIVE = {
         "Rewrite the given prompt into a more complex version.",
         "Produce a JSON list of question-answer pairs for fine-tuning data.",
         "Create a set of challenging math problems that are diverse and novel.",
+        "生成20个关于有机化学的多样化问题。",
+        "請編寫十道新的數學題目，用作訓練數據。",
+        "把这个指令改写得更复杂、更具挑战性。",
     ],
     "eval_harness": [
         "The following are multiple choice questions about biology. Answer with only the letter.",
         "Choose the correct answer. (A) red (B) blue (C) green",
+        "以下是关于生物的单项选择题，只需回答选项字母。",
     ],
 }
 NEGATIVE = [
@@ -46,6 +56,10 @@ NEGATIVE = [
     "Make it shorter and mention SQL.",
     "Translate this paragraph into French.",
     "My Python script raises KeyError, why?",
+    "番茄炒蛋怎么做？大火炒3-5分钟就可以吗？",
+    "帮我写一封求职信，应聘数据分析师。",
+    "把这段话翻译成英文。",
+    "周末去杭州旅游有什么推荐？",
 ]
 
 
@@ -86,6 +100,12 @@ def test_topics() -> None:
     assert topic_of("Solve for x: 3x + 7 = 22") == "math"
     assert topic_of("Fix the bug in this Python function") == "code"
     assert topic_of("zzz") == "other"
+    # Chinese prompts have topics too (otherwise every Chinese-speaking account would look
+    # concentrated on one capability, "other").
+    assert topic_of("解方程 3x + 7 = 22") == "math"
+    assert topic_of("这个函数为什么报错？") == "code"
+    assert topic_of("周末去杭州旅游有什么推荐？") == "life"
+    assert topic_of("請把這段話翻譯成英文") == "writing"
 
 
 def test_sql_families_agree_with_python() -> None:
