@@ -177,8 +177,8 @@ def _parse_csv(chunk: RawChunk, quarantine: list[dict[str, Any]]) -> list[Custom
     reader = csv.reader(chunk.lines)
     for fields in reader:
         n = offset + reader.line_num
-        if not any(f.strip() for f in fields):
-            continue
+        if not "".join(fields).strip():
+            continue  # blank record
         if len(fields) != width:
             quarantine.append(
                 {

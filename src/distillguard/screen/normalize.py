@@ -390,7 +390,7 @@ def renderings(name: str) -> tuple[Rendering, ...]:
 
 
 def acronym(tokens: tuple[str, ...]) -> str:
-    return "".join(t[0] for t in tokens) if len(tokens) >= 3 else ""
+    return "".join([t[0] for t in tokens]) if len(tokens) >= 3 else ""
 
 
 def align(syllables: tuple[str, ...], vocabulary: frozenset[str]) -> tuple[str, ...]:

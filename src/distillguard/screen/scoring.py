@@ -27,7 +27,7 @@ from distillguard.screen.normalize import Rendering, align, fold_latin, renderin
 
 ENTRIES_SCORED = 2  # names per candidate entity given the full feature table
 TOKEN_MATCH = 0.90  # Jaro-Winkler at which two words count as the same (typos)
-NAME_CACHE = 200_000  # normalised names whose candidate scores are memoised (per process)
+NAME_CACHE = 500_000  # normalised names whose candidate scores are memoised (per process)
 _WORD = re.compile(r"\w+")
 _extract_one = process.extractOne
 _jaro_winkler = JaroWinkler.similarity
@@ -170,7 +170,7 @@ class Screener:
         self.config = config
         self.limit = candidates
         self._qualifiers = EntityQualifiers(self.index.entities)
-        self._name_cache: dict[tuple[Rendering, ...], tuple[tuple[int, float], ...]] = {}
+        self._name_cache: dict[str, tuple[tuple[int, float], ...]] = {}
         self._texts: dict[int, list[str]] = {}
 
     @property
@@ -273,7 +273,13 @@ class Screener:
         order. Memoised per process: customers share normalised names ("Acme Ltd",
         "ACME LLC"), and this is most of the cost of screening one."""
         cache = self._name_cache
-        got = cache.get(qr)
+        # A flat string key: a tuple of renderings would keep their objects alive.
+        key = (
+            "l" + "\x1f".join(qr[0].tokens)
+            if len(qr) == 1 and not qr[0].syllables
+            else "\x1e".join(("s" if r.syllables else "l") + "\x1f".join(r.tokens) for r in qr)
+        )
+        got = cache.get(key)
         if got is None:
             if len(cache) >= NAME_CACHE:
                 cache.clear()
@@ -281,7 +287,7 @@ class Screener:
                 (ei, max(self.name_score(qr, ei)[0], 0.0))
                 for ei in self.index.candidates(qr, self.limit)
             )
-            cache[qr] = got
+            cache[key] = got
         return got
 
     def clear_score(self, query: Query) -> float | None:
