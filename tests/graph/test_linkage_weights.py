@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
-from hypothesis import given
+import pytest
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from distillguard.detect.config import DEFAULT_LINK_WEIGHTS
@@ -78,3 +79,32 @@ def test_lockstep_adds_to_synchronised_pairs_only() -> None:
     assert w[(0, 1)] == DEFAULT_LINK_WEIGHTS["ip"] + 1.2
     assert w[(2, 3)] == DEFAULT_LINK_WEIGHTS["ip"]
     assert "lockstep" in e2.kinds
+
+
+@given(st.lists(st.tuples(st.integers(0, 11), st.sampled_from(["ip", "payment", "ua"]),
+                          st.sampled_from(["v1", "v2", "v3", "v4"])), max_size=60))
+@settings(max_examples=60, deadline=None)
+def test_edges_match_pairwise_weights(rows: list[tuple[int, str, str]]) -> None:
+    # Every pair's weight is pair_weight over the (kind, df) of the values it shares:
+    # the strongest value per kind, kinds added; parts ordered by pair, then kind.
+    n = 12
+    weights = {"ip": 0.8, "payment": 1.8, "ua": 0.2}
+    table = pa.table({"account": pa.array([r[0] for r in rows], pa.int64()),
+                      "kind": [r[1] for r in rows], "value": [r[2] for r in rows]})
+    edges = build_edges(table, n, weights)
+    holders: dict[tuple[str, str], set[int]] = {}
+    for acc, kind, value in rows:
+        holders.setdefault((kind, value), set()).add(acc)
+    expected: dict[tuple[int, int], float] = {}
+    for i in range(n):
+        for j in range(i + 1, n):
+            shared = [(k, len(h)) for (k, _), h in holders.items() if i in h and j in h]
+            if shared:
+                expected[(i, j)] = pair_weight(shared, n, weights)
+    got = {(int(s), int(d)): float(w)
+           for s, d, w in zip(edges.src, edges.dst, edges.weight, strict=True)}
+    assert got.keys() == {p for p, w in expected.items() if w > 0}
+    for p, w in got.items():
+        assert w == pytest.approx(expected[p])
+    order = list(zip(edges.part_edge.tolist(), edges.part_kind.tolist(), strict=True))
+    assert order == sorted(order)
