@@ -23,6 +23,9 @@ POSITIVE = {
         "请一步一步地思考，并写出完整的推理过程。",
         "回答之前先思考，然后给出答案，要展示思维链。",
         "請詳細說明你的解題步驟。",
+        # An instruction after a long document is still an instruction.
+        "Summarise the report below.\n" + "The quarterly figures were flat. " * 300
+        + "\nBefore giving your final answer, show your complete reasoning.",
     ],
     "rubric_grading": [
         "Rate the following response on a scale of 1 to 10 for helpfulness.",
@@ -60,6 +63,7 @@ NEGATIVE = [
     "帮我写一封求职信，应聘数据分析师。",
     "把这段话翻译成英文。",
     "周末去杭州旅游有什么推荐？",
+    "Summarise the report below.\n" + "The quarterly figures were flat. " * 300,
 ]
 
 

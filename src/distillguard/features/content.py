@@ -158,8 +158,13 @@ TOPICS: Final[tuple[tuple[str, str], ...]] = (
 HIGH_EFFORT: Final = frozenset({"high", "xhigh", "max", "maximum"})
 LARGE_THINKING_BUDGET: Final = 8000
 LONG_OUTPUT_TOKENS: Final = 4096
-#: Only this many characters of a prompt are matched (long documents add cost, not signal).
-MAX_TEXT: Final = 4000
+#: How much of a prompt is matched (long documents add cost, not signal): the opening of
+#: the system prompt, and the opening and the end of the last user turn. The end counts
+#: because an instruction appended after a long document ("... think step by step") is
+#: as much an instruction as one in front of it.
+SYSTEM_CHARS: Final = 1500
+USER_HEAD_CHARS: Final = 2000
+USER_TAIL_CHARS: Final = 1000
 #: A prompt's topic shows in its opening; only this much is matched for it.
 TOPIC_CHARS: Final = 240
 
@@ -189,8 +194,12 @@ _TOPICS_COMPILED: Final = tuple((name, re.compile(p)) for name, p in TOPICS)
 
 
 def request_text(view: NormalizedRequest) -> str:
-    """What the content families are matched against: system prompt and last user turn."""
-    return f"{view.system[:MAX_TEXT]} {view.last_user_text[:MAX_TEXT]}"[:MAX_TEXT]
+    """What the content families are matched against: the opening of the system prompt,
+    and the last user turn whole or, when long, its opening and its end."""
+    user = view.last_user_text
+    if len(user) > USER_HEAD_CHARS + USER_TAIL_CHARS:
+        user = f"{user[:USER_HEAD_CHARS]} {user[-USER_TAIL_CHARS:]}"
+    return f"{view.system[:SYSTEM_CHARS]} {user}"
 
 
 def topic_of(text: str) -> str:

@@ -18,9 +18,11 @@ from distillguard.features.content import (
     HIGH_EFFORT,
     LARGE_THINKING_BUDGET,
     LONG_OUTPUT_TOKENS,
-    MAX_TEXT,
+    SYSTEM_CHARS,
     TOPIC_CHARS,
     TOPICS,
+    USER_HEAD_CHARS,
+    USER_TAIL_CHARS,
 )
 
 #: Prefix/suffix lengths of the masked user text whose reuse marks a wrapper.
@@ -101,7 +103,10 @@ WHERE rn = 1"""
 
 def events_view(d: Dialect, source: str = "events") -> str:
     """One row per distinct event with every per-event signal the plan needs."""
-    text = f"substr(coalesce(req_system, '') || ' ' || coalesce(req_user, ''), 1, {MAX_TEXT})"
+    user = "coalesce(req_user, '')"
+    text = (f"substr(coalesce(req_system, ''), 1, {SYSTEM_CHARS}) || ' ' || CASE WHEN "
+            f"length({user}) > {USER_HEAD_CHARS + USER_TAIL_CHARS} THEN substr({user}, 1, "
+            f"{USER_HEAD_CHARS}) || ' ' || right({user}, {USER_TAIL_CHARS}) ELSE {user} END")
     # Slack for masking shrinking runs of digits and spaces.
     ends = 2 * max(SKELETON_LENGTHS)
     fams = ",\n  ".join(
