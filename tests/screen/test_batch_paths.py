@@ -152,3 +152,29 @@ def test_batch_equals_explained_batch(shipped_screener: Screener, write, tmp_pat
     fast = (tmp_path / "fast" / "matches.csv").read_text()
     assert fast == (tmp_path / "full" / "matches.csv").read_text()
     assert len(fast.splitlines()) == 301
+
+
+def test_jsonl_chunks_keep_lines_notes_and_quarantine(tmp_path: Path) -> None:
+    lines = [
+        b'{"customer_id": "j1", "name": "A"}',
+        b"",
+        b'{"customer_id": "j2", "name": "Caf\xe9"}',
+        b"{not json",
+        b'{"customer_id": "", "name": "no id"}',
+        b'{"customer_id": "j3", "name": "C", "identifiers": ["X1", "Y2"]}',
+    ]
+    path = tmp_path / "c.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    for size in (1, 2, 4, 100):
+        quarantine: list[dict[str, object]] = []
+        got = [r for c in raw_chunks(path, size) for r in parse_chunk(c, quarantine)]
+        assert [(r.line, r.customer_id, r.identifiers) for r in got] == [
+            (1, "j1", ()),
+            (3, "j2", ()),
+            (6, "j3", ("X1", "Y2")),
+        ], size
+        assert got[1].note == "line is not UTF-8; read as Windows-1252" and got[1].name == "Café"
+        assert [(q["line"], str(q["reason"])[:12]) for q in quarantine] == [
+            (4, "invalid JSON"),
+            (5, "empty custom"),
+        ], size
