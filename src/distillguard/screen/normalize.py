@@ -332,11 +332,9 @@ def _legal_typo(word: str) -> bool:
     )
 
 
-@functools.lru_cache(maxsize=100_000)
 def _word_parts(tok: str, drop_legal: bool) -> tuple[str, ...]:
     """What one split word contributes: abbreviation expanded, apostrophes removed,
-    stop words and (with ``drop_legal``) legal-form words dropped. Memoised, since
-    names reuse few words."""
+    stop words and (with ``drop_legal``) legal-form words dropped."""
     tok = _APOS.sub("", ABBREVIATIONS.get(tok, tok))
     return tuple(
         part
@@ -347,18 +345,33 @@ def _word_parts(tok: str, drop_legal: bool) -> tuple[str, ...]:
     )
 
 
+# Memo of _word_parts(tok, True), the common case: names reuse few words. A plain
+# dict, as an lru_cache key of two arguments costs as much as the lookup saves.
+_PARTS: dict[str, tuple[str, ...]] = {}
+_PARTS_MAX = 200_000
+
+
 def latin_tokens(text: str, *, drop_legal: bool = True) -> tuple[str, ...]:
     """Tokens of a non-Han string: folded, abbreviations expanded, legal forms dropped."""
-    out = tuple(
-        part
-        for tok in _SPLIT.split(fold_latin(text))
-        if tok
-        for part in _word_parts(tok, drop_legal)
-    )
-    if not out and drop_legal:
-        # A name made only of legal-form words ("Holding Co.") is still a name.
-        return latin_tokens(text, drop_legal=False)
-    return out
+    out: list[str] = []
+    if drop_legal:
+        memo = _PARTS
+        for tok in _SPLIT.split(fold_latin(text)):
+            if tok:
+                parts = memo.get(tok)
+                if parts is None:
+                    if len(memo) >= _PARTS_MAX:
+                        memo.clear()
+                    parts = memo[tok] = _word_parts(tok, True)
+                out += parts
+        if not out:
+            # A name made only of legal-form words ("Holding Co.") is still a name.
+            return latin_tokens(text, drop_legal=False)
+    else:
+        for tok in _SPLIT.split(fold_latin(text)):
+            if tok:
+                out += _word_parts(tok, False)
+    return tuple(out)
 
 
 @functools.lru_cache(maxsize=200_000)
