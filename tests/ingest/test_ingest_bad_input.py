@@ -141,6 +141,10 @@ def test_values_arrow_cannot_hold_are_quarantined_not_fatal(tmp_path: Path) -> N
     fields = {r["line"]: r["problems"][0]["field"] for r in q.rows}
     assert fields[2] == "prompt_tokens" and fields[3] == "req_n"
     assert 4 in fields
+    # What is quarantined is the line as read, not the half-converted row.
+    raws = {r["line"]: r["raw"] for r in q.rows}
+    assert raws[2] == orjson.dumps(evs[1]).decode()
+    assert raws[3] == orjson.dumps(evs[2]).decode()
 
 
 def _nested_line(ev: dict[str, Any]) -> bytes:

@@ -72,15 +72,18 @@ def convert_record(rec: Record, quarantine: Quarantine | None) -> tuple[Any, ...
 
 
 def build_rows(rows: list[tuple[Any, ...]], where: list[tuple[str, int | None]],
-               quarantine: Quarantine | None
+               quarantine: Quarantine | None, raws: list[bytes | str | None] | None = None,
                ) -> tuple[pa.RecordBatch, list[tuple[str, int | None]]]:
-    """A batch of ``rows``; rows Arrow cannot hold are quarantined (``where`` follows suit)."""
+    """A batch of ``rows``; rows Arrow cannot hold are quarantined (``where`` follows suit)
+    with their text as read (``raws``) where there was one, else the converted row."""
     batch, rejected = build_batch(rows)
     if rejected:
         for i, (fld, why) in sorted(rejected.items()):
-            row = dict(zip(EVENT_SCHEMA.names, rows[i], strict=True))
-            quarantine_row(quarantine, where[i][0], where[i][1], INVALID_RECORD, fld, why,
-                           dump_raw({k: row[k] for k in EVENT_FIELDS}))
+            raw = raws[i] if raws is not None else None
+            if raw is None:
+                row = dict(zip(EVENT_SCHEMA.names, rows[i], strict=True))
+                raw = dump_raw({k: row[k] for k in EVENT_FIELDS})
+            quarantine_row(quarantine, where[i][0], where[i][1], INVALID_RECORD, fld, why, raw)
         where = [w for i, w in enumerate(where) if i not in rejected]
     return batch, where
 
@@ -165,9 +168,10 @@ def _convert_lines(source: str, first: int, lines: list[bytes], ends_with_newlin
     batch, rejected = build_batch(rows)
     if rejected:
         for i, (fld, why) in sorted(rejected.items()):
-            cells = dict(zip(EVENT_SCHEMA.names, rows[i], strict=True))
+            # The line as read, not the converted row (whose ts is milliseconds and
+            # whose request is bytes): what is quarantined must be what came in.
             quarantine_row(quarantine, source, nums[i], INVALID_RECORD, fld, why,
-                           dump_raw({k: cells[k] for k in EVENT_FIELDS}))
+                           _stripped(lines[nums[i] - first]))
         nums = [n for i, n in enumerate(nums) if i not in rejected]
     return batch, nums, ooo, first_ms, prev
 

@@ -199,6 +199,7 @@ class _Batcher:
         self.seen = SeenIds()
         self.rows: list[tuple[Any, ...]] = []
         self.where: list[tuple[str, int | None]] = []
+        self.raws: list[bytes | str | None] = []
         self.prev_ms: int | None = None
 
     def add(self, rec: Record) -> None:
@@ -211,6 +212,7 @@ class _Batcher:
         self.prev_ms = ms
         self.rows.append(row)
         self.where.append((rec[0], rec[1]))
+        self.raws.append(rec[3])
 
     def add_prepared(self, p: Prepared) -> pa.RecordBatch:
         for row in p.quarantined:
@@ -244,9 +246,9 @@ class _Batcher:
     def flush(self) -> pa.RecordBatch | None:
         if not self.rows:
             return None
-        rows, where = self.rows, self.where
-        self.rows, self.where = [], []
-        batch, where = build_rows(rows, where, self.quarantine)
+        rows, where, raws = self.rows, self.where, self.raws
+        self.rows, self.where, self.raws = [], [], []
+        batch, where = build_rows(rows, where, self.quarantine, raws)
         out = self.dedup(batch, batch.column(0).to_pylist(), where.__getitem__)
         self.stats.events += out.num_rows
         return out
