@@ -131,7 +131,8 @@ def generate(path: Path, n: int, seed: int = 7) -> int:
     return size
 
 
-def _child_ingest(src: str, out: str, batch_size: int, workers: int, engine: str) -> None:
+def _child_ingest(src: str, out: str, batch_size: int, workers: int, engine: str,
+                  compression: str) -> None:
     t0 = time.perf_counter()
     import pyarrow as pa
 
@@ -143,7 +144,7 @@ def _child_ingest(src: str, out: str, batch_size: int, workers: int, engine: str
     cpu0 = before.ru_utime + before.ru_stime
     t0 = time.perf_counter()
     report = ingest([src], None, out, overwrite=True, batch_size=batch_size, progress=False,
-                    workers=workers, engine=engine)
+                    workers=workers, engine=engine, compression=compression)
     secs = time.perf_counter() - t0
     rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     child_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -187,14 +188,19 @@ def main() -> None:
     ap.add_argument("--engines", default="records,blocks",
                     help="engines to measure: records (previous path, 1 process) and blocks "
                     "(with each --workers count)")
+    ap.add_argument("--compressions", default="zstd",
+                    help="Parquet codecs to measure with the blocks engine, e.g. zstd,snappy "
+                    "(the records engine always writes zstd)")
     ap.add_argument("--engine", default="blocks", help=argparse.SUPPRESS)
+    ap.add_argument("--compression", default="zstd", help=argparse.SUPPRESS)
     ap.add_argument("--workdir", type=Path, default=None)
     ap.add_argument("--child", choices=["ingest", "baseline"], default=None)
     ap.add_argument("--src", default="")
     ap.add_argument("--out", default="")
     a = ap.parse_args()
     if a.child == "ingest":
-        _child_ingest(a.src, a.out, a.batch_size, int(a.workers.split(",")[0]), a.engine)
+        _child_ingest(a.src, a.out, a.batch_size, int(a.workers.split(",")[0]), a.engine,
+                      a.compression)
         return
     if a.child == "baseline":
         _child_baseline(a.src)
@@ -218,22 +224,24 @@ def main() -> None:
           f"load average {os.getloadavg()[0]:.1f} at start")
     print(f"baseline read+orjson.loads        : median {b_secs:6.2f}s {n / b_secs:>9,.0f} ev/s  "
           f"peak RSS {max(x['rss_mb'] for x in base):,.0f} MB  cpu {b_cpu / n * 1e6:.1f} us/ev")
-    plan = [(e, w) for e in a.engines.split(",") for w in
-            ([1] if e == "records" else [int(w) for w in a.workers.split(",")])]
-    for engine, workers in plan:
+    plan = [(e, w, c) for e in a.engines.split(",") for w in
+            ([1] if e == "records" else [int(w) for w in a.workers.split(",")])
+            for c in (["zstd"] if e == "records" else a.compressions.split(","))]
+    for engine, workers, codec in plan:
         runs = []
         for r in range(a.repeats):
             out = work / f"out-{r}"
             runs.append(_run_child(["--child", "ingest", "--src", str(src), "--out", str(out),
                                     "--batch-size", str(a.batch_size),
-                                    "--workers", str(workers), "--engine", engine]))
+                                    "--workers", str(workers), "--engine", engine,
+                                    "--compression", codec]))
             shutil.rmtree(out, ignore_errors=True)
         i_secs = statistics.median(x["seconds"] for x in runs)
         rss = max(x["rss_mb"] for x in runs)
         wrss = max(x["worker_rss_mb"] for x in runs) if workers > 1 else 0.0
         total = rss + workers * wrss
         cpu = statistics.median(x["cpu_s"] for x in runs)
-        label = f"ingest {engine}, {workers} worker(s)"
+        label = f"ingest {engine}, {workers} worker(s)" + ("" if codec == "zstd" else f", {codec}")
         print(f"{label:34s}: median {i_secs:6.2f}s "
               f"{n / i_secs:>9,.0f} ev/s  peak RSS {rss:,.0f} MB"
               + (f" + {workers} x {wrss:,.0f} MB workers = {total:,.0f} MB" if workers > 1 else "")
@@ -245,7 +253,7 @@ def main() -> None:
               f"goal RSS < 2048 MB: {'met' if total < 2048 else 'NOT met'}")
     print(f"reproduce: .venv/bin/python bench/ingest.py --events {a.events} "
           f"--repeats {a.repeats} --batch-size {a.batch_size} --workers {a.workers} "
-          f"--engines {a.engines}")
+          f"--engines {a.engines} --compressions {a.compressions}")
     if a.workdir is None:
         shutil.rmtree(work, ignore_errors=True)
 

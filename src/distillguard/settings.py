@@ -90,6 +90,9 @@ class Settings:
     ingest_max_line_bytes: int = _setting(
         16 * 1024 * 1024, "Longest JSONL line ingest accepts; longer lines are quarantined."
     )
+    ingest_compression: str = _setting(
+        "zstd", "Parquet codec ingest writes: zstd (smallest files), snappy, lz4 or none."
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -124,6 +127,7 @@ class Settings:
             "gateway_state": ("memory", "redis"),
             "gateway_fail_mode": ("open", "closed"),
             "gateway_fsync": ("always", "batch", "never"),
+            "ingest_compression": ("zstd", "snappy", "lz4", "none"),
         }
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:

@@ -13,7 +13,7 @@ from ingest_helpers import SPEC, make_event, write_events, write_lines
 
 from distillguard.cli.main import cli
 from distillguard.ingest import ingest, iter_event_batches, read_accounts
-from distillguard.schema import ACCOUNT_SCHEMA, EVENT_SCHEMA, ConflictError
+from distillguard.schema import ACCOUNT_SCHEMA, EVENT_SCHEMA, ConflictError, InputError
 
 GOLDEN = Path(__file__).resolve().parent / "data" / "golden-quarantine.jsonl"
 
@@ -158,3 +158,29 @@ def test_spec_examples_round_trip_through_ingest(tmp_path: Path) -> None:
     back = sorted(iter_events(out), key=lambda e: e.event_id)
     assert back == spec
     assert [e.to_json_dict() for e in back] == [e.to_json_dict() for e in spec]
+
+
+@pytest.mark.parametrize("codec", ["snappy", "lz4", "none"])
+def test_compression_changes_the_codec_not_the_rows(tmp_path: Path, codec: str) -> None:
+    src = write_events(tmp_path / "e.jsonl", [make_event(i) for i in range(50)])
+    ingest([src], None, tmp_path / "zstd", progress=False)
+    ingest([src], None, tmp_path / codec, progress=False, compression=codec)
+
+    def rows(out: Path) -> list[dict[str, object]]:
+        got = duckdb.sql(f"SELECT * EXCLUDE (day) FROM read_parquet('{out}/events/*/*.parquet') "
+                         "ORDER BY event_id").fetchall()
+        return [dict(enumerate(r)) for r in got]
+
+    assert rows(tmp_path / codec) == rows(tmp_path / "zstd")
+    part = next((tmp_path / codec / "events").rglob("*.parquet"))
+    want = "UNCOMPRESSED" if codec == "none" else codec.upper().replace("LZ4", "LZ4_RAW")
+    assert pq.ParquetFile(part).metadata.row_group(0).column(0).compression in (want, "LZ4")
+
+
+def test_unknown_compression_is_a_clear_error(tmp_path: Path) -> None:
+    src = write_events(tmp_path / "e.jsonl", [make_event(0)])
+    res = CliRunner().invoke(cli, ["ingest", "--events", str(src), "--out", str(tmp_path / "o"),
+                                   "--compression", "brotli"])
+    assert res.exit_code != 0 and "brotli" in res.output
+    with pytest.raises(InputError, match="brotli"):
+        ingest([src], None, tmp_path / "o2", progress=False, compression="brotli")

@@ -179,11 +179,13 @@ def ingest(
     progress: bool | None = None,
     workers: int = 1,
     engine: str = "blocks",
+    compression: str = "zstd",
 ) -> IngestReport:
     """Read, validate, deduplicate and write events (and accounts) in canonical form.
 
     ``workers`` > 1 converts canonical JSONL in that many processes; the output
-    is the same as with one. ``engine="records"`` reads canonical JSONL a record
+    is the same as with one. ``compression`` is the Parquet codec of the events
+    (``writer.CODECS``). ``engine="records"`` reads canonical JSONL a record
     at a time, the slower previous path (same output; kept for comparison).
     """
     if engine not in ENGINES:
@@ -208,7 +210,7 @@ def ingest(
     stats = ReadStats()
     show = sys.stderr.isatty() if progress is None else progress
     # The writer first: it refuses a non-empty --out before anything there is touched.
-    with PartitionedWriter(out, overwrite=overwrite) as writer, \
+    with PartitionedWriter(out, overwrite=overwrite, compression=compression) as writer, \
             Quarantine(out / "quarantine.jsonl") as q, _Progress(show) as bar:
         src = _sources(groups, q, opts, batch_size, max_line_bytes, stats, max(1, workers),
                        engine)

@@ -30,9 +30,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from distillguard.schema import EVENT_SCHEMA, ConflictError
+from distillguard.schema import EVENT_SCHEMA, ConflictError, InputError
 
 COMPRESSION = "zstd"
+#: Codecs ingest may write (``none`` stores pages uncompressed).
+CODECS = ("zstd", "snappy", "lz4", "none")
 # Free text is nearly unique per row: dictionary-encoding it only to fall back, and
 # min/max statistics over kilobyte strings, cost time and bytes for nothing. System
 # prompts repeat (templates), so they keep their dictionary.
@@ -46,14 +48,15 @@ STATISTICS_COLUMNS = [n for n in EVENT_SCHEMA.names if n not in _TEXT_COLUMNS]
 class _Part:
     """One part file; opened, written and closed only by the writer thread."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, compression: str = COMPRESSION) -> None:
         self.path = path
+        self.compression = compression
         self.writer: pq.ParquetWriter | None = None
 
     def write(self, table: pa.Table, row_group_rows: int) -> None:
         if self.writer is None:
             self.path.parent.mkdir(exist_ok=True)
-            self.writer = pq.ParquetWriter(self.path, EVENT_SCHEMA, compression=COMPRESSION,
+            self.writer = pq.ParquetWriter(self.path, EVENT_SCHEMA, compression=self.compression,
                                            use_dictionary=DICTIONARY_COLUMNS,
                                            write_statistics=STATISTICS_COLUMNS)
         self.writer.write_table(table, row_group_size=row_group_rows)
@@ -69,7 +72,11 @@ class PartitionedWriter:
 
     def __init__(self, out_dir: str | Path, *, overwrite: bool = False,
                  row_group_rows: int = 65_536, max_buffered_rows: int = 131_072,
-                 max_open_files: int = 32) -> None:
+                 max_open_files: int = 32, compression: str = COMPRESSION) -> None:
+        if compression not in CODECS:
+            raise InputError(f"unknown Parquet compression {compression!r}; choose one of "
+                             f"{list(CODECS)}", details={"compression": compression})
+        self.compression = compression
         self.out_dir = Path(out_dir)
         self.final = self.out_dir / "events"
         if self.final.exists() and any(self.final.iterdir()) and not overwrite:
@@ -131,7 +138,7 @@ class PartitionedWriter:
         self._parts[d] = n + 1
         path = self.stage / f"day={d.isoformat()}" / f"part-{n:05d}.parquet"
         self.files.append(path)
-        part = self._open[d] = _Part(path)
+        part = self._open[d] = _Part(path, self.compression)
         return part
 
     def _flush(self, d: date) -> None:
