@@ -40,11 +40,12 @@ def cli(*args: str) -> None:
         raise SystemExit(f"distillguard {' '.join(args)} failed:\n{proc.stderr[-2000:]}")
 
 
-def world_row(work: Path, split: str, seed: int, config: str | None) -> dict[str, Any]:
-    w = work / f"{split}{seed}"
+def world_row(work: Path, split: str, seed: int, config: str | None,
+              corpus_dir: str | None) -> dict[str, Any]:
+    w = work / f"{'full' if corpus_dir else split}{seed}"
     if not (w / "labels.csv").exists():
         cli("simulate", "--out", str(w), "--split", split, "--seed", str(seed),
-            "--events-format", "parquet")
+            "--events-format", "parquet", *(["--corpus-dir", corpus_dir] if corpus_dir else []))
     hunt_args = ["hunt", "--events", str(w / "events.parquet"), "--accounts",
                  str(w / "accounts.jsonl"), "--out", str(w / "hunt"), "--format", "json"]
     cli(*hunt_args, *(["--config", config] if config else []))
@@ -55,7 +56,8 @@ def world_row(work: Path, split: str, seed: int, config: str | None) -> dict[str
     fpr = ev["false_positive_rate"]
     personas = {p["persona"]: p for p in fpr["hard_negatives"] + fpr.get("other_benign", [])}
     return {
-        "world": f"{split} {seed}", "precision": ev["at_block"]["precision"],
+        "world": f"{split} {seed}" + (" (full corpora)" if corpus_dir else ""),
+        "precision": ev["at_block"]["precision"],
         "recall": ev["at_block"]["recall"],
         "hard": " · ".join(f"{personas[p]['blocked']}/{personas[p]['accounts']}"
                            for p in HARD if p in personas),
@@ -71,6 +73,9 @@ def main() -> None:
     ap.add_argument("--holdout", default="101-110", help="holdout-split seeds, e.g. 101-110")
     ap.add_argument("--work", type=Path, default=Path("var/quality"))
     ap.add_argument("--config", default=None, help="hunt config YAML to evaluate instead")
+    ap.add_argument("--corpus-dir", default=None,
+                    help="simulate from these fuller corpora (e.g. ../shared/data) instead of "
+                    "the samples shipped in the package; worlds are kept as full<seed>")
     args = ap.parse_args()
     print(f"# {' '.join(sys.argv)}")
     print("| world | precision @ block | recall @ block | blocked app dev · eval · enterprise "
@@ -78,7 +83,7 @@ def main() -> None:
     print("| --- | --- | --- | --- | --- | --- | --- |")
     worlds = [("tune", s) for s in seeds(args.tune)] + [("holdout", s) for s in seeds(args.holdout)]
     for split, seed in worlds:
-        r = world_row(args.work, split, seed, args.config)
+        r = world_row(args.work, split, seed, args.config, args.corpus_dir)
         print(f"| {r['world']} | {r['precision']:.3f} | {r['recall']:.3f} | {r['hard']} "
               f"| {r['other']} | {r['completeness']:.3f} | {r['purity']:.2f} |", flush=True)
 
