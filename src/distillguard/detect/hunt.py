@@ -201,7 +201,7 @@ def hunt(
 
 def _run_plan(eng: Engine, files: Sequence[Path]) -> dict[str, pa.Table]:
     eng.load_events(files)
-    eng.materialize("ev", plan.events_view(eng.dialect))
+    eng.materialize_events("ev")
     return {
         "features": eng.query(plan.account_features(eng.dialect)),
         "keys": eng.query(plan.account_keys()),
