@@ -97,6 +97,11 @@ def _span(hours: float) -> str:
     return f"{hours / 24:.0f} days"
 
 
+def _wrapper_kind_ids(edges: Edges) -> list[int]:
+    """Indices into ``edges.kinds`` of the shared-wrapper-skeleton kinds."""
+    return [i for i, k in enumerate(edges.kinds) if k in WRAPPER_KINDS]
+
+
 def analyse(labels: np.ndarray, edges: Edges, base_risk: np.ndarray,
             accounts: Sequence[Account | None],
             harvest: np.ndarray | None = None, content_full: float = 0.3,
@@ -119,7 +124,7 @@ def analyse(labels: np.ndarray, edges: Edges, base_risk: np.ndarray,
     counts = np.bincount(flat, minlength=n_labels * n_kinds).reshape(n_labels, n_kinds)
     weights = np.bincount(flat, weights=edges.part_weight[inside],
                           minlength=n_labels * n_kinds).reshape(n_labels, n_kinds)
-    wrapper_cols = [i for i, k in enumerate(edges.kinds) if k in WRAPPER_KINDS]
+    wrapper_cols = _wrapper_kind_ids(edges)
     # Members with at least one wrapper tie inside their own community (the core).
     core = np.zeros(labels.size, dtype=bool)
     wrap_part = inside & np.isin(edges.part_kind, wrapper_cols)
@@ -250,9 +255,8 @@ def wrapper_peer_rate(edges: Edges, labels: np.ndarray, content: np.ndarray,
     out = np.full(n, np.nan)
     if edges.size == 0:
         return out
-    wrapper_cols = [i for i, k in enumerate(edges.kinds) if k in WRAPPER_KINDS]
     wrapped = np.zeros(edges.size, dtype=bool)
-    wrapped[edges.part_edge[np.isin(edges.part_kind, wrapper_cols)]] = True
+    wrapped[edges.part_edge[np.isin(edges.part_kind, _wrapper_kind_ids(edges))]] = True
     same = labels[edges.src] == labels[edges.dst]
     sel = wrapped & same & (labels[edges.src] >= 0)
     if not sel.any():

@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -63,12 +64,19 @@ class DuckDBEngine:
         self.con.execute("SET preserve_insertion_order=false")
         self.memory_limit = memory_limit
 
-    def _out_of_memory(self, exc: Exception) -> ConfigError:
-        return ConfigError(
-            f"DuckDB ran out of memory within DISTILLGUARD_DUCKDB_MEMORY_LIMIT="
-            f"{self.memory_limit or '(default)'}; raise it (beyond it DuckDB spills to "
-            f"disk, but some operators need a minimum): {exc}",
-            details={"setting": "DISTILLGUARD_DUCKDB_MEMORY_LIMIT"})
+    @contextmanager
+    def _memory_guard(self) -> Iterator[None]:
+        """DuckDB's out-of-memory error as a config error that names the setting."""
+        import duckdb
+
+        try:
+            yield
+        except duckdb.OutOfMemoryException as exc:
+            raise ConfigError(
+                f"DuckDB ran out of memory within DISTILLGUARD_DUCKDB_MEMORY_LIMIT="
+                f"{self.memory_limit or '(default)'}; raise it (beyond it DuckDB spills to "
+                f"disk, but some operators need a minimum): {exc}",
+                details={"setting": "DISTILLGUARD_DUCKDB_MEMORY_LIMIT"}) from exc
 
     def load_events(self, files: Sequence[Path]) -> None:
         lst = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
@@ -78,24 +86,16 @@ class DuckDBEngine:
         )
 
     def materialize(self, name: str, sql: str) -> None:
-        import duckdb
-
-        try:
+        with self._memory_guard():
             self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
-        except duckdb.OutOfMemoryException as exc:
-            raise self._out_of_memory(exc) from exc
 
     def materialize_events(self, name: str) -> None:
         """The per-event view of the plan (:func:`plan.events_view`) as table ``name``."""
         self.materialize(name, plan.events_view(self.dialect))
 
     def query(self, sql: str) -> pa.Table:
-        import duckdb
-
-        try:
+        with self._memory_guard():
             result: pa.Table = self.con.sql(sql).to_arrow_table()
-        except duckdb.OutOfMemoryException as exc:
-            raise self._out_of_memory(exc) from exc
         return result
 
     def close(self) -> None:
