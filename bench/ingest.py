@@ -185,13 +185,14 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=50_000)
     ap.add_argument("--workers", default="1,2",
                     help="comma-separated worker counts to measure (child runs use the first)")
-    ap.add_argument("--engines", default="records,blocks",
-                    help="engines to measure: records (previous path, 1 process) and blocks "
-                    "(with each --workers count)")
+    ap.add_argument("--engines", default="records,blocks,native",
+                    help="engines to measure: records (record at a time, 1 process), blocks "
+                    "(Python blocks) and native (the C scanner), the last two with each "
+                    "--workers count")
     ap.add_argument("--compressions", default="zstd",
                     help="Parquet codecs to measure with the blocks engine, e.g. zstd,snappy "
                     "(the records engine always writes zstd)")
-    ap.add_argument("--engine", default="blocks", help=argparse.SUPPRESS)
+    ap.add_argument("--engine", default="auto", help=argparse.SUPPRESS)
     ap.add_argument("--compression", default="zstd", help=argparse.SUPPRESS)
     ap.add_argument("--workdir", type=Path, default=None)
     ap.add_argument("--child", choices=["ingest", "baseline"], default=None)
@@ -246,6 +247,7 @@ def main() -> None:
               f"{n / i_secs:>9,.0f} ev/s  peak RSS {rss:,.0f} MB"
               + (f" + {workers} x {wrss:,.0f} MB workers = {total:,.0f} MB" if workers > 1 else "")
               + f"  cpu {cpu / n * 1e6:.1f} us/ev  ratio to baseline {i_secs / b_secs:.2f}x  "
+              f"written {runs[0]['events']:,} quarantined {runs[0]['quarantined']:,}  "
               f"(runs {', '.join(format(x['seconds'], '.2f') for x in runs)} s; "
               f"start-up {statistics.median(x['startup'] for x in runs):.1f} s not included; "
               f"load average {statistics.median(x['load'] for x in runs):.1f})")

@@ -93,6 +93,10 @@ class Settings:
     ingest_compression: str = _setting(
         "zstd", "Parquet codec ingest writes: zstd (smallest files), snappy, lz4 or none."
     )
+    ingest_engine: str = _setting(
+        "auto", "How ingest converts canonical JSONL: auto (native where built), native (the C "
+        "scanner), blocks (pure Python) or records (a record at a time); same output."
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -128,6 +132,7 @@ class Settings:
             "gateway_fail_mode": ("open", "closed"),
             "gateway_fsync": ("always", "batch", "never"),
             "ingest_compression": ("zstd", "snappy", "lz4", "none"),
+            "ingest_engine": ("auto", "native", "blocks", "records"),
         }
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:

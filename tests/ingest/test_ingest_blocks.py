@@ -1,5 +1,5 @@
-"""The block engine (the default) gives what the record-at-a-time engine gives: the same
-rows and values, quarantine rows (reason, line, problems, raw), counts and order."""
+"""The block engines (Python and native) give what the record-at-a-time engine gives: the
+same rows and values, quarantine rows (reason, line, problems, raw), counts and order."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from ingest_helpers import make_event, write_lines
 from test_ingest_fastpath import record, valid_record
 
-from distillguard.ingest import Quarantine, ReadStats, iter_event_batches, readers
+from distillguard.ingest import Quarantine, ReadStats, iter_event_batches, native, readers
 from distillguard.ingest.convert import convert_block
 from distillguard.schema import InputError
 
@@ -29,14 +29,18 @@ def _run(path: Path, engine: str, **kw: Any) -> tuple[list[dict[str, Any]], Quar
     return rows, q, stats
 
 
+ENGINES = ["blocks", "native"] if native.AVAILABLE else ["blocks"]
+
+
 def _same(path: Path, **kw: Any) -> None:
     rows_r, q_r, st_r = _run(path, "records", **kw)
-    rows_b, q_b, st_b = _run(path, "blocks", **kw)
-    assert rows_b == rows_r
-    # Duplicates and values Arrow refuses are found when a batch (records) or a block
-    # (blocks) is built, so they may come at another place among the quarantine rows.
-    assert sorted(q_b.rows, key=_key) == sorted(q_r.rows, key=_key)
-    assert st_b == st_r
+    for engine in ENGINES:
+        rows_b, q_b, st_b = _run(path, engine, **kw)
+        assert rows_b == rows_r, engine
+        # Duplicates and values Arrow refuses are found when a batch (records) or a block
+        # (blocks) is built, so they may come at another place among the quarantine rows.
+        assert sorted(q_b.rows, key=_key) == sorted(q_r.rows, key=_key), engine
+        assert st_b == st_r, engine
 
 
 def _key(row: dict[str, Any]) -> tuple[int, str]:
@@ -110,3 +114,13 @@ def test_unknown_engine_is_a_user_error(tmp_path: Path) -> None:
     src = write_lines(tmp_path / "e.jsonl", [orjson.dumps(make_event(0))])
     with pytest.raises(InputError, match="engine"):
         list(iter_event_batches(src, engine="turbo"))
+
+
+def test_native_engine_without_the_scanner_is_a_clear_error(tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    src = write_lines(tmp_path / "e.jsonl", [orjson.dumps(make_event(1))])
+    monkeypatch.setattr(native, "AVAILABLE", False)
+    assert readers.resolve_engine("auto") == "blocks"
+    with pytest.raises(InputError, match="native ingest engine is not built"):
+        list(iter_event_batches(src, engine="native"))
+    assert [b.num_rows for b in iter_event_batches(src)] == [1]  # auto: the Python engine

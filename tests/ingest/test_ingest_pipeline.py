@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from ingest_helpers import SPEC, make_event, write_events, write_lines
 
 from distillguard.cli.main import cli
-from distillguard.ingest import ingest, iter_event_batches, read_accounts
+from distillguard.ingest import ingest, iter_event_batches, native, read_accounts
 from distillguard.schema import ACCOUNT_SCHEMA, EVENT_SCHEMA, ConflictError, InputError
 
 GOLDEN = Path(__file__).resolve().parent / "data" / "golden-quarantine.jsonl"
@@ -109,7 +109,9 @@ def test_cli_ingest(tmp_path: Path) -> None:
     assert "events_written,4" in res.output
 
 
-def test_workers_give_the_same_output(tmp_path: Path) -> None:
+@pytest.mark.parametrize("engine", ["blocks", pytest.param("native", marks=pytest.mark.skipif(
+    not native.AVAILABLE, reason="native scanner not built"))])
+def test_workers_give_the_same_output(tmp_path: Path, engine: str) -> None:
     import pyarrow as pa
 
     from distillguard.ingest import parallel
@@ -123,10 +125,11 @@ def test_workers_give_the_same_output(tmp_path: Path) -> None:
     old = parallel.BLOCK_BYTES
     parallel.BLOCK_BYTES = 4096  # many blocks in flight even for a small file
     try:
-        one = ingest([src], None, tmp_path / "one", progress=False)
-        two = ingest([src], None, tmp_path / "two", progress=False, workers=2)
+        one = ingest([src], None, tmp_path / "one", progress=False, engine="blocks")
+        two = ingest([src], None, tmp_path / "two", progress=False, workers=2, engine=engine)
     finally:
         parallel.BLOCK_BYTES = old
+    assert (one.engine, two.engine) == ("blocks", engine)
     for field in ("events_read", "events_written", "events_quarantined", "duplicates",
                   "out_of_order", "quarantined_by_reason", "days"):
         assert getattr(one, field) == getattr(two, field), field

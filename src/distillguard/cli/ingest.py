@@ -57,14 +57,17 @@ def _account_map(path: Path | None) -> dict[str, str]:
               help="Processes converting JSONL (use the number of cores for large files).")
 @click.option("--compression", type=click.Choice(["zstd", "snappy", "lz4", "none"]),
               default=None, help="Parquet codec (default: DISTILLGUARD_INGEST_COMPRESSION, zstd).")
+@click.option("--engine", type=click.Choice(["auto", "native", "blocks", "records"]),
+              default=None, help="JSONL conversion engine (default: DISTILLGUARD_INGEST_ENGINE, "
+              "auto: the C scanner where built); every engine gives the same output.")
 @click.option("--overwrite", is_flag=True, help="Replace events already in --out.")
 @format_option
 @click.pass_obj
 def ingest_cmd(settings: Settings, events: tuple[Path, ...], accounts: Path | None,
                out_dir: Path, adapter: str, account_id: str | None, api_key_id: str | None,
                batch_created_at: str | None, account_from: str, account_map: Path | None,
-               batch_size: int, workers: int, compression: str | None, overwrite: bool,
-               fmt: str) -> None:
+               batch_size: int, workers: int, compression: str | None, engine: str | None,
+               overwrite: bool, fmt: str) -> None:
     """Validate exchange logs and write canonical Parquet partitioned by day.
 
     Writes OUT/events/day=YYYY-MM-DD/part-*.parquet, OUT/accounts.parquet and
@@ -81,7 +84,8 @@ def ingest_cmd(settings: Settings, events: tuple[Path, ...], accounts: Path | No
                     batch_size=batch_size, overwrite=overwrite,
                     max_line_bytes=settings.ingest_max_line_bytes,
                     progress=sys.stderr.isatty(), workers=workers,
-                    compression=compression or settings.ingest_compression)
+                    compression=compression or settings.ingest_compression,
+                    engine=engine or settings.ingest_engine)
     if fmt == "json":
         emit(report.to_dict(), fmt)
     else:

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
+import numpy as np
 import orjson
 import pyarrow as pa
 
@@ -110,32 +111,42 @@ Converted = tuple[pa.RecordBatch, list[int], int, "int | None", "int | None"]
 
 
 def convert_block(source: str, first: int, block: bytes, quarantine: Quarantine | None, *,
-                  max_line_bytes: int) -> Converted:
+                  max_line_bytes: int, native: bool = False) -> Converted:
     """(batch, line of each row, out-of-order count, first ts, last ts) for one block whose
-    first line is line ``first`` of ``source``; unusable lines go to ``quarantine``."""
+    first line is line ``first`` of ``source``; unusable lines go to ``quarantine``.
+    ``native`` converts with the C scanner (``ingest.native``), the same rows faster."""
+    if native:
+        from distillguard.ingest.native import scan_block
+
+        return scan_block(source, first, block, quarantine, max_line_bytes=max_line_bytes)
+    return convert_lines(source, numbered_lines(first, block), quarantine,
+                         max_line_bytes=max_line_bytes)
+
+
+def numbered_lines(first: int, block: bytes) -> list[tuple[int, bytes, bool]]:
+    """(line number, line, followed by a newline) for each line of a block."""
     lines = block.split(b"\n")
     ends_with_newline = not lines[-1]
     if ends_with_newline:
         lines.pop()
-    return _convert_lines(source, first, lines, ends_with_newline, quarantine,
-                          max_line_bytes=max_line_bytes)
-
-
-def _convert_lines(source: str, first: int, lines: list[bytes], ends_with_newline: bool,
-                   quarantine: Quarantine | None, *, max_line_bytes: int) -> Converted:
-    """The block line by line: blank, over-long, undecodable and odd lines included."""
     last = len(lines) - 1
+    return [(first + i, line, i < last or ends_with_newline) for i, line in enumerate(lines)]
+
+
+def convert_lines(source: str, lines: list[tuple[int, bytes, bool]],
+                  quarantine: Quarantine | None, *, max_line_bytes: int) -> Converted:
+    """Numbered lines one by one: blank, over-long, undecodable and odd lines included."""
     loads = orjson.loads
     decode_error = orjson.JSONDecodeError
     rows: list[tuple[Any, ...]] = []
     nums: list[int] = []
-    append_row, append_num = rows.append, nums.append
+    raws: list[bytes] = []
+    append_row, append_num, append_raw = rows.append, nums.append, raws.append
     ooo = 0
     prev: int | None = None
-    for i, line in enumerate(lines):
-        lineno = first + i
+    for lineno, line, newline in lines:
         if len(line) > max_line_bytes:
-            size = len(line) + (1 if i < last or ends_with_newline else 0)
+            size = len(line) + (1 if newline else 0)
             reject(quarantine, source, lineno, LINE_TOO_LONG, "<line>",
                    f"line is {size} bytes, longer than the limit of {max_line_bytes}",
                    line[:min(64 * 1024, max_line_bytes + 1)], raw_size=size)
@@ -164,6 +175,7 @@ def _convert_lines(source: str, first: int, lines: list[bytes], ends_with_newlin
         prev = ms
         append_row(row)
         append_num(lineno)
+        append_raw(line)
     first_ms: int | None = rows[0][1] if rows else None
     batch, rejected = build_batch(rows)
     if rejected:
@@ -171,14 +183,26 @@ def _convert_lines(source: str, first: int, lines: list[bytes], ends_with_newlin
             # The line as read, not the converted row (whose ts is milliseconds and
             # whose request is bytes): what is quarantined must be what came in.
             quarantine_row(quarantine, source, nums[i], INVALID_RECORD, fld, why,
-                           _stripped(lines[nums[i] - first]))
+                           _stripped(raws[i]))
         nums = [n for i, n in enumerate(nums) if i not in rejected]
+        # order is accounted over the rows written, not the ones just left out
+        ooo, first_ms, prev = order_stats(batch)
     return batch, nums, ooo, first_ms, prev
 
 
-def prepare_block(source: str, first: int, block: bytes, max_line_bytes: int) -> Prepared:
+def order_stats(batch: pa.RecordBatch) -> tuple[int, int | None, int | None]:
+    """(out-of-order count, first ts, last ts) in ms of a batch, as the line loop counts."""
+    if not batch.num_rows:
+        return 0, None, None
+    ts = batch.column(1).cast(pa.int64()).to_numpy()
+    return int((np.diff(ts) < 0).sum()), int(ts[0]), int(ts[-1])
+
+
+def prepare_block(source: str, first: int, block: bytes, max_line_bytes: int,
+                  native: bool = False) -> Prepared:
     """Worker side: one block converted with its quarantine rows collected, not written."""
     q = Quarantine(memory_rows=None)
     batch, nums, ooo, first_ms, last_ms = convert_block(source, first, block, q,
-                                                        max_line_bytes=max_line_bytes)
+                                                        max_line_bytes=max_line_bytes,
+                                                        native=native)
     return Prepared(batch, source, nums, q.rows, ooo, first_ms, last_ms)

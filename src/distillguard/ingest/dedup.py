@@ -8,8 +8,10 @@ merged log-structured (a new run absorbs every older run no larger than
 itself), so there are O(log n) runs to search and each digest is copied
 O(log n) times overall.
 
-The digest is Python's own ``hash`` of the string: fast (cached on the str)
-and stable within one process, which is all one job needs. Two different ids
+The digest comes from the C scanner's ``digest`` (FNV-1a of the UTF-8 bytes,
+finalised) straight off the Arrow column, or without it from Python's own
+``hash`` of each string; either is stable within one process, which is all
+one job needs, and one process uses one or the other throughout. Two different ids
 share a digest with probability about n^2 / 2^65 (3e-6 at 10M ids); such a row
 would be quarantined as a duplicate, which is visible and recoverable, never
 silently lost.
@@ -21,11 +23,22 @@ from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
+
+from distillguard.ingest import native
 
 Digests = npt.NDArray[np.int64]
 
 
-def digests(ids: Sequence[str]) -> Digests:
+def digests(ids: pa.Array | pa.ChunkedArray | Sequence[str]) -> Digests:
+    """One digest per id: the whole job must get all its digests from here."""
+    if isinstance(ids, (pa.Array, pa.ChunkedArray)):
+        fast = native.digests(ids)
+        if fast is not None:
+            return fast
+        ids = ids.to_pylist()
+    elif native.AVAILABLE:
+        return native.digests(pa.array(ids, type=pa.string()))  # type: ignore[return-value]
     return np.fromiter((hash(i) for i in ids), dtype=np.int64, count=len(ids))
 
 

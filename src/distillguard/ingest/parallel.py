@@ -34,14 +34,14 @@ BLOCK_BYTES = 2 * 1024 * 1024
 
 
 def prepare_range(source: str, first: int, offset: int, length: int,
-                  max_line_bytes: int) -> Prepared:
+                  max_line_bytes: int, native: bool = False) -> Prepared:
     """Worker side: a block of an uncompressed file, read from the file itself."""
     fd = os.open(source, os.O_RDONLY)
     try:
         block = os.pread(fd, length, offset)
     finally:
         os.close(fd)
-    return prepare_block(source, first, block, max_line_bytes)
+    return prepare_block(source, first, block, max_line_bytes, native)
 
 
 def _context() -> Any:
@@ -51,7 +51,8 @@ def _context() -> Any:
 
 
 def parallel_records(paths: list[Path], quarantine: Quarantine | None, workers: int, *,
-                     max_line_bytes: int, block_bytes: int | None = None) -> Iterator[Prepared]:
+                     max_line_bytes: int, block_bytes: int | None = None,
+                     native: bool = False) -> Iterator[Prepared]:
     """Prepared batches of JSONL ``paths`` converted by ``workers`` processes, in order."""
     size = block_bytes or BLOCK_BYTES
     with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
@@ -64,9 +65,10 @@ def parallel_records(paths: list[Path], quarantine: Quarantine | None, workers: 
                                                        block_bytes=size):
                 if plain:
                     task = pool.submit(prepare_range, source, first, offset, len(block),
-                                       max_line_bytes)
+                                       max_line_bytes, native)
                 else:
-                    task = pool.submit(prepare_block, source, first, block, max_line_bytes)
+                    task = pool.submit(prepare_block, source, first, block, max_line_bytes,
+                                       native)
                 pending.append(task)
                 while len(pending) >= 2 * workers:
                     yield pending.popleft().result()

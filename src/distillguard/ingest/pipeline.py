@@ -21,12 +21,12 @@ from distillguard.ingest.accounts import read_accounts
 from distillguard.ingest.adapters import litellm, openai_batch
 from distillguard.ingest.quarantine import TRUNCATED_INPUT, UNREADABLE_FILE, Quarantine
 from distillguard.ingest.readers import (
-    ENGINES,
     ReadStats,
     Source,
     event_sources,
     expand_paths,
     iter_event_batches,
+    resolve_engine,
 )
 from distillguard.ingest.sources import DEFAULT_MAX_LINE_BYTES, first_significant_byte, sniff
 from distillguard.ingest.writer import PartitionedWriter
@@ -66,6 +66,7 @@ class IngestReport:
     last_day: str | None
     seconds: float
     events_per_second: float
+    engine: str = "auto"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -178,19 +179,19 @@ def ingest(
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
     progress: bool | None = None,
     workers: int = 1,
-    engine: str = "blocks",
+    engine: str = "auto",
     compression: str = "zstd",
 ) -> IngestReport:
     """Read, validate, deduplicate and write events (and accounts) in canonical form.
 
     ``workers`` > 1 converts canonical JSONL in that many processes; the output
     is the same as with one. ``compression`` is the Parquet codec of the events
-    (``writer.CODECS``). ``engine="records"`` reads canonical JSONL a record
-    at a time, the slower previous path (same output; kept for comparison).
+    (``writer.CODECS``). ``engine`` is one of ``readers.ENGINES``: ``auto``
+    (the C scanner where it is built), ``native``, ``blocks`` (pure Python) or
+    ``records`` (a record at a time, the slowest); the output is the same.
+    The report names the engine used.
     """
-    if engine not in ENGINES:
-        raise InputError(f"unknown ingest engine {engine!r}; choose one of {list(ENGINES)}",
-                         details={"engine": engine})
+    engine = resolve_engine(engine)
     if adapter not in ADAPTERS:
         raise InputError(f"unknown adapter {adapter!r}; choose one of {list(ADAPTERS)}",
                          details={"adapter": adapter})
@@ -251,6 +252,7 @@ def ingest(
         last_day=days[-1].isoformat() if days else None,
         seconds=round(seconds, 3),
         events_per_second=round(writer.rows_written / seconds, 1) if seconds > 0 else 0.0,
+        engine=engine,
     )
     (out / "ingest-report.json").write_bytes(orjson.dumps(report.to_dict(),
                                                           option=orjson.OPT_INDENT_2))

@@ -57,7 +57,24 @@ PARQUET_ROWS = 8192
 # Bytes of JSONL converted at a time in-process: a few thousand rows, so the row objects
 # of a block are still in cache when its Arrow columns are built.
 BLOCK_BYTES = 512 * 1024
-ENGINES: Final = ("blocks", "records")
+ENGINES: Final = ("auto", "native", "blocks", "records")
+
+
+def resolve_engine(engine: str) -> str:
+    """``auto`` is ``native`` where the C scanner is built, else ``blocks``; an unknown
+    engine, or ``native`` without the scanner, is a clear error."""
+    from distillguard.ingest import native
+
+    if engine not in ENGINES:
+        raise InputError(f"unknown ingest engine {engine!r}; choose one of {list(ENGINES)}",
+                         details={"engine": engine})
+    if engine == "auto":
+        return "native" if native.AVAILABLE else "blocks"
+    if engine == "native" and not native.AVAILABLE:
+        raise InputError("the native ingest engine is not built (the package was built with "
+                         "DISTILLGUARD_NO_NATIVE=1 or without a C compiler); use engine "
+                         "'blocks'", details={"engine": engine})
+    return engine
 Source: TypeAlias = "Record | pa.RecordBatch | Prepared"
 __all__ = ["ENGINES", "Prepared", "ReadStats", "Record", "build_rows", "convert_record",
            "event_sources", "expand_paths", "iter_event_batches", "iter_events", "iter_records"]
@@ -226,20 +243,21 @@ class _Batcher:
             self.stats.out_of_order += 1
         if p.last_ms is not None:
             self.prev_ms = p.last_ms
-        out = self.dedup(p.batch, p.batch.column(0).to_pylist(),
+        out = self.dedup(p.batch,
                          lambda i: (p.source, p.lines[i]))
         self.stats.events += out.num_rows
         return out
 
-    def dedup(self, batch: pa.RecordBatch, ids: list[str],
+    def dedup(self, batch: pa.RecordBatch,
               where: Callable[[int], tuple[str, int | None]] | None) -> pa.RecordBatch:
+        ids = batch.column(0)
         dup = self.seen.add_many(digests(ids))
         if not dup.any():
             return batch
         for i in dup.nonzero()[0].tolist():
             src, line = where(i) if where is not None else ("<parquet>", i + 1)
             self.stats.duplicates += 1
-            _duplicate(self.quarantine, src, line, ids[i],
+            _duplicate(self.quarantine, src, line, ids[i].as_py(),
                        _row_json(batch.slice(i, 1).to_pylist()[0]))
         return batch.filter(pa.array(~dup))
 
@@ -249,7 +267,7 @@ class _Batcher:
         rows, where, raws = self.rows, self.where, self.raws
         self.rows, self.where, self.raws = [], [], []
         batch, where = build_rows(rows, where, self.quarantine, raws)
-        out = self.dedup(batch, batch.column(0).to_pylist(), where.__getitem__)
+        out = self.dedup(batch, where.__getitem__)
         self.stats.events += out.num_rows
         return out
 
@@ -298,7 +316,7 @@ def iter_event_batches(
     stats: ReadStats | None = None,
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
     workers: int = 1,
-    engine: str = "blocks",
+    engine: str = "auto",
     coalesce: bool = True,
 ) -> Iterator[pa.RecordBatch]:
     """Record batches of :data:`EVENT_SCHEMA` from JSONL, Parquet or canonical directories.
@@ -308,14 +326,13 @@ def iter_event_batches(
     (across all inputs) go to the quarantine. ``records`` lets an adapter feed
     already-converted records (or canonical batches) instead of reading ``paths``.
     ``workers`` > 1 converts JSONL in that many processes (same output).
-    ``engine`` ``"records"`` reads JSONL a record at a time (the previous path, kept
-    for comparison); the default converts blocks of lines (same output, faster).
+    ``engine`` (:data:`ENGINES`): ``native`` converts blocks of lines with the C
+    scanner, ``blocks`` in Python, ``records`` a record at a time (the slowest,
+    kept for comparison); ``auto`` is ``native`` where it is built. Same output.
     Batches hold at most ``batch_size`` rows; with ``coalesce=False`` converted
     blocks are passed on as they come (fewer copies, for a consumer that does not care).
     """
-    if engine not in ENGINES:
-        raise InputError(f"unknown ingest engine {engine!r}; choose one of {list(ENGINES)}",
-                         details={"engine": engine})
+    engine = resolve_engine(engine)
     st = stats if stats is not None else ReadStats()
     b = _Batcher(quarantine, st)
     sources: Iterable[Source] = (
@@ -338,7 +355,7 @@ def iter_event_batches(
         if isinstance(item, pa.RecordBatch):
             if (out := b.flush()) is not None and out.num_rows:
                 yield out
-            batch = b.dedup(item, item.column(0).to_pylist(), None)
+            batch = b.dedup(item, None)
             st.events += batch.num_rows
             if batch.num_rows:
                 yield batch
@@ -384,19 +401,21 @@ def _canonical_batches(path: Path, pf: pq.ParquetFile, batch_size: int) -> Itera
 
 
 def _jsonl_blocks(path: Path, quarantine: Quarantine | None,
-                  max_line_bytes: int) -> Iterator[Prepared]:
+                  max_line_bytes: int, native: bool) -> Iterator[Prepared]:
     """A JSONL file converted a block at a time in this process."""
     source = str(path)
     for first, block in iter_blocks(path, quarantine, max_line_bytes=max_line_bytes,
                                     block_bytes=BLOCK_BYTES):
         batch, lines, ooo, first_ms, last_ms = convert_block(source, first, block, quarantine,
-                                                             max_line_bytes=max_line_bytes)
+                                                             max_line_bytes=max_line_bytes,
+                                                             native=native)
         yield Prepared(batch, source, lines, [], ooo, first_ms, last_ms)
 
 
 def event_sources(files: list[Path], quarantine: Quarantine | None, batch_size: int,
                   max_line_bytes: int, stats: ReadStats, workers: int = 1,
-                  engine: str = "blocks") -> Iterator[Source]:
+                  engine: str = "auto") -> Iterator[Source]:
+    engine = resolve_engine(engine)
     for path in files:
         stats.files += 1
         if sniff(path) == "parquet":
@@ -418,9 +437,10 @@ def event_sources(files: list[Path], quarantine: Quarantine | None, batch_size: 
             from distillguard.ingest.parallel import parallel_records
 
             yield from parallel_records([path], quarantine, workers,
-                                        max_line_bytes=max_line_bytes)
+                                        max_line_bytes=max_line_bytes,
+                                        native=engine == "native")
             continue
         else:
-            yield from _jsonl_blocks(path, quarantine, max_line_bytes)
+            yield from _jsonl_blocks(path, quarantine, max_line_bytes, engine == "native")
             continue
         yield from iter_records(path, quarantine, max_line_bytes=max_line_bytes)
