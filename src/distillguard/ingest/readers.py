@@ -27,6 +27,7 @@ from distillguard.ingest.convert import (
     build_rows,
     convert_block,
     convert_record,
+    order_stats,
 )
 from distillguard.ingest.dedup import SeenIds, digests
 from distillguard.ingest.quarantine import (
@@ -223,10 +224,6 @@ class _Batcher:
         row = convert_record(rec, self.quarantine)
         if row is None:
             return
-        ms = row[1]
-        if self.prev_ms is not None and ms < self.prev_ms:
-            self.stats.out_of_order += 1
-        self.prev_ms = ms
         self.rows.append(row)
         self.where.append((rec[0], rec[1]))
         self.raws.append(rec[3])
@@ -238,15 +235,20 @@ class _Batcher:
                 raise InputError(f"{row['source']}:{row['line']}: {prob['field']}: "
                                  f"{prob['reason']}", details=row)
             self.quarantine.add_row(row)
-        self.stats.out_of_order += p.out_of_order
-        if self.prev_ms is not None and p.first_ms is not None and p.first_ms < self.prev_ms:
-            self.stats.out_of_order += 1
-        if p.last_ms is not None:
-            self.prev_ms = p.last_ms
+        self._order(p.out_of_order, p.first_ms, p.last_ms)
         out = self.dedup(p.batch,
                          lambda i: (p.source, p.lines[i]))
         self.stats.events += out.num_rows
         return out
+
+    def _order(self, out_of_order: int, first_ms: int | None, last_ms: int | None) -> None:
+        """Out-of-order timestamps among the rows built (before de-duplication), across
+        batches and blocks alike."""
+        self.stats.out_of_order += out_of_order
+        if self.prev_ms is not None and first_ms is not None and first_ms < self.prev_ms:
+            self.stats.out_of_order += 1
+        if last_ms is not None:
+            self.prev_ms = last_ms
 
     def dedup(self, batch: pa.RecordBatch,
               where: Callable[[int], tuple[str, int | None]] | None) -> pa.RecordBatch:
@@ -267,6 +269,7 @@ class _Batcher:
         rows, where, raws = self.rows, self.where, self.raws
         self.rows, self.where, self.raws = [], [], []
         batch, where = build_rows(rows, where, self.quarantine, raws)
+        self._order(*order_stats(batch))
         out = self.dedup(batch, where.__getitem__)
         self.stats.events += out.num_rows
         return out
