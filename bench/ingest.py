@@ -131,6 +131,24 @@ def generate(path: Path, n: int, seed: int = 7) -> int:
     return size
 
 
+def compressed_copy(src: Path, codec: str) -> Path:
+    """``src`` gzip- (level 3, as the simulator writes) or zstd-compressed (level 3)."""
+    if codec == "plain":
+        return src
+    out = src.with_name(src.name + (".gz" if codec == "gzip" else ".zst"))
+    if out.exists():
+        return out
+    with open(src, "rb") as fin, open(out, "wb") as raw:
+        if codec == "gzip":
+            with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, compresslevel=3) as gz:
+                shutil.copyfileobj(fin, gz, 1 << 20)
+        else:
+            import zstandard
+
+            zstandard.ZstdCompressor(level=3).copy_stream(fin, raw)
+    return out
+
+
 def _child_ingest(src: str, out: str, batch_size: int, workers: int, engine: str,
                   compression: str) -> None:
     t0 = time.perf_counter()
@@ -192,6 +210,9 @@ def main() -> None:
     ap.add_argument("--compressions", default="zstd",
                     help="Parquet codecs to measure with the blocks engine, e.g. zstd,snappy "
                     "(the records engine always writes zstd)")
+    ap.add_argument("--inputs", default="plain",
+                    help="input files to measure the block engines on: plain, gzip, zstd "
+                    "(compressed copies of the same events; decompression is in the reader)")
     ap.add_argument("--engine", default="auto", help=argparse.SUPPRESS)
     ap.add_argument("--compression", default="zstd", help=argparse.SUPPRESS)
     ap.add_argument("--workdir", type=Path, default=None)
@@ -223,16 +244,18 @@ def main() -> None:
     print(f"input: {n:,} events, {size / 1e6:,.0f} MB JSONL ({size / max(n, 1):,.0f} B/event), "
           f"{a.repeats} repeats, batch {a.batch_size:,}, cpus {os.cpu_count()}, "
           f"load average {os.getloadavg()[0]:.1f} at start")
-    print(f"baseline read+orjson.loads        : median {b_secs:6.2f}s {n / b_secs:>9,.0f} ev/s  "
+    print(f"{'baseline read+orjson.loads':46s}: median {b_secs:6.2f}s {n / b_secs:>9,.0f} ev/s  "
           f"peak RSS {max(x['rss_mb'] for x in base):,.0f} MB  cpu {b_cpu / n * 1e6:.1f} us/ev")
-    plan = [(e, w, c) for e in a.engines.split(",") for w in
+    plan = [(e, w, c, i) for e in a.engines.split(",") for w in
             ([1] if e == "records" else [int(w) for w in a.workers.split(",")])
-            for c in (["zstd"] if e == "records" else a.compressions.split(","))]
-    for engine, workers, codec in plan:
+            for c in (["zstd"] if e == "records" else a.compressions.split(","))
+            for i in (["plain"] if e == "records" else a.inputs.split(","))]
+    for engine, workers, codec, inp in plan:
         runs = []
+        path = compressed_copy(src, inp)
         for r in range(a.repeats):
             out = work / f"out-{r}"
-            runs.append(_run_child(["--child", "ingest", "--src", str(src), "--out", str(out),
+            runs.append(_run_child(["--child", "ingest", "--src", str(path), "--out", str(out),
                                     "--batch-size", str(a.batch_size),
                                     "--workers", str(workers), "--engine", engine,
                                     "--compression", codec]))
@@ -242,8 +265,9 @@ def main() -> None:
         wrss = max(x["worker_rss_mb"] for x in runs) if workers > 1 else 0.0
         total = rss + workers * wrss
         cpu = statistics.median(x["cpu_s"] for x in runs)
-        label = f"ingest {engine}, {workers} worker(s)" + ("" if codec == "zstd" else f", {codec}")
-        print(f"{label:34s}: median {i_secs:6.2f}s "
+        label = (f"ingest {engine}, {workers} worker(s)" + ("" if codec == "zstd" else f", {codec}")
+                 + ("" if inp == "plain" else f", {inp} input"))
+        print(f"{label:46s}: median {i_secs:6.2f}s "
               f"{n / i_secs:>9,.0f} ev/s  peak RSS {rss:,.0f} MB"
               + (f" + {workers} x {wrss:,.0f} MB workers = {total:,.0f} MB" if workers > 1 else "")
               + f"  cpu {cpu / n * 1e6:.1f} us/ev  ratio to baseline {i_secs / b_secs:.2f}x  "
@@ -255,7 +279,7 @@ def main() -> None:
               f"goal RSS < 2048 MB: {'met' if total < 2048 else 'NOT met'}")
     print(f"reproduce: .venv/bin/python bench/ingest.py --events {a.events} "
           f"--repeats {a.repeats} --batch-size {a.batch_size} --workers {a.workers} "
-          f"--engines {a.engines} --compressions {a.compressions}")
+          f"--engines {a.engines} --compressions {a.compressions} --inputs {a.inputs}")
     if a.workdir is None:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -18,6 +18,7 @@
 #define _GNU_SOURCE /* memmem */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <locale.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -521,7 +522,7 @@ static int scan_line(table_t *T, parser_t *P, scratch_t *S, const unsigned char 
     skip_ws(P);
     if (P->pos >= len || s[P->pos] != '{') return FALLBACK;
     int r = parse_value(P);
-    if (r == -2) return -1;
+    if (r == -2) return -1; /* out of memory */
     if (r) return FALLBACK;
     skip_ws(P);
     if (P->pos != len) return FALLBACK;
@@ -596,6 +597,8 @@ undo:
 
 /* ------------------------------------------------------------ module */
 
+static locale_t c_locale;
+
 static PyObject *bytes_of(buf_t *b) {
     return PyBytes_FromStringAndSize(b->p ? b->p : "", (Py_ssize_t)b->len);
 }
@@ -628,9 +631,15 @@ static PyObject *scan(PyObject *self, PyObject *args) {
     memset(&P, 0, sizeof P);
     scratch_t S;
     memset(&S, 0, sizeof S);
-    buf_t lines = {0};
-    PyObject *fallback = PyList_New(0), *result = NULL, *cols = NULL;
-    if (!fallback) goto done;
+    buf_t lines = {0}, fb = {0};
+    PyObject *fallback = NULL, *result = NULL, *cols = NULL;
+    int failed = 0;
+    /* Plain C on buffers from here: other threads (the Parquet writer, the reader
+     * inflating the next block) run meanwhile. Numbers are read and written in the C
+     * locale whatever the program set (a decimal comma would misread "0.7"); uselocale
+     * is per thread. */
+    Py_BEGIN_ALLOW_THREADS
+    locale_t previous = uselocale(c_locale);
     size_t start = 0;
     for (int32_t idx = 0; start < len; idx++) {
         const unsigned char *nl = memchr(s + start, '\n', len - start);
@@ -638,19 +647,27 @@ static PyObject *scan(PyObject *self, PyObject *args) {
         int r = FALLBACK;
         if (end - start <= (size_t)max_line && end - start < UINT32_MAX)
             r = scan_line(&T, &P, &S, s + start, end - start);
-        if (r < 0) {
-            if (!PyErr_Occurred()) PyErr_NoMemory();
-            goto done;
-        }
-        if (r == 0) {
-            if (buf_put(&lines, &idx, 4)) { PyErr_NoMemory(); goto done; }
-        } else {
-            PyObject *i = PyLong_FromLong(idx);
-            if (!i || PyList_Append(fallback, i)) { Py_XDECREF(i); goto done; }
-            Py_DECREF(i);
+        if (r < 0 || buf_put(r == 0 ? &lines : &fb, &idx, 4)) {
+            failed = 1;
+            break;
         }
         if (!nl) break;
         start = end + 1;
+    }
+    uselocale(previous);
+    Py_END_ALLOW_THREADS
+    if (failed) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    fallback = PyList_New((Py_ssize_t)(fb.len / 4));
+    if (!fallback) goto done;
+    for (size_t i = 0; i < fb.len / 4; i++) {
+        int32_t v;
+        memcpy(&v, fb.p + 4 * i, 4);
+        PyObject *o = PyLong_FromLong(v);
+        if (!o) goto done;
+        PyList_SET_ITEM(fallback, (Py_ssize_t)i, o);
     }
     cols = PyList_New(N_COLS);
     if (!cols) goto done;
@@ -675,6 +692,7 @@ done:
     free(S.keys.p);
     free(S.names.p);
     free(lines.p);
+    free(fb.p);
     PyBuffer_Release(&view);
     return result;
 }
@@ -736,6 +754,8 @@ static struct PyModuleDef module = {
 };
 
 PyMODINIT_FUNC PyInit__scan(void) {
+    c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+    if (!c_locale) return PyErr_NoMemory();
     PyObject *m = PyModule_Create(&module);
     if (m && PyModule_AddIntConstant(m, "COLUMNS", N_COLS)) {
         Py_DECREF(m);

@@ -182,6 +182,54 @@ static int parse_string(parser_t *P, node_t *n) {
     return 0;
 }
 
+/* Python's repr(d) into out when repr is positional (exponent -4..15), else 0. Without
+ * the GIL (the scanner runs without it), so not PyOS_double_to_string: the shortest
+ * correctly rounded digits that read back as d. Where that is not repr's choice (the
+ * rare double whose shortest form is not the closest), the answer is at worst longer
+ * than repr, so the text counts as not canonical and Python converts the line. */
+static int positional_repr(double d, char *out, size_t cap) {
+    char e[48];
+    int p;
+    for (p = 0; p <= 16; p++) {
+        snprintf(e, sizeof e, "%.*e", p, d);
+        if (strtod(e, NULL) == d) break;
+    }
+    if (p > 16) return 0;
+    const char *s = e;
+    char digits[24];
+    int nd = 0, neg = 0;
+    if (*s == '-') {
+        neg = 1;
+        s++;
+    }
+    for (; *s && *s != 'e'; s++)
+        if (*s != '.') digits[nd++] = *s;
+    int exp = atoi(s + 1);
+    while (nd > 1 && digits[nd - 1] == '0') nd--;
+    if (d == 0) exp = 0;
+    if (exp < -4 || exp > 15 || cap < 48) return 0;
+    char *o = out;
+    if (neg) *o++ = '-';
+    if (exp < 0) {
+        *o++ = '0';
+        *o++ = '.';
+        for (int i = 0; i < -exp - 1; i++) *o++ = '0';
+        memcpy(o, digits, (size_t)nd);
+        o += nd;
+    } else {
+        for (int i = 0; i <= exp; i++) *o++ = i < nd ? digits[i] : '0';
+        *o++ = '.';
+        if (nd > exp + 1) {
+            memcpy(o, digits + exp + 1, (size_t)(nd - exp - 1));
+            o += nd - exp - 1;
+        } else {
+            *o++ = '0';
+        }
+    }
+    *o = 0;
+    return 1;
+}
+
 static int parse_number(parser_t *P, node_t *n) {
     const unsigned char *s = P->s;
     size_t p = P->pos, len = P->len, start = p;
@@ -238,10 +286,9 @@ static int parse_number(parser_t *P, node_t *n) {
     } else {
         /* orjson writes the shortest round-trip form; where that has no exponent it is
          * Python's repr, so the text read is canonical exactly when it equals the repr */
-        char *r = PyOS_double_to_string(d, 'r', 0, Py_DTSF_ADD_DOT_0, NULL);
-        if (!r) return -2;
-        if (strlen(r) != nlen || memcmp(r, tmp, nlen) != 0) P->noncanon++;
-        PyMem_Free(r);
+        char r[48];
+        if (!positional_repr(d, r, sizeof r) || strlen(r) != nlen || memcmp(r, tmp, nlen) != 0)
+            P->noncanon++;
     }
     return 0;
 }

@@ -11,12 +11,15 @@ job down.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import io
+import queue
+import threading
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Any, Final
+from typing import IO, Any, Final, TypeAlias
 
 import orjson
 import zstandard
@@ -186,9 +189,9 @@ def iter_blocks_at(
     lineno = 1
     offset = 0  # of the start of buf in the decompressed content
     buf = b""
-    with open_binary(path) as fh:
+    with open_binary(path) as fh, _reads(fh, block_bytes, sniff(path) != "plain") as next_read:
         while True:
-            chunk, exc = _read_block(fh, block_bytes)
+            chunk, exc = next_read()
             if exc is not None:
                 buf += chunk
                 if buf:
@@ -211,24 +214,73 @@ def iter_blocks_at(
                 continue
             # The prefix the line reader keeps, so both readers quarantine the same raw text.
             size, prefix, buf = len(buf), buf[:min(64 * 1024, max_line_bytes + 1)], b""
-            try:
-                # Skip the rest of the line without holding it.
-                while chunk := fh.read(block_bytes):
-                    nl = chunk.find(b"\n")
-                    if nl < 0:
-                        size += len(chunk)
-                        continue
-                    size += nl + 1
-                    buf = chunk[nl + 1:]
+            # Skip the rest of the line without holding it.
+            while True:
+                chunk, err = next_read()
+                if err is not None:
+                    _stream_failed(quarantine, source, lineno, err)
+                    return
+                if not chunk:
                     break
-            except _STREAM_ERRORS as err:
-                _stream_failed(quarantine, source, lineno, err)
-                return
+                nl = chunk.find(b"\n")
+                if nl < 0:
+                    size += len(chunk)
+                    continue
+                size += nl + 1
+                buf = chunk[nl + 1:]
+                break
             offset += size
             reject(quarantine, source, lineno, LINE_TOO_LONG, "<line>",
                    f"line is {size} bytes, longer than the limit of {max_line_bytes}",
                    prefix, raw_size=size)
             lineno += 1
+
+
+Read: TypeAlias = Callable[[], tuple[bytes, BaseException | None]]
+
+
+@contextlib.contextmanager
+def _reads(fh: IO[bytes], size: int, prefetch: bool) -> Iterator[Read]:
+    """Successive :func:`_read_block` results of ``fh``. With ``prefetch`` they come from a
+    background thread, a few blocks ahead: zlib and zstd decompress without holding the
+    GIL, so a compressed file is inflated while the caller converts the previous block.
+    The blocks and the error that ends them (say, a truncated stream) are the same,
+    in the same order, as reading in the caller's thread."""
+    if not prefetch:
+        yield lambda: _read_block(fh, size)
+        return
+    ready: queue.Queue[tuple[bytes, BaseException | None]] = queue.Queue(maxsize=2)
+    stop = threading.Event()
+
+    def produce() -> None:
+        while not stop.is_set():
+            item = _read_block(fh, size)
+            while not stop.is_set():
+                try:
+                    ready.put(item, timeout=0.1)
+                    break
+                except queue.Full:
+                    continue
+            if item[1] is not None or not item[0]:
+                return
+
+    thread = threading.Thread(target=produce, name="ingest-prefetch", daemon=True)
+    thread.start()
+    done = False
+
+    def next_read() -> tuple[bytes, BaseException | None]:
+        nonlocal done
+        if done:  # the stream already ended: answer as a file at its end does
+            return b"", None
+        item = ready.get()
+        done = item[1] is not None or not item[0]
+        return item
+
+    try:
+        yield next_read
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _read_block(fh: IO[bytes], size: int) -> tuple[bytes, BaseException | None]:
