@@ -8,7 +8,7 @@ DEMO   ?= var/demo
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml uv.lock scripts/bootstrap.sh hatch_build.py src/distillguard/ingest/_scan.c src/distillguard/ingest/_scan_json.h
+$(VENV)/.installed: pyproject.toml uv.lock scripts/bootstrap.sh hatch_build.py src/distillguard/ingest/_scan.c src/distillguard/ingest/_scan_json.h src/distillguard/ingest/_scan_request.h
 	bash scripts/bootstrap.sh
 	@touch $@
 

@@ -1,5 +1,5 @@
 """Build hook: compiles the native ingest scanner (``src/distillguard/ingest/_scan.c``
-with ``_scan_json.h``).
+with the ``_scan_*.h`` it includes).
 
 Plain C against the Python headers, no third-party library, so any machine with a
 C compiler builds it (``cc`` from ``sysconfig``). ``DISTILLGUARD_NO_NATIVE=1``
@@ -32,7 +32,7 @@ class NativeScannerHook(BuildHookInterface):  # type: ignore[type-arg]
         suffix = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
         target = root / SOURCE.with_name("_scan" + suffix)
         src = root / SOURCE
-        newest = max(p.stat().st_mtime for p in (src, src.with_name("_scan_json.h")))
+        newest = max(p.stat().st_mtime for p in src.parent.glob("_scan*.[ch]"))
         if not target.exists() or target.stat().st_mtime < newest:
             cc = shlex.split(os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc")
             cmd = [*cc, "-O2", "-fPIC", "-shared", "-std=c11", "-Wall",

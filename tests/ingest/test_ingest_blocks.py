@@ -65,14 +65,14 @@ line = st.one_of(
        st.sampled_from([3, 50_000]))
 def test_blocks_engine_equals_records_engine(lines: list[bytes], block: int,
                                               batch_size: int) -> None:
-    old = readers.BLOCK_BYTES
-    readers.BLOCK_BYTES = block
+    old = readers.BLOCK_BYTES, readers.NATIVE_BLOCK_BYTES
+    readers.BLOCK_BYTES = readers.NATIVE_BLOCK_BYTES = block
     try:
         with tempfile.TemporaryDirectory() as d:
             src = write_lines(Path(d) / "e.jsonl", [orjson.dumps(make_event(99)), *lines])
             _same(src, batch_size=batch_size)
     finally:
-        readers.BLOCK_BYTES = old
+        readers.BLOCK_BYTES, readers.NATIVE_BLOCK_BYTES = old
 
 
 def test_long_lines_and_crlf_are_read_the_same(tmp_path: Path) -> None:
@@ -82,12 +82,12 @@ def test_long_lines_and_crlf_are_read_the_same(tmp_path: Path) -> None:
     data = b"".join(x + b"\n" for x in lines) + orjson.dumps(make_event(40))  # no last newline
     src = tmp_path / "e.jsonl"
     src.write_bytes(data)
-    old = readers.BLOCK_BYTES
-    readers.BLOCK_BYTES = 1024
+    old = readers.BLOCK_BYTES, readers.NATIVE_BLOCK_BYTES
+    readers.BLOCK_BYTES = readers.NATIVE_BLOCK_BYTES = 1024
     try:
         _same(src, max_line_bytes=2048)
     finally:
-        readers.BLOCK_BYTES = old
+        readers.BLOCK_BYTES, readers.NATIVE_BLOCK_BYTES = old
     rows, q, _ = _run(src, "blocks", max_line_bytes=2048)
     assert [r["line"] for r in q.rows] == [5] and q.rows[0]["reason"] == "line_too_long"
     assert len(rows) == 30

@@ -138,3 +138,18 @@ def test_fast_path_takes_the_spec_examples() -> None:
     for rec in spec_events():
         assert fast_row(rec) is not None
         _same(rec)
+
+
+def test_fast_path_reads_mixed_turns_once() -> None:
+    """A plain system message before a non-plain one must not be counted twice (the plain
+    reading gives up half-way and the general reading starts again)."""
+    rec = next(iter(spec_events()))
+    rec = {**rec, "endpoint": "chat.completions", "request": {"model": "m", "messages": [
+        {"role": "system", "content": "Be brief."}, {"content": "no role: a user turn"},
+        {"role": "user", "content": [{"type": "text", "text": "and blocks"}]}]}}
+    row = fast_row(rec)
+    assert row is not None
+    _same(rec)
+    batch, _ = build_batch([row])
+    assert batch.column("req_system").to_pylist() == ["Be brief."]
+    assert batch.column("req_n_turns").to_pylist() == [2]

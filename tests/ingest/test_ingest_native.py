@@ -83,6 +83,58 @@ def test_native_agrees_with_python_on_generated_lines(recs: list[dict[str, Any]]
 
 floats = st.floats(allow_nan=False, allow_infinity=False)
 
+# Agentic traffic: content blocks, tool calls whose input Python re-writes with
+# json.dumps(sort_keys=True), tool results nesting content, odd and missing roles.
+json_value = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-(2**40), 2**40), floats, st.text()),
+    lambda inner: st.one_of(st.lists(inner, max_size=3),
+                            st.dictionaries(st.text(max_size=6), inner, max_size=4)),
+    max_leaves=8)
+block = st.recursive(
+    st.one_of(
+        st.text(),
+        st.fixed_dictionaries({"type": st.just("text"), "text": st.text()}),
+        st.fixed_dictionaries({"type": st.just("tool_use"), "id": st.text(max_size=4),
+                               "name": st.text(max_size=6)}, optional={"input": json_value}),
+        st.fixed_dictionaries({"type": st.sampled_from(["image", "thinking", "tool_use"])}),
+        st.integers(-(2**63), 2**63 - 1), st.none(),
+    ),
+    lambda inner: st.fixed_dictionaries(
+        {"type": st.just("tool_result")},
+        optional={"content": st.one_of(st.text(), st.lists(inner, max_size=3), inner)}),
+    max_leaves=6)
+agentic_message = st.one_of(
+    st.fixed_dictionaries({}, optional={
+        "role": st.one_of(st.sampled_from(["user", "assistant", "system", "developer", "tool",
+                                           ""]), st.none(), st.booleans(), st.integers(0, 2)),
+        "content": st.one_of(st.none(), st.text(), st.lists(block, max_size=4), block,
+                             st.integers(-(2**63), 2**63 - 1)),
+        "type": st.sampled_from(["message", "function_call", "function_call_output"]),
+        "output": st.one_of(st.text(), st.lists(block, max_size=2)),
+        "arguments": st.text(max_size=8)}),
+    st.text(max_size=3), st.integers(-(2**63), 2**63 - 1),
+)
+agentic_body = st.fixed_dictionaries(
+    {"model": st.text(max_size=4)},
+    optional={"messages": st.lists(agentic_message, max_size=5),
+              "input": st.one_of(st.text(), st.lists(agentic_message, max_size=4)),
+              "system": st.one_of(st.text(), st.lists(block, max_size=3), st.integers(0, 1)),
+              "instructions": st.text(), "max_tokens": st.integers(0, 9)})
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(agentic_body, st.sampled_from(["chat.completions", "messages",
+                                                         "responses"])), min_size=1,
+                max_size=4), st.data())
+def test_native_agrees_on_agentic_requests(bodies: list[tuple[dict[str, Any], str]],
+                                           data: st.DataObject) -> None:
+    lines = []
+    for i, (body, endpoint) in enumerate(bodies):
+        ev = make_event(i, random.Random(i), 5)
+        ev["request"], ev["endpoint"] = body, endpoint
+        lines.append(data.draw(st.sampled_from(_variants(ev))))
+    _both(b"\n".join(lines))
+
 
 @settings(max_examples=300)
 @given(floats, st.integers(-(2**63), 2**63 - 1), st.text(), st.text())
@@ -139,8 +191,19 @@ def test_native_agrees_on_mutated_bytes(seed: int, edits: int) -> None:
 def test_native_takes_realistic_and_spec_lines_itself() -> None:
     rng = random.Random(3)
     recs = [make_event(i, rng, 50) for i in range(500)] + list(spec_events())
+    agentic = make_event(0, rng, 5)
+    agentic["endpoint"] = "messages"
+    agentic["request"] = {"model": "m", "system": [{"type": "text", "text": "Be terse."}],
+                          "messages": [
+        {"role": "user", "content": "Fix the bug in app.py"},
+        {"role": "assistant", "content": [{"type": "text", "text": "Reading it."}, {
+            "type": "tool_use", "id": "t1", "name": "read_file",
+            "input": {"path": "app.py", "lines": [1, 40], "follow": True, "é": None}}]},
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t1",
+                                      "content": [{"type": "text", "text": "def f(): ..."}]}]}]}
+    recs.append(agentic)
     block = b"\n".join(orjson.dumps(r) for r in recs) + b"\n"
-    rows, _, _, fallback = native._scan.scan(block, LIMIT)
+    rows, _, _, fallback, _ = native._scan.scan(block, LIMIT)
     # the scanner must carry the traffic itself, or the engine is only the Python one
     assert fallback == [] and rows == len(recs)
     py = _both(block)
@@ -213,3 +276,26 @@ def test_native_agrees_on_escaped_and_repeated_keys(old: bytes, new: bytes) -> N
             lines.append(good.replace(old, new, 1))
     assert lines
     _both(b"\n".join(lines))
+
+
+@pytest.mark.parametrize("tool_input", [
+    {"path": "src/é/😀.py", "z": 1, "a": [True, None, -3], "m": {"b": "\x7f\x01\n\t\"\\/"}},
+    {"ratio": 0.25, "big": 10**17, "neg": -0.0},  # floats: Python's repr, so Python's line
+    {"nested": [{"y": 1, "x": {"k": "\u2028"}}], "": "empty key", "ü": "ß"},
+    [], {}, "just a string", 7, None,
+])
+@pytest.mark.parametrize("endpoint", ["messages", "chat.completions", "responses"])
+def test_native_agrees_on_tool_call_inputs(tool_input: Any, endpoint: str) -> None:
+    """A tool call's input is part of the turn's text as json.dumps(sort_keys=True)
+    writes it: key order, ensure_ascii escapes, separators."""
+    ev = make_event(0, random.Random(8), 5)
+    key = "input" if endpoint == "responses" else "messages"
+    ev["endpoint"] = endpoint
+    ev["request"] = {"model": "m", key: [
+        {"role": "system", "content": [{"type": "tool_use", "input": tool_input}]},
+        {"role": "user", "content": [{"type": "text", "text": "go"}, {
+            "type": "tool_use", "id": "t", "name": "edit", "input": tool_input}, {
+            "type": "tool_result", "content": [{"type": "tool_use", "input": tool_input}]}]}]}
+    batch = _both(b"\n".join(_variants(ev)))[0]
+    user = batch.column("req_user").to_pylist()[0]
+    assert user.startswith("go\n") and json.dumps(tool_input, sort_keys=True) in user

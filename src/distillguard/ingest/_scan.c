@@ -253,245 +253,7 @@ static int opt_count(col_t *c, size_t row, const parser_t *P, int v) {
     return put_i64(c, row, P->nodes[v].ival) ? -1 : 0;
 }
 
-typedef struct {
-    int parts[64];
-    int n_parts;
-    int last_user; /* node of the last user content, -1: "" */
-    int n_user;
-} turns_t;
-
-/* ``fastpath._plain_turns``: 0 ok, FALLBACK otherwise */
-static int plain_turns(const parser_t *P, int msgs, turns_t *t) {
-    if (msgs < 0 || P->nodes[msgs].type != J_ARR) return FALLBACK;
-    int i = msgs + 1;
-    for (uint32_t m = 0; m < P->nodes[msgs].count; m++, i = (int)P->nodes[i].next) {
-        if (P->nodes[i].type != J_OBJ) return FALLBACK;
-        int role = obj_get(P, i, "role"), content = obj_get(P, i, "content");
-        if (!req_str(P, role, 1) || P->nodes[role].esc) return FALLBACK;
-        if (!is_null(P, content) && P->nodes[content].type != J_STR) return FALLBACK;
-        int cnode = is_null(P, content) ? -1 : content;
-        if (str_is(P, role, "system") || str_is(P, role, "developer")) {
-            if (t->n_parts == 64) return FALLBACK;
-            t->parts[t->n_parts++] = cnode;
-        } else if (str_is(P, role, "user")) {
-            t->last_user = cnode;
-            t->n_user++;
-        }
-    }
-    return 0;
-}
-
-typedef struct {
-    buf_t keys;      /* scratch for req_param_keys */
-    buf_t names;     /* scratch for req_tools */
-    int key_idx[MAX_KEYS];
-} scratch_t;
-
-/* UTF-8 byte order is code point order, which is how Python sorts str */
-static int key_less(const parser_t *P, int a, int b) {
-    const node_t *x = &P->nodes[a], *y = &P->nodes[b];
-    uint32_t lx = x->end - x->start, ly = y->end - y->start;
-    int c = memcmp(P->s + x->start, P->s + y->start, lx < ly ? lx : ly);
-    return c ? c < 0 : lx < ly;
-}
-
-/* The req_* columns of ``fastpath.request_columns``. 0 ok, FALLBACK, -1 error. */
-static int request_columns(table_t *T, size_t row, const parser_t *P, int body, int endpoint,
-                           scratch_t *S) {
-    col_t *C = T->cols;
-    turns_t t = {.n_parts = 0, .last_user = -1, .n_user = 0};
-    int effort = -1, enabled = 0, has_budget = 0, has_max = 0, r;
-    int64_t budget = 0, max_tokens = 0;
-    int user_is_input = -1;
-    if (endpoint == 0) { /* chat.completions */
-        if (plain_turns(P, obj_get(P, body, "messages"), &t)) return FALLBACK;
-        int mt = obj_get(P, body, "max_completion_tokens");
-        if (!is_null(P, mt)) {
-            if ((r = as_int(P, mt, &max_tokens)) < 0) return FALLBACK;
-            has_max = r;
-        }
-        if (!has_max) {
-            mt = obj_get(P, body, "max_tokens");
-            if (!is_null(P, mt)) {
-                if ((r = as_int(P, mt, &max_tokens)) < 0) return FALLBACK;
-                has_max = r;
-            }
-        }
-        int e = obj_get(P, body, "reasoning_effort");
-        if (e >= 0 && P->nodes[e].type == J_STR) {
-            enabled = !str_is(P, e, "none");
-            effort = e;
-        }
-    } else if (endpoint == 1) { /* messages */
-        if (obj_get(P, body, "output_config") >= 0) return FALLBACK;
-        int sys = obj_get(P, body, "system");
-        if (truthy(P, sys)) {
-            if (P->nodes[sys].type != J_STR) return FALLBACK;
-            t.parts[t.n_parts++] = sys;
-        }
-        if (plain_turns(P, obj_get(P, body, "messages"), &t)) return FALLBACK;
-        if ((r = as_int(P, obj_get(P, body, "max_tokens"), &max_tokens)) < 0) return FALLBACK;
-        has_max = r;
-        int th = obj_get(P, body, "thinking");
-        if (th >= 0 && P->nodes[th].type == J_OBJ) {
-            int ty = obj_get(P, th, "type");
-            enabled = ty >= 0 && (str_is(P, ty, "enabled") || str_is(P, ty, "adaptive"));
-            if ((r = as_int(P, obj_get(P, th, "budget_tokens"), &budget)) < 0) return FALLBACK;
-            has_budget = r;
-        }
-    } else { /* responses */
-        int ins = obj_get(P, body, "instructions");
-        if (ins >= 0 && P->nodes[ins].type == J_STR) t.parts[t.n_parts++] = ins;
-        int inp = obj_get(P, body, "input");
-        if (inp >= 0 && P->nodes[inp].type == J_STR) {
-            user_is_input = inp;
-            t.n_user = 1;
-        } else if (plain_turns(P, inp, &t)) {
-            return FALLBACK;
-        }
-        if ((r = as_int(P, obj_get(P, body, "max_output_tokens"), &max_tokens)) < 0)
-            return FALLBACK;
-        has_max = r;
-        int rs = obj_get(P, body, "reasoning");
-        if (rs >= 0 && P->nodes[rs].type == J_OBJ) {
-            int e = obj_get(P, rs, "effort");
-            if (e >= 0 && P->nodes[e].type == J_STR) {
-                effort = e;
-                enabled = !str_is(P, e, "none");
-            }
-        }
-    }
-    /* tools */
-    S->names.len = 0;
-    int tools = obj_get(P, body, "tools");
-    if (!is_null(P, tools)) {
-        if (P->nodes[tools].type != J_ARR) return FALLBACK;
-        int i = tools + 1, first = 1;
-        for (uint32_t m = 0; m < P->nodes[tools].count; m++, i = (int)P->nodes[i].next) {
-            if (P->nodes[i].type != J_OBJ) continue;
-            int fn = obj_get(P, i, "function"), name = -1;
-            if (fn >= 0 && P->nodes[fn].type == J_OBJ) {
-                int nm = obj_get(P, fn, "name");
-                if (nm >= 0 && P->nodes[nm].type == J_STR) name = nm;
-            }
-            if (name < 0) {
-                int nm = obj_get(P, i, "name");
-                if (nm >= 0 && P->nodes[nm].type == J_STR) name = nm;
-            }
-            if (name < 0) {
-                int ty = obj_get(P, i, "type");
-                if (ty >= 0 && P->nodes[ty].type == J_STR) name = ty;
-            }
-            if (name < 0) continue;
-            if (!first && buf_put(&S->names, ",", 1)) return -1;
-            first = 0;
-            if (put_decoded(&S->names, P, &P->nodes[name])) return -1;
-        }
-    }
-    /* logprobs */
-    int64_t top = 0;
-    int has_top = 0;
-    int tl = obj_get(P, body, "top_logprobs");
-    if (!is_null(P, tl)) {
-        if ((r = as_int(P, tl, &top)) < 0) return FALLBACK;
-        has_top = r;
-    }
-    int logprobs = truthy(P, obj_get(P, body, "logprobs")) || (has_top && top > 0);
-    int inc = obj_get(P, body, "include");
-    if (!is_null(P, inc)) {
-        if (P->nodes[inc].type != J_ARR) return FALLBACK;
-        int i = inc + 1;
-        for (uint32_t m = 0; m < P->nodes[inc].count; m++, i = (int)P->nodes[i].next) {
-            const node_t *n = &P->nodes[i];
-            if (n->type != J_STR || n->esc) return FALLBACK;
-            if (memmem(P->s + n->start, n->end - n->start, "logprobs", 8)) logprobs = 1;
-        }
-    }
-    int temp = obj_get(P, body, "temperature");
-    int nv = obj_get(P, body, "n");
-    int64_t n = 1;
-    if (!is_null(P, nv)) {
-        int64_t x = 0;
-        if ((r = as_int(P, nv, &x)) < 0) return FALLBACK;
-        if (r && x != 0) n = x;
-    }
-    if (n < 1) n = 1;
-    if (n > INT32_MAX) return FALLBACK;
-    int rf = -1;
-    int rfn = obj_get(P, body, "response_format"), txt = obj_get(P, body, "text");
-    if (rfn >= 0 && P->nodes[rfn].type == J_OBJ) {
-        int ty = obj_get(P, rfn, "type");
-        if (ty >= 0 && P->nodes[ty].type == J_STR) rf = ty;
-    }
-    if (rf < 0 && txt >= 0 && P->nodes[txt].type == J_OBJ) {
-        int fmt = obj_get(P, txt, "format");
-        if (fmt >= 0 && P->nodes[fmt].type == J_OBJ) {
-            int ty = obj_get(P, fmt, "type");
-            if (ty >= 0 && P->nodes[ty].type == J_STR) rf = ty;
-        }
-    }
-    /* param keys, sorted (byte order of UTF-8 is code point order) */
-    uint32_t nk = P->nodes[body].count;
-    int i = body + 1;
-    for (uint32_t m = 0; m < nk; m++) {
-        S->key_idx[m] = i;
-        i = (int)P->nodes[P->nodes[i].next].next;
-    }
-    for (uint32_t a = 1; a < nk; a++) { /* insertion sort: a few keys */
-        int k = S->key_idx[a];
-        uint32_t b = a;
-        for (; b > 0 && key_less(P, k, S->key_idx[b - 1]); b--) S->key_idx[b] = S->key_idx[b - 1];
-        S->key_idx[b] = k;
-    }
-    S->keys.len = 0;
-    for (uint32_t m = 0; m < nk; m++) {
-        const node_t *k = &P->nodes[S->key_idx[m]];
-        if ((m && buf_put(&S->keys, ",", 1)) ||
-            buf_put(&S->keys, P->s + k->start, k->end - k->start))
-            return -1;
-    }
-
-    /* every check passed: append */
-    col_t *sysc = &C[C_REQ_SYSTEM];
-    int wrote = 0;
-    for (int k = 0; k < t.n_parts; k++) {
-        int p = t.parts[k];
-        if (p < 0 || P->nodes[p].end == P->nodes[p].start) continue;
-        if (wrote && buf_put(&sysc->data, "\n\n", 2)) return -1;
-        if (put_decoded(&sysc->data, P, &P->nodes[p])) return -1;
-        wrote = 1;
-    }
-    if (end_str(sysc, row)) return -1;
-    int user = user_is_input >= 0 ? user_is_input : t.last_user;
-    if (user >= 0 ? put_str(&C[C_REQ_USER], row, P, user) : put_bytes(&C[C_REQ_USER], row, "", 0))
-        return -1;
-    if (put_i32(&C[C_REQ_N_TURNS], row, t.n_user)) return -1;
-    if (has_max ? put_i64(&C[C_REQ_MAX_TOKENS], row, max_tokens)
-                : put_null(&C[C_REQ_MAX_TOKENS], row))
-        return -1;
-    if (put_i32(&C[C_REQ_N], row, (int32_t)n)) return -1;
-    if (put_bool(&C[C_REQ_LOGPROBS], row, logprobs)) return -1;
-    if (temp >= 0 && (P->nodes[temp].type == J_INT || P->nodes[temp].type == J_FLT)) {
-        double d = P->nodes[temp].type == J_INT ? (double)P->nodes[temp].ival : P->nodes[temp].fval;
-        if (put_f64(&C[C_REQ_TEMPERATURE], row, d)) return -1;
-    } else if (put_null(&C[C_REQ_TEMPERATURE], row)) {
-        return -1;
-    }
-    if (put_bool(&C[C_REQ_REASONING_ENABLED], row, enabled)) return -1;
-    if (effort >= 0 ? put_str(&C[C_REQ_REASONING_EFFORT], row, P, effort)
-                    : put_null(&C[C_REQ_REASONING_EFFORT], row))
-        return -1;
-    if (has_budget ? put_i64(&C[C_REQ_THINKING_BUDGET], row, budget)
-                   : put_null(&C[C_REQ_THINKING_BUDGET], row))
-        return -1;
-    if (put_bytes(&C[C_REQ_TOOLS], row, S->names.p, S->names.len)) return -1;
-    if (put_bool(&C[C_REQ_STREAM], row, truthy(P, obj_get(P, body, "stream")))) return -1;
-    if (rf >= 0 ? put_str(&C[C_REQ_RESPONSE_FORMAT], row, P, rf)
-                : put_null(&C[C_REQ_RESPONSE_FORMAT], row))
-        return -1;
-    if (put_bytes(&C[C_REQ_PARAM_KEYS], row, S->keys.p, S->keys.len)) return -1;
-    return 0;
-}
+#include "_scan_request.h"
 
 static void rollback(table_t *T, const mark_t *marks) {
     for (int c = 0; c < N_COLS; c++) {
@@ -612,11 +374,12 @@ static void table_free(table_t *T) {
 }
 
 PyDoc_STRVAR(scan_doc,
-"scan(block, max_line_bytes) -> (rows, columns, row_lines, fallback)\n\n"
+"scan(block, max_line_bytes) -> (rows, columns, row_lines, fallback, spans)\n\n"
 "Converts the lines of ``block`` (split on b'\\n'; an empty last piece is no line) that\n"
 "the native rules take. ``columns`` holds, per EVENT_SCHEMA field, the Arrow buffers\n"
 "(validity, data, offsets-or-None) of ``rows`` rows; ``row_lines`` the block line index\n"
-"of each row as native int32 bytes; ``fallback`` the indexes of lines left to Python.");
+"of each row as native int32 bytes; ``fallback`` the indexes of lines left to Python and\n"
+"``spans`` their (start, end) byte offsets in ``block`` as native int64 pairs.");
 
 static PyObject *scan(PyObject *self, PyObject *args) {
     Py_buffer view;
@@ -631,7 +394,7 @@ static PyObject *scan(PyObject *self, PyObject *args) {
     memset(&P, 0, sizeof P);
     scratch_t S;
     memset(&S, 0, sizeof S);
-    buf_t lines = {0}, fb = {0};
+    buf_t lines = {0}, fb = {0}, spans = {0};
     PyObject *fallback = NULL, *result = NULL, *cols = NULL;
     int failed = 0;
     /* Plain C on buffers from here: other threads (the Parquet writer, the reader
@@ -647,7 +410,9 @@ static PyObject *scan(PyObject *self, PyObject *args) {
         int r = FALLBACK;
         if (end - start <= (size_t)max_line && end - start < UINT32_MAX)
             r = scan_line(&T, &P, &S, s + start, end - start);
-        if (r < 0 || buf_put(r == 0 ? &lines : &fb, &idx, 4)) {
+        int64_t span[2] = {(int64_t)start, (int64_t)end};
+        if (r < 0 || buf_put(r == 0 ? &lines : &fb, &idx, 4) ||
+            (r != 0 && buf_put(&spans, span, sizeof span))) {
             failed = 1;
             break;
         }
@@ -683,7 +448,8 @@ static PyObject *scan(PyObject *self, PyObject *args) {
         if (!t) goto done;
         PyList_SET_ITEM(cols, c, t);
     }
-    result = Py_BuildValue("(nONO)", (Py_ssize_t)T.rows, cols, bytes_of(&lines), fallback);
+    result = Py_BuildValue("(nONON)", (Py_ssize_t)T.rows, cols, bytes_of(&lines), fallback,
+                           bytes_of(&spans));
 done:
     Py_XDECREF(cols);
     Py_XDECREF(fallback);
@@ -691,8 +457,12 @@ done:
     free(P.nodes);
     free(S.keys.p);
     free(S.names.p);
+    free(S.sys.p);
+    free(S.user.p);
+    free(S.tmp.p);
     free(lines.p);
     free(fb.p);
+    free(spans.p);
     PyBuffer_Release(&view);
     return result;
 }

@@ -18,7 +18,7 @@ from typing import Any, Final
 
 import orjson
 
-from distillguard.schema import ENDPOINTS, Event, event_row
+from distillguard.schema import ENDPOINTS, Event, content_text, event_row, split_turns
 
 EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 MS: Final = timedelta(milliseconds=1)
@@ -66,6 +66,21 @@ def _plain_turns(messages: Any, system: list[str]) -> tuple[str, int] | None:
     return last_user, n_user
 
 
+def _turns(messages: Any, system: list[str]) -> tuple[str, int] | None:
+    """``_plain_turns``, else the general path's own reading of the turns (content blocks,
+    tool calls and results, odd roles): same values by construction, without building
+    and validating an ``Event`` around them."""
+    found: list[str] = []
+    plain = _plain_turns(messages, found)
+    if plain is not None or not isinstance(messages, list):
+        system.extend(found)  # only whole answers: a failed plain reading left parts here
+        return plain
+    sys_parts, turns = split_turns(messages)
+    system.extend(sys_parts)
+    users = [t.text for t in turns if t.role == "user"]
+    return (users[-1] if users else ""), len(users)
+
+
 def _tools(tools: Any) -> str | None:
     if tools is None:
         return ""
@@ -104,7 +119,7 @@ def request_columns(endpoint: str, body: dict[str, Any]) -> tuple[Any, ...] | No
     budget: int | None = None
     enabled = False
     if endpoint == "chat.completions":
-        turns = _plain_turns(body.get("messages"), system)
+        turns = _turns(body.get("messages"), system)
         mt = body.get("max_completion_tokens")
         max_tokens = None if mt is None else _int(mt)
         if max_tokens is None:
@@ -118,10 +133,8 @@ def request_columns(endpoint: str, body: dict[str, Any]) -> tuple[Any, ...] | No
             return None
         sys_field = body.get("system")
         if sys_field:
-            if type(sys_field) is not str:
-                return None
-            system.append(sys_field)
-        turns = _plain_turns(body.get("messages"), system)
+            system.append(sys_field if type(sys_field) is str else content_text(sys_field))
+        turns = _turns(body.get("messages"), system)
         max_tokens = _int(body.get("max_tokens"))
         thinking = body.get("thinking")
         if isinstance(thinking, Mapping):
@@ -132,7 +145,7 @@ def request_columns(endpoint: str, body: dict[str, Any]) -> tuple[Any, ...] | No
         if isinstance(instructions, str):
             system.append(instructions)
         inp = body.get("input")
-        turns = (inp, 1) if isinstance(inp, str) else _plain_turns(inp, system)
+        turns = (inp, 1) if isinstance(inp, str) else _turns(inp, system)
         max_tokens = _int(body.get("max_output_tokens"))
         r = body.get("reasoning")
         if isinstance(r, Mapping):

@@ -45,26 +45,44 @@ def _array(field: pa.Field, rows: int, valid: bytes, data: bytes,
 def scan_block(source: str, first: int, block: bytes, quarantine: Quarantine | None, *,
                max_line_bytes: int) -> tuple[pa.RecordBatch, list[int], int, Any, Any]:
     """``convert.convert_block`` for one block, through the C scanner."""
-    from distillguard.ingest.convert import convert_lines, numbered_lines, order_stats
+    from distillguard.ingest.convert import convert_lines, order_stats
 
     if _scan is None:
         raise RuntimeError("distillguard.ingest._scan is not built")
-    rows, cols, row_lines, fallback = _scan.scan(block, max_line_bytes)
+    rows, cols, row_lines, fallback, spans = _scan.scan(block, max_line_bytes)
     batch = pa.RecordBatch.from_arrays(
         [_array(f, rows, *c) for f, c in zip(_FIELDS, cols, strict=True)], schema=EVENT_SCHEMA)
     nums = np.frombuffer(row_lines, dtype=np.int32).astype(np.int64) + first
     if fallback:
-        lines = numbered_lines(first, block)
-        py_batch, py_nums, _, _, _ = convert_lines(source, [lines[i] for i in fallback],
-                                                   quarantine, max_line_bytes=max_line_bytes)
+        ends = np.frombuffer(spans, dtype=np.int64).reshape(-1, 2).tolist()
+        lines = [(first + i, block[a:b], b < len(block)) for i, (a, b) in
+                 zip(fallback, ends, strict=True)]
+        py_batch, py_nums, _, _, _ = convert_lines(source, lines, quarantine,
+                                                   max_line_bytes=max_line_bytes)
         if py_batch.num_rows:
-            nums = np.concatenate([nums, np.asarray(py_nums, dtype=np.int64)])
-            order = np.argsort(nums, kind="stable")
-            table = pa.Table.from_batches([batch, py_batch]).take(pa.array(order))
-            batch = table.combine_chunks().to_batches()[0]
-            nums = nums[order]
+            batch, nums = _merge(batch, nums, py_batch, np.asarray(py_nums, dtype=np.int64))
     ooo, first_ms, last_ms = order_stats(batch)
     return batch, nums.tolist(), ooo, first_ms, last_ms
+
+
+def _merge(a: pa.RecordBatch, a_lines: np.ndarray[Any, Any], b: pa.RecordBatch,
+           b_lines: np.ndarray[Any, Any]) -> tuple[pa.RecordBatch, np.ndarray[Any, Any]]:
+    """Two batches, each in line order, as one in line order: runs of ``a`` sliced around
+    the rows of ``b`` and concatenated (copying each value once, in runs, where ``take``
+    would gather it value by value)."""
+    at = np.searchsorted(a_lines, b_lines)  # rows of a before each row of b
+    parts: list[pa.RecordBatch] = []
+    prev = 0
+    for j, k in enumerate(at.tolist()):
+        if k > prev:
+            parts.append(a.slice(prev, k - prev))
+            prev = k
+        parts.append(b.slice(j, 1))
+    if prev < a.num_rows:
+        parts.append(a.slice(prev))
+    merged = pa.Table.from_batches(parts, schema=EVENT_SCHEMA).combine_chunks()
+    lines = np.insert(a_lines, at, b_lines)
+    return merged.to_batches()[0], lines
 
 
 def digests(ids: pa.Array) -> np.ndarray[Any, np.dtype[np.int64]] | None:

@@ -48,6 +48,7 @@ from distillguard.schema.requests import (
     Turn,
     content_text,
     normalize_request,
+    split_turns,
 )
 
 __all__ = [
@@ -59,5 +60,5 @@ __all__ = [
     "ForbiddenError", "InputError", "Label", "NormalizedRequest", "NotFoundError",
     "PayloadTooLargeError", "RateLimitedError", "Reasoning", "RecordError",
     "ServiceUnavailableError", "Turn", "UpstreamError", "content_text", "format_ts",
-    "normalize_request", "parse_ts",
+    "normalize_request", "parse_ts", "split_turns",
 ]

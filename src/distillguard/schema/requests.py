@@ -128,7 +128,7 @@ def _tool_names(tools: Any) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _turns(messages: Any) -> tuple[list[str], list[Turn]]:
+def split_turns(messages: Any) -> tuple[list[str], list[Turn]]:
     """Split a messages/input array into system texts and conversation turns."""
     system: list[str] = []
     turns: list[Turn] = []
@@ -176,7 +176,7 @@ def normalize_request(endpoint: str, body: Mapping[str, Any]) -> NormalizedReque
         sys_field = body.get("system")
         if sys_field:
             system_parts.append(content_text(sys_field))
-        s, turns = _turns(body.get("messages"))
+        s, turns = split_turns(body.get("messages"))
         system_parts.extend(s)
         max_tokens = _int_or_none(body.get("max_tokens"))
         thinking = body.get("thinking")
@@ -192,7 +192,7 @@ def normalize_request(endpoint: str, body: Mapping[str, Any]) -> NormalizedReque
     elif endpoint == "responses":
         if isinstance(body.get("instructions"), str):
             system_parts.append(body["instructions"])
-        s, turns = _turns(body.get("input"))
+        s, turns = split_turns(body.get("input"))
         system_parts.extend(s)
         max_tokens = _int_or_none(body.get("max_output_tokens"))
         r = body.get("reasoning")
@@ -208,7 +208,7 @@ def normalize_request(endpoint: str, body: Mapping[str, Any]) -> NormalizedReque
         turns = [Turn("user", str(prompt))] if prompt is not None else []
         max_tokens = _int_or_none(body.get("max_tokens"))
     else:  # chat.completions, and the fallback for unknown endpoints
-        system_parts, turns = _turns(body.get("messages"))
+        system_parts, turns = split_turns(body.get("messages"))
         max_tokens = _int_or_none(body.get("max_completion_tokens"))
         if max_tokens is None:
             max_tokens = _int_or_none(body.get("max_tokens"))
