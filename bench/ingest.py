@@ -149,6 +149,23 @@ def compressed_copy(src: Path, codec: str) -> Path:
     return out
 
 
+def simulated_world(work: Path, events: int) -> Path:
+    """``distillguard simulate``'s events file for a world of about ``events`` events (2,000
+    accounts over 14 days make about 185k; accounts scale with the size asked for)."""
+    out = work / f"world-{events}"
+    path = out / "events.jsonl.gz"
+    if not path.exists():
+        accounts = max(200, round(2000 * events / 185_000))
+        t0 = time.perf_counter()
+        cli = str(Path(sys.executable).with_name("distillguard"))
+        subprocess.run([cli, "simulate", "--out",
+                        str(out), "--accounts", str(accounts), "--days", "14", "--seed", "7"],
+                       check=True, capture_output=True)
+        print(f"simulated a world of {accounts:,} accounts over 14 days (seed 7) in "
+              f"{time.perf_counter() - t0:.0f}s: {path}")
+    return path
+
+
 def _child_ingest(src: str, out: str, batch_size: int, workers: int, engine: str,
                   compression: str) -> None:
     t0 = time.perf_counter()
@@ -213,6 +230,10 @@ def main() -> None:
     ap.add_argument("--inputs", default="plain",
                     help="input files to measure the block engines on: plain, gzip, zstd "
                     "(compressed copies of the same events; decompression is in the reader)")
+    ap.add_argument("--world-events", type=int, default=0,
+                    help="also ingest a world made by `distillguard simulate` of about this "
+                    "many events (gzip JSONL, as the simulator writes it) with the block "
+                    "engines")
     ap.add_argument("--engine", default="auto", help=argparse.SUPPRESS)
     ap.add_argument("--compression", default="zstd", help=argparse.SUPPRESS)
     ap.add_argument("--workdir", type=Path, default=None)
@@ -240,19 +261,21 @@ def main() -> None:
     base = [_run_child(["--child", "baseline", "--src", str(src)]) for _ in range(a.repeats)]
     b_secs = statistics.median(x["seconds"] for x in base)
     b_cpu = statistics.median(x["cpu_s"] for x in base)
-    n = base[0]["events"]
+    n = n_input = base[0]["events"]
     print(f"input: {n:,} events, {size / 1e6:,.0f} MB JSONL ({size / max(n, 1):,.0f} B/event), "
           f"{a.repeats} repeats, batch {a.batch_size:,}, cpus {os.cpu_count()}, "
           f"load average {os.getloadavg()[0]:.1f} at start")
-    print(f"{'baseline read+orjson.loads':46s}: median {b_secs:6.2f}s {n / b_secs:>9,.0f} ev/s  "
+    print(f"{'baseline read+orjson.loads':64s}: median {b_secs:6.2f}s {n / b_secs:>9,.0f} ev/s  "
           f"peak RSS {max(x['rss_mb'] for x in base):,.0f} MB  cpu {b_cpu / n * 1e6:.1f} us/ev")
     plan = [(e, w, c, i) for e in a.engines.split(",") for w in
             ([1] if e == "records" else [int(w) for w in a.workers.split(",")])
             for c in (["zstd"] if e == "records" else a.compressions.split(","))
-            for i in (["plain"] if e == "records" else a.inputs.split(","))]
+            for i in (["plain"] if e == "records" else
+                      a.inputs.split(",") + (["world"] if a.world_events else []))]
+    world = simulated_world(work, a.world_events) if a.world_events else None
     for engine, workers, codec, inp in plan:
         runs = []
-        path = compressed_copy(src, inp)
+        path = world if inp == "world" and world is not None else compressed_copy(src, inp)
         for r in range(a.repeats):
             out = work / f"out-{r}"
             runs.append(_run_child(["--child", "ingest", "--src", str(path), "--out", str(out),
@@ -261,13 +284,16 @@ def main() -> None:
                                     "--compression", codec]))
             shutil.rmtree(out, ignore_errors=True)
         i_secs = statistics.median(x["seconds"] for x in runs)
+        n = runs[0]["events"] if inp == "world" else n_input
         rss = max(x["rss_mb"] for x in runs)
         wrss = max(x["worker_rss_mb"] for x in runs) if workers > 1 else 0.0
         total = rss + workers * wrss
         cpu = statistics.median(x["cpu_s"] for x in runs)
         label = (f"ingest {engine}, {workers} worker(s)" + ("" if codec == "zstd" else f", {codec}")
-                 + ("" if inp == "plain" else f", {inp} input"))
-        print(f"{label:46s}: median {i_secs:6.2f}s "
+                 + ("" if inp == "plain" else
+                    f", simulated world ({n:,} events, gzip)" if inp == "world" else
+                    f", {inp} input"))
+        print(f"{label:64s}: median {i_secs:6.2f}s "
               f"{n / i_secs:>9,.0f} ev/s  peak RSS {rss:,.0f} MB"
               + (f" + {workers} x {wrss:,.0f} MB workers = {total:,.0f} MB" if workers > 1 else "")
               + f"  cpu {cpu / n * 1e6:.1f} us/ev  ratio to baseline {i_secs / b_secs:.2f}x  "
@@ -279,7 +305,8 @@ def main() -> None:
               f"goal RSS < 2048 MB: {'met' if total < 2048 else 'NOT met'}")
     print(f"reproduce: .venv/bin/python bench/ingest.py --events {a.events} "
           f"--repeats {a.repeats} --batch-size {a.batch_size} --workers {a.workers} "
-          f"--engines {a.engines} --compressions {a.compressions} --inputs {a.inputs}")
+          f"--engines {a.engines} --compressions {a.compressions} --inputs {a.inputs}"
+          + (f" --world-events {a.world_events}" if a.world_events else ""))
     if a.workdir is None:
         shutil.rmtree(work, ignore_errors=True)
 
