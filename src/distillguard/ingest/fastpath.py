@@ -2,9 +2,11 @@
 
 ``Event.from_mapping`` + ``normalize_request`` + ``event_row`` build three
 objects per event and cost ~4x the JSON parse itself. This module does the
-same for the shapes that make up nearly all real traffic (string contents,
-plain role/content messages, the documented reasoning switches) in one pass,
-and answers ``None`` for anything else, which then takes the general path.
+same for the shapes that make up nearly all real traffic (plain role/content
+messages in one pass; content blocks and tool turns through the general
+path's own ``split_turns``; the documented reasoning switches) and answers
+``None`` for anything else, which then takes the general path. The native
+scanner (``_scan.c``) applies these same rules in C.
 It only ever accepts records the general path accepts and produces the same
 values: ``tests/ingest/test_ingest_fastpath.py`` checks that on generated
 records, so the two cannot drift apart silently.
