@@ -147,6 +147,24 @@ def test_values_arrow_cannot_hold_are_quarantined_not_fatal(tmp_path: Path) -> N
     assert raws[3] == orjson.dumps(evs[2]).decode()
 
 
+@pytest.mark.parametrize("engine", ["native", "blocks", "records"])
+def test_timestamps_outside_utc_years_are_quarantined_not_fatal(tmp_path: Path,
+                                                              engine: str) -> None:
+    """Year 1 with a positive offset is year 0 in UTC (and 9999 with a negative one is
+    10000): no date holds it, and it must not sink the job when the day is partitioned."""
+    from distillguard.ingest import ingest
+
+    evs = [make_event(0), make_event(1, ts="0001-01-01T00:00:00+02:34:48"),
+           make_event(2, ts="9999-12-31T23:59:59-05:00"), make_event(3, ts="0001-01-01T05:00Z")]
+    src = write_events(tmp_path / "e.jsonl", evs)
+    report = ingest([src], None, tmp_path / "out", progress=False, engine=engine)
+    assert report.events_written == 2
+    rows = [orjson.loads(x) for x in (tmp_path / "out" / "quarantine.jsonl").read_bytes()
+            .splitlines()]
+    assert [(r["line"], r["problems"][0]["field"]) for r in rows] == [(2, "ts"), (3, "ts")]
+    assert "outside years 1-9999 in UTC" in rows[0]["problems"][0]["reason"]
+
+
 def _nested_line(ev: dict[str, Any]) -> bytes:
     body = orjson.dumps(ev).decode()
     nested = "[" * 300 + "1" + "]" * 300

@@ -198,7 +198,8 @@ static int parse_ts(const unsigned char *s, size_t n, int64_t *ms) {
     }
     if (p != n) return -1;
     static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (Y < 1 || M < 1 || M > 12 || h > 23 || mi > 59 || sec > 59) return -1;
+    /* years 1 and 9999 may leave years 1-9999 in UTC: Python's to reject */
+    if (Y <= 1 || Y >= 9999 || M < 1 || M > 12 || h > 23 || mi > 59 || sec > 59) return -1;
     int leap = (Y % 4 == 0 && Y % 100 != 0) || Y % 400 == 0;
     if (D < 1 || D > mdays[M - 1] + (M == 2 && leap)) return -1;
     int64_t days = days_from_civil(Y, (unsigned)M, (unsigned)D);

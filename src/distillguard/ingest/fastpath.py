@@ -205,6 +205,11 @@ def fast_row(rec: dict[str, Any]) -> tuple[Any, ...] | None:
         return None
     if dt.tzinfo is None:
         return None
+    if dt.year in (1, 9999):  # in UTC it may fall outside years 1-9999: the general path says
+        try:
+            dt.astimezone(UTC)
+        except OverflowError:
+            return None
     get = rec.get
     api_key_id, ip, ip_prefix = get("api_key_id"), get("ip"), get("ip_prefix")
     ip_country, user_agent, reasoning_text = get("ip_country"), get("user_agent"), \

@@ -46,7 +46,10 @@ def parse_ts(value: Any) -> datetime:
         raise ValueError(f"expected an RFC 3339 string, got {type(value).__name__}")
     if dt.tzinfo is None:
         raise ValueError("timestamp has no UTC offset")
-    return dt.astimezone(UTC)
+    try:
+        return dt.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00+01:00 is year 0 in UTC; no date holds it
+        raise ValueError(f"timestamp {value!s} is outside years 1-9999 in UTC") from None
 
 
 def format_ts(dt: datetime) -> str:
