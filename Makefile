@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 DEMO   ?= var/demo
 
-.PHONY: install services test test-fast lint typecheck demo bench clean
+.PHONY: install services test test-fast test-asan lint typecheck demo bench clean
 
 install: $(VENV)/.installed
 
@@ -25,6 +25,10 @@ test: install services
 test-fast: install
 	$(BIN)/pytest -m "not spark and not slow"
 
+# The native ingest scanner (C) under AddressSanitizer + UBSan, with the ingest tests.
+test-asan: install
+	bash scripts/asan.sh
+
 lint: install
 	$(BIN)/ruff check src tests bench
 
@@ -35,4 +39,4 @@ demo: install
 	bash scripts/demo.sh $(DEMO)
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache src/distillguard/ingest/_scan*.so
