@@ -19,8 +19,6 @@ silently lost.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
@@ -30,16 +28,12 @@ from distillguard.ingest import native
 Digests = npt.NDArray[np.int64]
 
 
-def digests(ids: pa.Array | pa.ChunkedArray | Sequence[str]) -> Digests:
+def digests(ids: pa.Array | pa.ChunkedArray) -> Digests:
     """One digest per id: the whole job must get all its digests from here."""
-    if isinstance(ids, (pa.Array, pa.ChunkedArray)):
-        fast = native.digests(ids)
-        if fast is not None:
-            return fast
-        ids = ids.to_pylist()
-    elif native.AVAILABLE:
-        return native.digests(pa.array(ids, type=pa.string()))  # type: ignore[return-value]
-    return np.fromiter((hash(i) for i in ids), dtype=np.int64, count=len(ids))
+    fast = native.digests(ids)
+    if fast is not None:
+        return fast
+    return np.fromiter((hash(i) for i in ids.to_pylist()), dtype=np.int64, count=len(ids))
 
 
 class SeenIds:

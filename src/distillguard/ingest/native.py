@@ -21,6 +21,7 @@ from typing import Any, Final
 import numpy as np
 import pyarrow as pa
 
+from distillguard.ingest.convert import convert_lines, order_stats
 from distillguard.ingest.quarantine import Quarantine
 from distillguard.schema import EVENT_SCHEMA
 
@@ -45,8 +46,6 @@ def _array(field: pa.Field, rows: int, valid: bytes, data: bytes,
 def scan_block(source: str, first: int, block: bytes, quarantine: Quarantine | None, *,
                max_line_bytes: int) -> tuple[pa.RecordBatch, list[int], int, Any, Any]:
     """``convert.convert_block`` for one block, through the C scanner."""
-    from distillguard.ingest.convert import convert_lines, order_stats
-
     if _scan is None:
         raise RuntimeError("distillguard.ingest._scan is not built")
     rows, cols, row_lines, fallback, spans = _scan.scan(block, max_line_bytes)
@@ -85,7 +84,7 @@ def _merge(a: pa.RecordBatch, a_lines: np.ndarray[Any, Any], b: pa.RecordBatch,
     return merged.to_batches()[0], lines
 
 
-def digests(ids: pa.Array) -> np.ndarray[Any, np.dtype[np.int64]] | None:
+def digests(ids: pa.Array | pa.ChunkedArray) -> np.ndarray[Any, np.dtype[np.int64]] | None:
     """64-bit digests of a string array's values, or ``None`` without the extension."""
     if _scan is None:
         return None

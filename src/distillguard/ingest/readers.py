@@ -57,9 +57,9 @@ from distillguard.schema import (
 PARQUET_ROWS = 8192
 # Bytes of JSONL converted at a time in-process: a few thousand rows, so the row objects
 # of a block are still in cache when its Arrow columns are built.
-BLOCK_BYTES = 512 * 1024  # the Python engine: a block's rows stay in cache
-# The native engine: its fixed costs per block (Arrow arrays for 34 columns, merging in
-# the rows Python converted) shrink with fewer, larger blocks; memory is a few blocks.
+BLOCK_BYTES = 512 * 1024
+# The native engine's fixed costs per block (Arrow arrays for 34 columns, merging in the
+# rows Python converted) shrink with fewer, larger blocks; memory is still a few blocks.
 NATIVE_BLOCK_BYTES = 4 * 1024 * 1024
 ENGINES: Final = ("auto", "native", "blocks", "records")
 
@@ -79,6 +79,8 @@ def resolve_engine(engine: str) -> str:
                          "DISTILLGUARD_NO_NATIVE=1 or without a C compiler); use engine "
                          "'blocks'", details={"engine": engine})
     return engine
+
+
 Source: TypeAlias = "Record | pa.RecordBatch | Prepared"
 __all__ = ["ENGINES", "Prepared", "ReadStats", "Record", "build_rows", "convert_record",
            "event_sources", "expand_paths", "iter_event_batches", "iter_events", "iter_records"]
