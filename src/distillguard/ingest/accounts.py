@@ -7,7 +7,12 @@ import io
 from collections.abc import Iterable
 from pathlib import Path
 
-from distillguard.ingest.quarantine import DUPLICATE_ACCOUNT_ID, Quarantine, dump_raw
+from distillguard.ingest.quarantine import (
+    DUPLICATE_ACCOUNT_ID,
+    Quarantine,
+    dump_raw,
+    quarantine_error,
+)
 from distillguard.ingest.readers import expand_paths, iter_records
 from distillguard.ingest.sources import DEFAULT_MAX_LINE_BYTES, check_file, open_binary
 from distillguard.schema import Account, FieldError, InputError, Label, RecordError
@@ -24,9 +29,7 @@ def read_accounts(path: str | Path | Iterable[str | Path], quarantine: Quarantin
             try:
                 acc = Account.from_mapping(obj, source=source, line=line)
             except RecordError as err:
-                if quarantine is None:
-                    raise
-                quarantine.add_error(err, raw=raw or dump_raw(obj))
+                quarantine_error(quarantine, err, raw, obj)
                 continue
             if acc.account_id in seen:
                 why = f"account_id {acc.account_id!r} was already seen (first occurrence kept)"

@@ -24,7 +24,13 @@ import pyarrow as pa
 
 from distillguard.ingest.columns import build_batch
 from distillguard.ingest.fastpath import fast_row, general_row
-from distillguard.ingest.quarantine import INVALID_RECORD, LINE_TOO_LONG, Quarantine, dump_raw
+from distillguard.ingest.quarantine import (
+    INVALID_RECORD,
+    LINE_TOO_LONG,
+    Quarantine,
+    dump_raw,
+    quarantine_error,
+)
 from distillguard.ingest.sources import decode_json_line, reject
 from distillguard.schema import (
     EVENT_FIELDS,
@@ -57,9 +63,7 @@ def convert_record(rec: Record, quarantine: Quarantine | None) -> tuple[Any, ...
             try:
                 ev = Event.from_mapping(obj, source=source, line=line)
             except RecordError as err:
-                if quarantine is None:
-                    raise
-                quarantine.add_error(err, raw=raw or dump_raw(obj))
+                quarantine_error(quarantine, err, raw, obj)
                 return None
             row = general_row(ev)
     except (RecordError, InputError):

@@ -143,3 +143,13 @@ class Quarantine:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.close()
+
+
+def quarantine_error(quarantine: Quarantine | None, err: RecordError, raw: str | bytes,
+                     obj: Any) -> None:
+    """The one step every reader takes with a record it cannot use: strict (no
+    quarantine) raises ``err``; otherwise the record is quarantined as read (``raw``),
+    or re-encoded when there was no text (a Parquet row)."""
+    if quarantine is None:
+        raise err
+    quarantine.add_error(err, raw=raw or dump_raw(obj))

@@ -35,6 +35,7 @@ from distillguard.ingest.quarantine import (
     UNREADABLE_FILE,
     Quarantine,
     dump_raw,
+    quarantine_error,
 )
 from distillguard.ingest.sources import (
     DEFAULT_MAX_LINE_BYTES,
@@ -166,9 +167,7 @@ def _validate(rec: Record, quarantine: Quarantine | None) -> Event | None:
     try:
         return Event.from_mapping(obj, source=source, line=line)
     except RecordError as err:
-        if quarantine is None:
-            raise
-        quarantine.add_error(err, raw=raw or dump_raw(obj))
+        quarantine_error(quarantine, err, raw, obj)
         return None
 
 
