@@ -14,10 +14,10 @@ from distillguard.gateway import stub
 from distillguard.gateway.capture import (
     Captured,
     Safeguards,
-    SseRewriter,
     apply_request_safeguards,
     rewrite_json,
 )
+from distillguard.gateway.sse import SseRewriter
 
 ARGS = ("rid1", "m", "the answer is four", "Let me think step by step. two plus two is four.",
         (5, 14, 10), 1, False)

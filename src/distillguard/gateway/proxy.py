@@ -19,9 +19,10 @@ from typing import Any
 import httpx
 import orjson
 
-from distillguard.gateway.capture import SseRewriter, apply_request_safeguards, rewrite_json
+from distillguard.gateway.capture import apply_request_safeguards, rewrite_json
 from distillguard.gateway.layers import Exchange, Receive, Scope, Send, exchange_of, refuse
 from distillguard.gateway.metrics import Metrics
+from distillguard.gateway.sse import SseRewriter
 from distillguard.gateway.wire import WireError, error_body
 
 _PASS_HEADERS = (b"anthropic-version", b"anthropic-beta", b"openai-beta", b"openai-organization")
