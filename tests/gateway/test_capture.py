@@ -32,6 +32,27 @@ def _stream(endpoint: str) -> bytes:
     return b"".join(STREAMS[endpoint](*ARGS))
 
 
+CALL = stub.Call("call_1", "get_weather", '{"location":"Paris, France","unit":"celsius"}')
+CALL_LINE = ('{"arguments":{"location":"Paris, France","unit":"celsius"},"name":"get_weather",'
+             '"type":"tool_call"}')
+
+
+@pytest.mark.parametrize("endpoint", sorted(STREAMS))
+@pytest.mark.parametrize("mode", ["pass", "withhold", "summarise"])
+def test_tool_calls_and_reasoning_are_captured_alike_streamed_or_whole(endpoint: str,
+                                                                      mode: str) -> None:
+    rw = SseRewriter(endpoint, mode)
+    out = rw.feed(b"".join(STREAMS[endpoint](*ARGS, CALL))) + rw.flush()
+    cap = Captured()
+    rewrite_json(endpoint, WHOLE[endpoint](*ARGS, CALL), mode, cap)
+    assert rw.cap.response_text == cap.response_text and CALL_LINE in cap.response_text
+    assert rw.cap.reasoning_text == cap.reasoning_text
+    if mode == "withhold":
+        assert cap.reasoning_text is None and b"two plus two" not in out
+        if endpoint == "responses":  # the call item moved up to index 0
+            assert {e["output_index"] for e in _events(out) if "output_index" in e} == {0}
+
+
 @pytest.mark.parametrize("endpoint", sorted(STREAMS))
 @given(cuts=st.lists(st.integers(min_value=0, max_value=4000), max_size=12))
 def test_stream_capture_is_independent_of_chunking(endpoint: str, cuts: list[int]) -> None:
