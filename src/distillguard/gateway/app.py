@@ -43,7 +43,7 @@ from distillguard.gateway.proxy import Proxy, upstream_headers
 from distillguard.gateway.signals import SignalFn, default_signal_fn
 from distillguard.gateway.state import StateStore, make_state
 from distillguard.gateway.transport import FastTransport
-from distillguard.gateway.wire import ROUTES, WireError
+from distillguard.gateway.wire import PASSTHROUGH, ROUTES, WireError
 from distillguard.settings import Settings
 
 log = logging.getLogger("distillguard.gateway")
@@ -86,9 +86,14 @@ class Gateway:
                       max_bytes=settings.gateway_max_body_bytes),
             log=self.log, metrics=self.metrics)
         models = Authenticate(self._models, keys=self.keys)
+        # count_tokens: authenticated and forwarded; no model output, so no event
+        passthrough = BodyLimit(Authenticate(proxy, keys=self.keys),
+                                max_bytes=settings.gateway_max_body_bytes)
         self.ops = self._ops_app()
         self.app: ASGIApp = RequestContext(
-            _Router(model_stack, models, self.ops), metrics=self.metrics,
+            _Router(model_stack, models, passthrough, self.ops,
+                    frozenset(getattr(r, "path", "") for r in self.ops.routes)),
+            metrics=self.metrics,
             trust_forwarded=trust_forwarded)
 
     def _new_client(self) -> httpx.AsyncClient:
@@ -241,10 +246,13 @@ def _default_transport(url: str) -> httpx.AsyncBaseTransport | None:
 
 
 class _Router:
-    def __init__(self, model_stack: ASGIApp, models: ASGIApp, ops: ASGIApp) -> None:
+    def __init__(self, model_stack: ASGIApp, models: ASGIApp, passthrough: ASGIApp,
+                 ops: ASGIApp, ops_paths: frozenset[str]) -> None:
         self.model_stack = model_stack
         self.models = models
+        self.passthrough = passthrough
         self.ops = ops
+        self.ops_paths = ops_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -252,12 +260,20 @@ class _Router:
             if path in ROUTES:
                 await self.model_stack(scope, receive, send)
                 return
+            if path in PASSTHROUGH:
+                await self.passthrough(scope, receive, send)
+                return
             if path == "/v1/models":
                 if scope["method"] != "GET":
                     await refuse(send, exchange_of(scope), WireError(
                         405, "method_not_allowed", "use GET /v1/models"))
                     return
                 await self.models(scope, receive, send)
+                return
+            if path not in self.ops_paths:
+                # an SDK parses its own error shape only: answer unknown routes in it
+                await refuse(send, exchange_of(scope), WireError(
+                    404, "unknown_route", f"Invalid URL ({scope['method']} {path})"))
                 return
         await self.ops(scope, receive, send)
 

@@ -30,7 +30,14 @@ from distillguard.gateway.capture import NO_SAFEGUARDS, Captured, Safeguards
 from distillguard.gateway.exchange_log import ExchangeLog
 from distillguard.gateway.keys import KeyRecord, KeyStore
 from distillguard.gateway.metrics import Metrics
-from distillguard.gateway.wire import ROUTES, WireError, error_body, error_headers
+from distillguard.gateway.wire import (
+    PASSTHROUGH,
+    ROUTES,
+    WireError,
+    error_body,
+    error_headers,
+    family_of,
+)
 from distillguard.schema import Event
 
 Scope = MutableMapping[str, Any]
@@ -130,7 +137,8 @@ class RequestContext:
             await self.app(scope, receive, send)
             return
         path = scope["path"]
-        endpoint, family = ROUTES.get(path, ("", "openai"))
+        route = ROUTES.get(path) or PASSTHROUGH.get(path)
+        endpoint, family = route if route else ("", family_of(path))
         # The event id is always the gateway's own: a client-chosen id repeated on
         # several requests would make ingest keep one event and drop the rest as duplicates.
         client_rid = _header(scope, b"x-client-request-id") or _header(scope, b"x-request-id")
