@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import anthropic
 import httpx
 import openai
 import pytest
@@ -106,6 +107,7 @@ def test_the_stub_counts_tokens_and_refuses_unknown_routes_like_the_apis() -> No
 # -- the official OpenAI SDK --------------------------------------------------------------
 
 WITHHOLD = "limits: {}\ntiers:\n  allow: {action: safeguard, safeguards: {reasoning: withhold}}\n"
+SUMMARISE = WITHHOLD.replace("withhold", "summarise")
 TOOLS: list[Any] = [{"type": "function", "name": "get_weather", "description": "Weather",
                      "parameters": {"type": "object", "required": ["location"],
                                     "properties": {"location": {"type": "string"}}}}]
@@ -113,12 +115,13 @@ TOOLS: list[Any] = [{"type": "function", "name": "get_weather", "description": "
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, tuple[str, str]]]:
-    """The stub, a gateway passing reasoning and one withholding it: (base URL, key)."""
+    """The stub, and gateways passing, withholding and summarising reasoning: (URL, key)."""
     tmp = tmp_path_factory.mktemp("sdk")
     with contextlib.ExitStack() as stack:
         upstream = stack.enter_context(stub_upstream())
         out = {"stub": (upstream, "sk-unused")}
-        for name, policy in (("gateway", "limits: {}\n"), ("withhold", WITHHOLD)):
+        for name, policy in (("gateway", "limits: {}\n"), ("withhold", WITHHOLD),
+                             ("summarise", SUMMARISE)):
             data = tmp / name
             data.mkdir()
             (data / "policy.yaml").write_text(policy)
@@ -184,3 +187,58 @@ def test_function_calls_stream_through_the_sdk(servers: dict[str, tuple[str, str
         completion = chat_stream.get_final_completion()
     (tc,) = completion.choices[0].message.tool_calls or []
     assert tc.function.name == "get_weather" and tc.function.arguments == args
+
+
+# -- the official Anthropic SDK -----------------------------------------------------------
+
+CLAUDE: dict[str, Any] = {
+    "model": "stub-claude", "max_tokens": 4096,
+    "thinking": {"type": "enabled", "budget_tokens": 2048},
+    "messages": [{"role": "user", "content": "Weather in Oslo, and why is it cold?"}],
+    "tools": [{"name": "get_weather", "description": "Weather",
+               "input_schema": TOOLS[0]["parameters"]}],
+}
+
+
+def _claude(servers: dict[str, tuple[str, str]], where: str) -> anthropic.Anthropic:
+    url, key = servers[where]
+    return anthropic.Anthropic(base_url=url, api_key=key, max_retries=0, timeout=20)
+
+
+@pytest.mark.parametrize("where", ["stub", "gateway", "withhold", "summarise"])
+def test_messages_stream_helper_and_count_tokens(servers: dict[str, tuple[str, str]],
+                                                 where: str) -> None:
+    sdk = _claude(servers, where)
+    with sdk.messages.stream(**CLAUDE) as stream:
+        text = "".join(stream.text_stream)
+        streamed = stream.get_final_message()
+    whole = sdk.messages.create(**CLAUDE)
+    for msg in (streamed, whole):
+        kinds = [b.type for b in msg.content]
+        assert kinds == (["text", "tool_use"] if where == "withhold"
+                         else ["thinking", "text", "tool_use"])
+        assert msg.stop_reason == "tool_use"
+        assert msg.content[-1].input == {"location": "Weather in Oslo, and"}  # type: ignore[union-attr]
+    assert streamed.content[-2].text == text  # type: ignore[union-attr]
+    if where != "withhold":
+        thought = streamed.content[0].thinking  # type: ignore[union-attr]
+        assert thought == whole.content[0].thinking  # type: ignore[union-attr]
+        assert ("[distillguard:" in thought) is (where == "summarise")
+    counted = sdk.messages.count_tokens(model=CLAUDE["model"], messages=CLAUDE["messages"],
+                                        tools=CLAUDE["tools"])
+    assert counted.input_tokens > 8
+
+
+@pytest.mark.parametrize("where", ["gateway", "summarise"])
+def test_openai_summaries_match_streamed_or_not(servers: dict[str, tuple[str, str]],
+                                                where: str) -> None:
+    sdk = _sdk(servers, where)
+    ask: dict[str, Any] = {"model": "stub-reasoner", "input": "Why is the sky blue at noon?",
+                           "reasoning": {"effort": "high", "summary": "auto"}}
+    with sdk.responses.stream(**ask) as stream:
+        streamed = stream.get_final_response()
+    whole = sdk.responses.create(**ask)
+    summaries = [[s.text for item in r.output if item.type == "reasoning" for s in item.summary]
+                 for r in (streamed, whole)]
+    assert summaries[0] == summaries[1] and len(summaries[0]) == 1
+    assert ("[distillguard:" in summaries[0][0]) is (where == "summarise")
