@@ -149,3 +149,14 @@ def test_large_streams_are_parsed_in_linear_time() -> None:
     rw = SseRewriter("chat.completions")
     out = rw.feed(piece * 50_000)  # one big chunk of 50k events
     assert len(rw.cap.response_text) == 50_000 and len(out) == len(piece) * 50_000
+
+
+@pytest.mark.parametrize("endpoint", sorted(STREAMS))
+def test_summarised_reasoning_cut_off_before_its_end_is_neither_sent_nor_logged(
+        endpoint: str) -> None:
+    data = _stream(endpoint)
+    cut = data.index(b"\n\n", data.index(b"Let me think")) + 2  # after the first delta
+    rw = SseRewriter(endpoint, "summarise")
+    out = rw.feed(data[:cut]) + rw.flush()
+    assert b"Let me think" not in out and b"distillguard" not in out
+    assert rw.cap.reasoning_text is None

@@ -106,15 +106,7 @@ class SseRewriter:
         if rest.strip():
             kept = self._event(rest)
             out = b"" if kept is None else kept + b"\n\n"
-        # reasoning still held when the stream ended: log what the client would have seen
-        for pieces in [*self._held.values(), *self._thinking.values()]:
-            if pieces:
-                self.cap.reasoning.append(summarise("".join(pieces)))
-        for index, item in self._items.items():
-            if self.mode == "summarise" and index not in self._summaries and item.text():
-                self.cap.reasoning.append(summarise(item.text()))
-        self._held.clear()
-        self._thinking.clear()
+        # reasoning still held back here never reached the client, so it is not logged
         return out
 
     @staticmethod
