@@ -50,11 +50,10 @@ def _event(name: str, obj: dict[str, Any]) -> bytes:
 class _Reasoning:
     """One responses reasoning item's text, part by part, as it streams."""
 
-    __slots__ = ("parts", "item")
+    __slots__ = ("parts",)
 
     def __init__(self) -> None:
         self.parts: dict[tuple[str, int], list[str]] = {}
-        self.item: dict[str, Any] = {}
 
     def text(self) -> str:
         order = sorted(self.parts, key=lambda k: (k[0] != "summary", k[1]))
@@ -242,13 +241,11 @@ class SseRewriter:
                         item: dict[str, Any]) -> Handled:
         state = self._items.setdefault(index, _Reasoning())
         if etype == "response.output_item.added":
-            if self.mode == "summarise":
-                obj["item"] = summary_item(item, "")
-                obj["item"]["summary"] = []
+            if self.mode == "summarise":  # its summary follows when the item is done
+                obj["item"] = {**summary_item(item, ""), "summary": []}
                 return True
             return False if self.mode == "withhold" else None
         # output_item.done: the item is whole now
-        state.item = item
         if self.mode == "withhold":
             return False
         full = state.text() or reasoning_item_text(item)
