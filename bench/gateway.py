@@ -112,12 +112,13 @@ class Conn:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return cls(reader, writer)
 
-    async def request(self, raw: bytes) -> tuple[int, float | None]:
+    async def request(self, raw: bytes) -> tuple[int, float | None, str]:
+        """(status, the gateway's overhead header, its request id = the logged event_id)."""
         self.writer.write(raw)
         head = await self.reader.readuntil(b"\r\n\r\n")
         lines = head.split(b"\r\n")
         status = int(lines[0].split(b" ", 2)[1])
-        clen, overhead, chunked = 0, None, False
+        clen, overhead, chunked, event_id = 0, None, False, ""
         for line in lines[1:]:
             k, _, v = line.partition(b":")
             k = k.strip().lower()
@@ -125,6 +126,8 @@ class Conn:
                 clen = int(v)
             elif k == b"x-distillguard-overhead-ms":
                 overhead = float(v)
+            elif k == b"x-request-id":
+                event_id = v.strip().decode()
             elif k == b"transfer-encoding" and b"chunked" in v.lower():
                 chunked = True
         if chunked:
@@ -135,7 +138,7 @@ class Conn:
                     break
         else:
             await self.reader.readexactly(clen)
-        return status, overhead
+        return status, overhead, event_id
 
     def close(self) -> None:
         self.writer.close()
@@ -172,15 +175,15 @@ async def open_loop(port: int, keys: list[str], rate: float, seconds: float,
             if conn is None:
                 conn = await Conn.open(port)
             rid = f"{tag}-{i}"
-            status, overhead = await conn.request(
+            status, overhead, event_id = await conn.request(
                 raw_request("/v1/chat/completions", BODIES[i % len(BODIES)],
                             keys[i % len(keys)], rid))
             res.latencies.append(time.perf_counter() - due)
             res.statuses[status] = res.statuses.get(status, 0) + 1
             if overhead is not None:
                 res.overheads.append(overhead)
-            if status == 200:
-                res.answered_ids.append(rid)
+            if status == 200:  # the gateway names its own event id (clients' ids are not)
+                res.answered_ids.append(event_id)
             pool.append(conn)
         except (OSError, asyncio.IncompleteReadError, ValueError):
             res.errors += 1
@@ -211,7 +214,7 @@ async def closed_loop(port: int, keys: list[str], concurrency: int, seconds: flo
         while time.perf_counter() < stop:
             t = time.perf_counter()
             try:
-                status, _ = await conn.request(raw_request(
+                status, _, _ = await conn.request(raw_request(
                     "/v1/chat/completions", BODIES[i % 3], keys[(w + i) % len(keys)], f"c{w}-{i}"))
             except (OSError, asyncio.IncompleteReadError):
                 res.errors += 1

@@ -16,6 +16,16 @@ def test_defaults_and_env_coercion() -> None:
     assert s.effective_database_url == "sqlite:////tmp/x/distillguard.db"
 
 
+def test_the_data_dir_does_not_depend_on_the_working_directory() -> None:
+    s = Settings.from_env({})
+    assert s.data_dir.is_absolute() and s.data_dir.name == "distillguard"
+    assert s.effective_database_url == f"sqlite:///{s.data_dir / 'distillguard.db'}"
+    xdg = Settings.from_env({"XDG_DATA_HOME": "/srv/data"})
+    assert xdg.data_dir == Path("/srv/data/distillguard")
+    both = Settings.from_env({"XDG_DATA_HOME": "/srv/data", "DISTILLGUARD_DATA_DIR": "/d"})
+    assert both.data_dir == Path("/d")
+
+
 def test_bad_values_name_the_setting() -> None:
     with pytest.raises(ConfigError, match="DISTILLGUARD_ENGINE"):
         Settings.from_env({"DISTILLGUARD_ENGINE": "oracle"})

@@ -23,10 +23,21 @@ def _setting(default: Any, help: str) -> Any:
     return field(default=default, metadata={"help": help})
 
 
+def _user_data_dir() -> Path:
+    # one place per user whatever the working directory (was ./var, which scattered key
+    # stores and exchange logs over every directory a command ran in)
+    try:
+        return Path.home() / ".local" / "share" / "distillguard"
+    except RuntimeError:  # no home directory to be found
+        return Path("/var/lib/distillguard")
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = _setting(
-        Path("var"), "Where distillguard keeps state it owns (key stores, gateway logs, caches)."
+        _user_data_dir(), "Where distillguard keeps state it owns (the gateway's key store and "
+        "exchange log, the screening store, caches); default ~/.local/share/distillguard, or "
+        "$XDG_DATA_HOME/distillguard when XDG_DATA_HOME is set."
     )
     database_url: str = _setting(
         "", "SQLAlchemy-style URL of the relational store: sqlite:///path (default, under "
@@ -121,6 +132,8 @@ class Settings:
                     values[f.name] = raw
             except ValueError as exc:
                 raise ConfigError(f"{name}={raw!r}: {exc}", details={"setting": name}) from exc
+        if "data_dir" not in values and env.get("XDG_DATA_HOME"):
+            values["data_dir"] = Path(env["XDG_DATA_HOME"]) / "distillguard"
         settings = cls(**values)
         settings.validate()
         return settings

@@ -14,10 +14,10 @@ from distillguard.gateway import stub
 from distillguard.gateway.capture import (
     Captured,
     Safeguards,
-    SseRewriter,
     apply_request_safeguards,
     rewrite_json,
 )
+from distillguard.gateway.sse import SseRewriter
 
 ARGS = ("rid1", "m", "the answer is four", "Let me think step by step. two plus two is four.",
         (5, 14, 10), 1, False)
@@ -30,6 +30,27 @@ WHOLE = {"chat.completions": stub._chat, "responses": stub._responses, "messages
 
 def _stream(endpoint: str) -> bytes:
     return b"".join(STREAMS[endpoint](*ARGS))
+
+
+CALL = stub.Call("call_1", "get_weather", '{"location":"Paris, France","unit":"celsius"}')
+CALL_LINE = ('{"arguments":{"location":"Paris, France","unit":"celsius"},"name":"get_weather",'
+             '"type":"tool_call"}')
+
+
+@pytest.mark.parametrize("endpoint", sorted(STREAMS))
+@pytest.mark.parametrize("mode", ["pass", "withhold", "summarise"])
+def test_tool_calls_and_reasoning_are_captured_alike_streamed_or_whole(endpoint: str,
+                                                                      mode: str) -> None:
+    rw = SseRewriter(endpoint, mode)
+    out = rw.feed(b"".join(STREAMS[endpoint](*ARGS, CALL))) + rw.flush()
+    cap = Captured()
+    rewrite_json(endpoint, WHOLE[endpoint](*ARGS, CALL), mode, cap)
+    assert rw.cap.response_text == cap.response_text and CALL_LINE in cap.response_text
+    assert rw.cap.reasoning_text == cap.reasoning_text
+    if mode == "withhold":
+        assert cap.reasoning_text is None and b"two plus two" not in out
+        if endpoint == "responses":  # the call item moved up to index 0
+            assert {e["output_index"] for e in _events(out) if "output_index" in e} == {0}
 
 
 @pytest.mark.parametrize("endpoint", sorted(STREAMS))
@@ -128,3 +149,14 @@ def test_large_streams_are_parsed_in_linear_time() -> None:
     rw = SseRewriter("chat.completions")
     out = rw.feed(piece * 50_000)  # one big chunk of 50k events
     assert len(rw.cap.response_text) == 50_000 and len(out) == len(piece) * 50_000
+
+
+@pytest.mark.parametrize("endpoint", sorted(STREAMS))
+def test_summarised_reasoning_cut_off_before_its_end_is_neither_sent_nor_logged(
+        endpoint: str) -> None:
+    data = _stream(endpoint)
+    cut = data.index(b"\n\n", data.index(b"Let me think")) + 2  # after the first delta
+    rw = SseRewriter(endpoint, "summarise")
+    out = rw.feed(data[:cut]) + rw.flush()
+    assert b"Let me think" not in out and b"distillguard" not in out
+    assert rw.cap.reasoning_text is None

@@ -34,7 +34,7 @@ async def _load(url: str, secret: str, stop_at: float, answered: set[str],
                 await asyncio.sleep(0.05)
                 continue
             if r.status_code == 200 and (r.text.endswith("[DONE]\n\n") or r.text.endswith("}")):
-                answered.add(rid)
+                answered.add(r.headers["x-request-id"])  # the gateway's id: the event_id
 
 
 @pytest.mark.slow

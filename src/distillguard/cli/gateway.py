@@ -27,6 +27,8 @@ from distillguard.settings import Settings
 def serve(settings: Settings, host: str, port: int, policy_path: str | None, verdicts: str,
           blocklists: tuple[str, ...], replica: str, trust_forwarded: bool) -> None:
     """Run the gateway in front of DISTILLGUARD_GATEWAY_UPSTREAM_URL."""
+    import asyncio
+
     import uvicorn
 
     from distillguard.gateway.app import Gateway, configure_logging
@@ -36,6 +38,12 @@ def serve(settings: Settings, host: str, port: int, policy_path: str | None, ver
     configure_logging(settings.log_level)
     gw = Gateway(settings, verdicts=verdicts, blocklists=blocklists, replica=replica,
                  trust_forwarded=trust_forwarded)
+    upstream = asyncio.run(gw.check_upstream())
+    click.echo(gw.startup_line(host, port, upstream), err=True)
+    if upstream != "ok":
+        click.echo(f"warning: the upstream {gw.upstream} is {upstream}: model requests get 502 "
+                   "until it answers (/readyz reports it); check "
+                   "DISTILLGUARD_GATEWAY_UPSTREAM_URL", err=True)
     uvicorn.run(gw.app, host=host, port=port, access_log=False, log_config=None,
                 log_level=settings.log_level.lower(), lifespan="on", timeout_graceful_shutdown=5)
 

@@ -39,11 +39,11 @@ from distillguard.gateway.layers import (
 from distillguard.gateway.metrics import Metrics
 from distillguard.gateway.openapi import openapi_spec
 from distillguard.gateway.policy import Policy, load_policy
-from distillguard.gateway.proxy import Proxy, upstream_headers
+from distillguard.gateway.proxy import Proxy, probe_upstream, shown_url, upstream_headers
 from distillguard.gateway.signals import SignalFn, default_signal_fn
 from distillguard.gateway.state import StateStore, make_state
 from distillguard.gateway.transport import FastTransport
-from distillguard.gateway.wire import ROUTES, WireError
+from distillguard.gateway.wire import PASSTHROUGH, ROUTES, WireError
 from distillguard.settings import Settings
 
 log = logging.getLogger("distillguard.gateway")
@@ -86,9 +86,14 @@ class Gateway:
                       max_bytes=settings.gateway_max_body_bytes),
             log=self.log, metrics=self.metrics)
         models = Authenticate(self._models, keys=self.keys)
+        # count_tokens: authenticated and forwarded; no model output, so no event
+        passthrough = BodyLimit(Authenticate(proxy, keys=self.keys),
+                                max_bytes=settings.gateway_max_body_bytes)
         self.ops = self._ops_app()
         self.app: ASGIApp = RequestContext(
-            _Router(model_stack, models, self.ops), metrics=self.metrics,
+            _Router(model_stack, models, passthrough, self.ops,
+                    frozenset(getattr(r, "path", "") for r in self.ops.routes)),
+            metrics=self.metrics,
             trust_forwarded=trust_forwarded)
 
     def _new_client(self) -> httpx.AsyncClient:
@@ -98,6 +103,30 @@ class Gateway:
             timeout=httpx.Timeout(self.settings.gateway_upstream_timeout_s),
             limits=httpx.Limits(max_connections=1000, max_keepalive_connections=200),
         )
+
+    # -- what the operator sees ---------------------------------------------------------
+
+    @property
+    def upstream(self) -> str:
+        return shown_url(self.settings.gateway_upstream_url)
+
+    async def check_upstream(self, timeout_s: float = 3.0) -> str:
+        """Probe the upstream on a client of its own (callable before the server's loop)."""
+        async with httpx.AsyncClient(base_url=self.settings.gateway_upstream_url) as c:
+            return await probe_upstream(c, self.settings.gateway_upstream_api_key, timeout_s)
+
+    def startup_line(self, host: str, port: int, upstream_status: str) -> str:
+        """One line saying what this gateway is in front of, and with what."""
+        s = self.settings
+        state = ("memory (this process only)" if s.gateway_state == "memory"
+                 else f"redis {shown_url(s.redis_url)}")
+        extra = f", verdicts {self._verdicts}" if self._verdicts else ""
+        if self._blocklists:
+            extra += f", blocklists {', '.join(self._blocklists)}"
+        return (f"distillguard gateway on http://{host}:{port} -> upstream {self.upstream} "
+                f"({upstream_status}); state {state}, fail-{s.gateway_fail_mode}; "
+                f"policy {self.runtime.policy.source}{extra}; "
+                f"keys {_shown_db(s.effective_database_url)}; log {self.log.directory.resolve()}")
 
     # -- reload -----------------------------------------------------------------------------
 
@@ -159,8 +188,9 @@ class Gateway:
                 scope, "openai", self.settings.gateway_upstream_api_key))
         except httpx.HTTPError as exc:
             self.metrics.upstream_errors.labels("connection").inc()
-            await refuse(send, ex, WireError(502, "upstream_unavailable",
-                                             f"the model endpoint failed: {type(exc).__name__}"))
+            await refuse(send, ex, WireError(
+                502, "upstream_unavailable",
+                f"the model endpoint {self.upstream} failed: {type(exc).__name__}"))
             return
         body = resp.content
         allowed = self.runtime.policy.models
@@ -188,9 +218,11 @@ class Gateway:
             checks["state"] = "ok" if state_ok else (
                 "down (fail-open)" if self.settings.gateway_fail_mode == "open" else "down")
             checks["exchange_log"] = "ok" if self.log.directory.is_dir() else "missing"
-            ready = checks["key_store"] == "ok" and checks["exchange_log"] == "ok" and (
+            checks["upstream"] = await probe_upstream(
+                self.client, self.settings.gateway_upstream_api_key, timeout_s=2.0)
+            ready = all(checks[k] == "ok" for k in ("key_store", "exchange_log", "upstream")) and (
                 state_ok or self.settings.gateway_fail_mode == "open")
-            return JSONResponse({"ready": ready, "checks": checks},
+            return JSONResponse({"ready": ready, "upstream": self.upstream, "checks": checks},
                                 status_code=200 if ready else 503)
 
         async def metrics(request: Request) -> Response:
@@ -234,6 +266,13 @@ class Gateway:
         ], lifespan=self.lifespan)
 
 
+def _shown_db(url: str) -> str:
+    path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else ""
+    if path and path != ":memory:":
+        return "sqlite:///" + str(Path(path).resolve())
+    return shown_url(url)
+
+
 def _default_transport(url: str) -> httpx.AsyncBaseTransport | None:
     # the lean transport for plain-http upstreams (a local vLLM, a sidecar); httpx's own
     # for https, where TLS and HTTP/2 matter more than the last millisecond
@@ -241,10 +280,13 @@ def _default_transport(url: str) -> httpx.AsyncBaseTransport | None:
 
 
 class _Router:
-    def __init__(self, model_stack: ASGIApp, models: ASGIApp, ops: ASGIApp) -> None:
+    def __init__(self, model_stack: ASGIApp, models: ASGIApp, passthrough: ASGIApp,
+                 ops: ASGIApp, ops_paths: frozenset[str]) -> None:
         self.model_stack = model_stack
         self.models = models
+        self.passthrough = passthrough
         self.ops = ops
+        self.ops_paths = ops_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -252,12 +294,20 @@ class _Router:
             if path in ROUTES:
                 await self.model_stack(scope, receive, send)
                 return
+            if path in PASSTHROUGH:
+                await self.passthrough(scope, receive, send)
+                return
             if path == "/v1/models":
                 if scope["method"] != "GET":
                     await refuse(send, exchange_of(scope), WireError(
                         405, "method_not_allowed", "use GET /v1/models"))
                     return
                 await self.models(scope, receive, send)
+                return
+            if path not in self.ops_paths:
+                # an SDK parses its own error shape only: answer unknown routes in it
+                await refuse(send, exchange_of(scope), WireError(
+                    404, "unknown_route", f"Invalid URL ({scope['method']} {path})"))
                 return
         await self.ops(scope, receive, send)
 

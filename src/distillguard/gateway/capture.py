@@ -1,9 +1,17 @@
-"""Read what the model answered (text, reasoning, usage) out of upstream
-responses of all three wire formats, streamed or not, and apply the output
-safeguards of the review tier on the way through.
+"""Read what the model answered (text, tool calls, reasoning, usage) out of
+upstream responses of all three wire formats, and apply the output safeguards
+of the review tier on the way through. Whole (JSON) answers are handled here,
+streamed ones in :mod:`distillguard.gateway.sse`; both fill one
+:class:`Captured`, and the same answer captures the same text either way.
 
 The event log must record what the client actually received, so capture runs
 after the safeguards: a withheld reasoning trace is logged as withheld.
+
+The log format has no field for tool calls, so each call the model returned
+is appended to its choice's ``response_text`` as one line of canonical JSON,
+``{"arguments": ..., "name": ..., "type": "tool_call"}`` (keys sorted,
+arguments parsed when they are JSON), after the choice's text: agentic
+harvesting (tool calls with no text) stays visible to the hunt.
 """
 
 from __future__ import annotations
@@ -81,9 +89,42 @@ def apply_request_safeguards(endpoint: str, body: dict[str, Any], sg: Safeguards
     return changed
 
 
+_NO_OBJECT: Any = object()
+
+
+@dataclass
+class ToolCall:
+    """One tool call as it arrives: whole, or as streamed fragments of its arguments."""
+
+    name: str = ""
+    pieces: list[str] = field(default_factory=list)
+    value: Any = _NO_OBJECT  # arguments already decoded (Anthropic's tool_use input)
+
+    def set(self, name: Any, arguments: Any) -> None:
+        if isinstance(name, str) and name:
+            self.name = name
+        if isinstance(arguments, str):
+            self.pieces = [arguments]
+            self.value = _NO_OBJECT
+        elif arguments is not None:
+            self.value = arguments
+
+    def render(self) -> str:
+        value = self.value
+        if value is _NO_OBJECT:
+            raw = "".join(self.pieces)
+            try:
+                value = orjson.loads(raw) if raw.strip() else {}
+            except orjson.JSONDecodeError:
+                value = raw  # cut short or not JSON: kept as sent
+        return orjson.dumps({"type": "tool_call", "name": self.name, "arguments": value},
+                            option=orjson.OPT_SORT_KEYS).decode()
+
+
 @dataclass
 class Captured:
     texts: dict[int, list[str]] = field(default_factory=dict)
+    calls: dict[int, dict[int, ToolCall]] = field(default_factory=dict)  # choice -> position
     reasoning: list[str] = field(default_factory=list)
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
@@ -91,7 +132,15 @@ class Captured:
 
     @property
     def response_text(self) -> str:
-        return "\n\n".join("".join(self.texts[i]) for i in sorted(self.texts))
+        if not self.calls:
+            return "\n\n".join("".join(self.texts[i]) for i in sorted(self.texts))
+        out = []
+        for i in sorted(self.texts.keys() | self.calls.keys()):
+            text = "".join(self.texts.get(i, ()))
+            calls = self.calls.get(i, {})
+            lines = [calls[k].render() for k in sorted(calls)]
+            out.append("\n".join([text, *lines] if text else lines))
+        return "\n\n".join(out)
 
     @property
     def reasoning_text(self) -> str | None:
@@ -100,6 +149,13 @@ class Captured:
     def add_text(self, index: int, text: Any) -> None:
         if isinstance(text, str) and text:
             self.texts.setdefault(index, []).append(text)
+
+    def call(self, choice: int, position: int) -> ToolCall:
+        calls = self.calls.setdefault(choice, {})
+        tc = calls.get(position)
+        if tc is None:
+            tc = calls[position] = ToolCall()
+        return tc
 
     def usage(self, usage: Any, *, anthropic: bool = False) -> None:
         if not isinstance(usage, dict):
@@ -115,12 +171,42 @@ class Captured:
             self.reasoning_tokens = details["reasoning_tokens"]
 
 
+REASONING_KEYS = ("reasoning_content", "reasoning")  # chat: vLLM/DeepSeek, OpenRouter/Ollama
+RESPONSES_CALLS = {"function_call": "arguments", "custom_tool_call": "input"}
+
+
+def reasoning_item_text(item: dict[str, Any]) -> str:
+    """A responses ``reasoning`` item's text: its summary parts, then its content parts."""
+    parts = list(item.get("summary") or []) + list(item.get("content") or [])
+    texts = [s.get("text", "") for s in parts if isinstance(s, dict)]
+    return "\n".join(t for t in texts if isinstance(t, str) and t)
+
+
+def summary_item(item: dict[str, Any], summary: str) -> dict[str, Any]:
+    """The reasoning item a summarise-tier client gets: the summary, nothing else."""
+    out = {k: v for k, v in item.items() if k not in ("content", "encrypted_content")}
+    out["summary"] = [{"type": "summary_text", "text": summary}]
+    return out
+
+
 def _reasoning_out(text: str, mode: str) -> str | None:
     if mode == "withhold":
         return None
     if mode == "summarise":
         return summarise(text)
     return text
+
+
+def _chat_calls(cap: Captured, index: int, msg: dict[str, Any]) -> None:
+    calls = msg.get("tool_calls")
+    if isinstance(calls, list):
+        for j, tc in enumerate(calls):
+            fn = tc.get("function") if isinstance(tc, dict) else None
+            if isinstance(fn, dict):
+                cap.call(index, j).set(fn.get("name"), fn.get("arguments"))
+    fc = msg.get("function_call")  # the deprecated functions API
+    if isinstance(fc, dict):
+        cap.call(index, -1).set(fc.get("name"), fc.get("arguments"))
 
 
 def rewrite_json(endpoint: str, obj: Any, mode: str, cap: Captured) -> bool:
@@ -133,9 +219,11 @@ def rewrite_json(endpoint: str, obj: Any, mode: str, cap: Captured) -> bool:
             if not isinstance(choice, dict):
                 continue
             msg = choice.get("message")
+            index = choice.get("index", i)
             if isinstance(msg, dict):
-                cap.add_text(choice.get("index", i), msg.get("content"))
-                for key in ("reasoning_content", "reasoning"):
+                cap.add_text(index, msg.get("content"))
+                _chat_calls(cap, index, msg)
+                for key in REASONING_KEYS:
                     r = msg.get(key)
                     if isinstance(r, str) and r:
                         out = _reasoning_out(r, mode)
@@ -146,41 +234,39 @@ def rewrite_json(endpoint: str, obj: Any, mode: str, cap: Captured) -> bool:
                             cap.reasoning.append(out)
                         changed = changed or out != r
             else:
-                cap.add_text(choice.get("index", i), choice.get("text"))
+                cap.add_text(index, choice.get("text"))
     elif endpoint == "responses":
         kept = []
-        for item in obj.get("output") or []:
+        for pos, item in enumerate(obj.get("output") or []):
             if not isinstance(item, dict):
                 kept.append(item)
                 continue
-            if item.get("type") == "reasoning":
-                parts = list(item.get("summary") or []) + list(item.get("content") or [])
-                texts = [s.get("text", "") for s in parts if isinstance(s, dict)]
-                full = "\n".join(t for t in texts if isinstance(t, str) and t)
+            itype = item.get("type")
+            if itype == "reasoning":
+                full = reasoning_item_text(item)
                 if mode == "withhold":
                     changed = True
                     continue
                 if mode == "summarise" and full:
-                    item["summary"] = [{"type": "summary_text", "text": summarise(full)}]
-                    item.pop("content", None)
-                    item.pop("encrypted_content", None)
-                    full = item["summary"][0]["text"]
+                    full = summarise(full)
+                    item = summary_item(item, full)
                     changed = True
                 if full:
                     cap.reasoning.append(full)
-            elif item.get("type") == "message":
+            elif itype == "message":
                 for part in item.get("content") or []:
                     if isinstance(part, dict) and part.get("type") == "output_text":
                         cap.add_text(0, part.get("text"))
+            elif itype in RESPONSES_CALLS:
+                cap.call(0, pos).set(item.get("name"), item.get(RESPONSES_CALLS[itype]))
             kept.append(item)
         if changed:
             obj["output"] = kept
-        cap.usage(obj.get("usage"))
-        return changed
     elif endpoint == "messages":
         kept = []
-        for block in obj.get("content") or []:
-            if isinstance(block, dict) and block.get("type") == "thinking":
+        for pos, block in enumerate(obj.get("content") or []):
+            btype = block.get("type") if isinstance(block, dict) else None
+            if btype == "thinking":
                 r = block.get("thinking") or ""
                 out = _reasoning_out(r, mode)
                 if out is None:
@@ -190,222 +276,12 @@ def rewrite_json(endpoint: str, obj: Any, mode: str, cap: Captured) -> bool:
                     block["thinking"] = out
                     changed = True
                 cap.reasoning.append(out)
-            elif isinstance(block, dict) and block.get("type") == "text":
+            elif btype == "text":
                 cap.add_text(0, block.get("text"))
+            elif btype == "tool_use":
+                cap.call(0, pos).set(block.get("name"), block.get("input"))
             kept.append(block)
         if changed:
             obj["content"] = kept
     cap.usage(obj.get("usage"))
     return changed
-
-
-class SseRewriter:
-    """Feed upstream SSE bytes, get the bytes to forward; captures as it goes.
-
-    Events are forwarded one by one as they complete, so streaming stays
-    streaming. When reasoning passes through untouched the original bytes are
-    forwarded as they came; otherwise only reasoning events are rebuilt.
-    """
-
-    def __init__(self, endpoint: str, mode: str = "pass") -> None:
-        self.endpoint = endpoint
-        self.mode = mode
-        self.cap = Captured()
-        self._buf = b""
-        self._shown = 0  # reasoning chars shown so far (summarise mode)
-        self._dropped_blocks: set[int] = set()  # anthropic thinking blocks removed
-
-    def feed(self, chunk: bytes) -> bytes:
-        buf = self._buf + chunk
-        out: list[bytes] = []
-        pos = 0  # scan forward once; the buffer is cut once per feed, not per event
-        while True:
-            cut = self._next_boundary(buf, pos)
-            if cut is None:
-                break
-            end, sep = cut
-            kept = self._event(buf[pos:end])
-            if kept is not None:
-                out.append(kept + b"\n\n")
-            pos = end + sep
-        self._buf = buf[pos:]
-        return b"".join(out)
-
-    def flush(self) -> bytes:
-        rest, self._buf = self._buf, b""
-        if rest.strip():
-            kept = self._event(rest)
-            return b"" if kept is None else kept + b"\n\n"
-        return rest
-
-    @staticmethod
-    def _next_boundary(buf: bytes, pos: int) -> tuple[int, int] | None:
-        i = buf.find(b"\n\n", pos)
-        # a CRLF boundary only wins if it starts before i: bound the second scan
-        j = buf.find(b"\r\n\r\n", pos) if i < 0 else buf.find(b"\r\n\r\n", pos, i + 4)
-        if i < 0 and j < 0:
-            return None
-        if j >= 0 and (i < 0 or j < i):
-            return j, 4
-        return i, 2
-
-    def _event(self, raw: bytes) -> bytes | None:
-        name = b""
-        data_lines: list[bytes] = []
-        for line in raw.splitlines():
-            if line.startswith(b"data:"):
-                data_lines.append(line[5:].lstrip(b" "))
-            elif line.startswith(b"event:"):
-                name = line[6:].strip()
-        data = b"\n".join(data_lines)
-        if not data or data == b"[DONE]":
-            return raw
-        try:
-            obj = orjson.loads(data)
-        except orjson.JSONDecodeError:
-            return raw
-        if not isinstance(obj, dict):
-            return raw
-        handler = {"chat.completions": self._chat, "completions": self._chat,
-                   "responses": self._responses, "messages": self._messages}[self.endpoint]
-        result = handler(obj)
-        if result is False:
-            return None
-        if result is True:
-            head = b"event: " + name + b"\n" if name else b""
-            return head + b"data: " + orjson.dumps(obj)
-        return raw
-
-    def _reason(self, piece: str) -> str | None:
-        """The part of a reasoning delta the client may see (None: nothing)."""
-        if self.mode == "pass":
-            self.cap.reasoning.append(piece)
-            return piece
-        if self.mode == "withhold" or self._shown >= SUMMARY_CHARS:
-            return None
-        shown = piece[: SUMMARY_CHARS - self._shown]
-        self._shown += len(shown)
-        if self._shown >= SUMMARY_CHARS:
-            shown += " [distillguard: rest of reasoning withheld]"
-        self.cap.reasoning.append(shown)
-        return shown
-
-    def _chat(self, obj: dict[str, Any]) -> bool | None:
-        changed = False
-        for i, choice in enumerate(obj.get("choices") or []):
-            if not isinstance(choice, dict):
-                continue
-            delta = choice.get("delta")
-            if isinstance(delta, dict):
-                self.cap.add_text(choice.get("index", i), delta.get("content"))
-                for key in ("reasoning_content", "reasoning"):
-                    r = delta.get(key)
-                    if isinstance(r, str) and r:
-                        out = self._reason(r)
-                        if out != r:
-                            changed = True
-                            if out is None:
-                                del delta[key]
-                            else:
-                                delta[key] = out
-            else:
-                self.cap.add_text(choice.get("index", i), choice.get("text"))
-        self.cap.usage(obj.get("usage"))
-        if changed and all(
-            isinstance(c, dict) and not c.get("delta") and not c.get("finish_reason")
-            for c in obj.get("choices") or []
-        ):
-            return False
-        return changed or None
-
-    def _responses(self, obj: dict[str, Any]) -> bool | None:
-        etype = obj.get("type")
-        if not isinstance(etype, str):
-            return None
-        if etype == "response.output_text.delta":
-            self.cap.add_text(0, obj.get("delta"))
-            return None
-        if etype in ("response.reasoning_summary_text.delta", "response.reasoning_text.delta"):
-            piece = obj.get("delta")
-            if not isinstance(piece, str):
-                return None
-            out = self._reason(piece)
-            if out is None:
-                return False
-            if out != piece:
-                obj["delta"] = out
-                return True
-            return None
-        if etype.startswith(("response.reasoning", "response.output_item")) and self.mode != "pass":
-            item = obj.get("item")
-            if etype.startswith("response.reasoning") or (
-                isinstance(item, dict) and item.get("type") == "reasoning"
-            ):
-                return False
-        if etype in ("response.completed", "response.incomplete", "response.failed"):
-            resp = obj.get("response")
-            if isinstance(resp, dict):
-                self.cap.usage(resp.get("usage"))
-                if self.mode != "pass":
-                    out = resp.get("output")
-                    if isinstance(out, list):
-                        shown = "".join(self.cap.reasoning)
-                        new = []
-                        for item in out:
-                            if isinstance(item, dict) and item.get("type") == "reasoning":
-                                if self.mode == "withhold" or not shown:
-                                    continue
-                                item = {**item, "summary": [{"type": "summary_text",
-                                                             "text": shown}]}
-                                item.pop("content", None)
-                                item.pop("encrypted_content", None)
-                            new.append(item)
-                        resp["output"] = new
-                        return True
-        return None
-
-    def _messages(self, obj: dict[str, Any]) -> bool | None:
-        etype = obj.get("type")
-        index = obj.get("index")
-        shift = 0
-        if isinstance(index, int):
-            shift = sum(1 for d in self._dropped_blocks if d < index)
-        if etype == "message_start":
-            msg = obj.get("message")
-            if isinstance(msg, dict):
-                self.cap.usage(msg.get("usage"))
-            return None
-        if etype == "message_delta":
-            self.cap.usage(obj.get("usage"))
-            return None
-        if etype == "content_block_start" and isinstance(index, int):
-            block = obj.get("content_block")
-            if self.mode == "withhold" and isinstance(block, dict) and block.get("type") in (
-                "thinking", "redacted_thinking"
-            ):
-                self._dropped_blocks.add(index)
-                return False
-        if isinstance(index, int) and index in self._dropped_blocks:
-            return False
-        if etype == "content_block_delta":
-            delta = obj.get("delta")
-            if isinstance(delta, dict):
-                if delta.get("type") == "text_delta":
-                    self.cap.add_text(0, delta.get("text"))
-                elif delta.get("type") == "thinking_delta" and isinstance(delta.get("thinking"),
-                                                                          str):
-                    out = self._reason(delta["thinking"])
-                    if out is None:
-                        return False
-                    if out != delta["thinking"]:
-                        delta["thinking"] = out
-                        shift = shift or 0
-                        if shift:
-                            obj["index"] = index - shift  # type: ignore[operator]
-                        return True
-                elif delta.get("type") == "signature_delta" and self.mode == "summarise":
-                    return False
-        if shift:
-            obj["index"] = index - shift  # type: ignore[operator]
-            return True
-        return None

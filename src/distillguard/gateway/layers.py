@@ -30,7 +30,14 @@ from distillguard.gateway.capture import NO_SAFEGUARDS, Captured, Safeguards
 from distillguard.gateway.exchange_log import ExchangeLog
 from distillguard.gateway.keys import KeyRecord, KeyStore
 from distillguard.gateway.metrics import Metrics
-from distillguard.gateway.wire import ROUTES, WireError, error_body, error_headers
+from distillguard.gateway.wire import (
+    PASSTHROUGH,
+    ROUTES,
+    WireError,
+    error_body,
+    error_headers,
+    family_of,
+)
 from distillguard.schema import Event
 
 Scope = MutableMapping[str, Any]
@@ -48,7 +55,7 @@ STATUS_CLIENT_CLOSED = 499  # nginx's convention: the client went away mid-answe
 class Exchange:
     """Everything one request accumulates on its way through the layers."""
 
-    request_id: str
+    request_id: str  # the gateway's own, unique: it becomes the event_id
     path: str
     endpoint: str
     family: str
@@ -56,6 +63,7 @@ class Exchange:
     ts: datetime
     ip: str | None = None
     user_agent: str | None = None
+    client_request_id: str | None = None  # X-Client-Request-Id / X-Request-Id, as sent
     body: bytes = b""
     request: dict[str, Any] | None = None
     model: str | None = None
@@ -129,16 +137,20 @@ class RequestContext:
             await self.app(scope, receive, send)
             return
         path = scope["path"]
-        endpoint, family = ROUTES.get(path, ("", "openai"))
-        rid = _header(scope, b"x-request-id") or uuid.uuid4().hex
+        route = ROUTES.get(path) or PASSTHROUGH.get(path)
+        endpoint, family = route if route else ("", family_of(path))
+        # The event id is always the gateway's own: a client-chosen id repeated on
+        # several requests would make ingest keep one event and drop the rest as duplicates.
+        client_rid = _header(scope, b"x-client-request-id") or _header(scope, b"x-request-id")
         ip = None
         if self.trust_forwarded:
             fwd = _header(scope, b"x-forwarded-for")
             ip = fwd.split(",")[0].strip() if fwd else None
         if ip is None and scope.get("client"):
             ip = scope["client"][0]
-        ex = Exchange(rid[:64], path, endpoint, family, time.perf_counter(), datetime.now(UTC),
-                      ip=ip, user_agent=_header(scope, b"user-agent"))
+        ex = Exchange(uuid.uuid4().hex, path, endpoint, family, time.perf_counter(),
+                      datetime.now(UTC), ip=ip, user_agent=_header(scope, b"user-agent"),
+                      client_request_id=client_rid[:128] if client_rid else None)
         scope["distillguard"] = ex
 
         async def send_wrapped(message: Message) -> None:
@@ -147,6 +159,9 @@ class RequestContext:
                 ex.headers_sent = True
                 headers = list(message.get("headers") or [])
                 headers.append((b"x-request-id", ex.request_id.encode()))
+                if ex.client_request_id:
+                    headers.append((b"x-client-request-id",
+                                    ex.client_request_id.encode("latin-1")))
                 headers.append((b"x-distillguard-overhead-ms", f"{ex.overhead_ms():.3f}".encode()))
                 message = {**message, "headers": headers}
             await send(message)
@@ -164,7 +179,8 @@ class RequestContext:
         self.metrics.added_latency.observe(max(0.0, total - ex.upstream_s))
         if access_log.isEnabledFor(logging.INFO):
             access_log.info(orjson.dumps({
-                "ts": ex.ts.isoformat(), "request_id": ex.request_id, "path": ex.path,
+                "ts": ex.ts.isoformat(), "request_id": ex.request_id,
+                "client_request_id": ex.client_request_id, "path": ex.path,
                 "account_id": ex.account_id, "key_id": ex.key.key_id if ex.key else None,
                 "model": ex.model, "status": status, "tier": ex.tier, "action": ex.action,
                 "risk": ex.risk, "error": ex.error_code or None, "degraded": ex.degraded,

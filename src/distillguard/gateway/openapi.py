@@ -50,8 +50,15 @@ def openapi_spec(models: tuple[str, ...] = ()) -> dict[str, Any]:
         model = {"type": "string", "enum": list(models)}
     common = {"model": model, "stream": {"type": "boolean"},
               "temperature": {"type": "number", "minimum": 0, "maximum": 2}}
+    schema = {"type": "object"}  # a tool's JSON schema: anything goes, the model reads it
+    chat_tools = {"type": "array", "items": {"type": "object", "required": ["type", "function"],
+                  "properties": {"type": {"type": "string", "enum": ["function"]},
+                                 "function": {"type": "object", "required": ["name"],
+                                              "properties": {"name": {"type": "string"},
+                                                             "parameters": schema}}}}}
     chat = {"type": "object", "required": ["model", "messages"], "properties": {
         **common, "messages": {"type": "array", "items": _MESSAGE, "minItems": 1},
+        "tools": chat_tools,
         "max_tokens": {"type": "integer", "minimum": 1}, "n": {"type": "integer", "minimum": 1},
         "logprobs": {"type": "boolean"}, "reasoning_effort": {
             "type": "string", "enum": ["minimal", "low", "medium", "high"]}}}
@@ -59,11 +66,21 @@ def openapi_spec(models: tuple[str, ...] = ()) -> dict[str, Any]:
         **common, "input": {"oneOf": [{"type": "string"},
                                       {"type": "array", "items": _MESSAGE}]},
         "instructions": {"type": "string"},
+        "tools": {"type": "array", "items": {"type": "object", "required": ["type", "name"],
+                  "properties": {"type": {"type": "string", "enum": ["function"]},
+                                 "name": {"type": "string"}, "parameters": schema}}},
         "max_output_tokens": {"type": "integer", "minimum": 1},
         "reasoning": {"type": "object", "properties": {
             "effort": {"type": "string", "enum": ["minimal", "low", "medium", "high"]}}}}}
+    anthropic_tools = {"type": "array", "items": {
+        "type": "object", "required": ["name", "input_schema"],
+        "properties": {"name": {"type": "string"}, "input_schema": schema}}}
+    count = {"type": "object", "required": ["model", "messages"], "properties": {
+        "model": model, "messages": {"type": "array", "items": _MESSAGE, "minItems": 1},
+        "system": {"type": "string"}, "tools": anthropic_tools}}
     messages = {"type": "object", "required": ["model", "messages", "max_tokens"], "properties": {
         **common, "messages": {"type": "array", "items": _MESSAGE, "minItems": 1},
+        "tools": anthropic_tools,
         "system": {"type": "string"}, "max_tokens": {"type": "integer", "minimum": 1},
         "thinking": {"type": "object", "properties": {
             "type": {"type": "string", "enum": ["enabled", "disabled"]},
@@ -80,11 +97,12 @@ def openapi_spec(models: tuple[str, ...] = ()) -> dict[str, Any]:
             "/v1/chat/completions": _route("OpenAI chat completions", chat),
             "/v1/responses": _route("OpenAI responses", responses),
             "/v1/messages": _route("Anthropic messages", messages),
+            "/v1/messages/count_tokens": _route("Anthropic token counting (not logged)", count),
             "/v1/models": {"get": {"summary": "models served", "security": [{"bearer": []}],
                                    "responses": {"200": {"description": "model list"},
                                                  **_ERRORS}}},
             "/healthz": _simple("liveness"),
-            "/readyz": _simple("readiness: key store, state store, exchange log"),
+            "/readyz": _simple("readiness: key store, state store, exchange log, upstream"),
             "/metrics": _simple("Prometheus metrics", "text/plain"),
         },
     }

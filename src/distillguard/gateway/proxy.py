@@ -19,12 +19,33 @@ from typing import Any
 import httpx
 import orjson
 
-from distillguard.gateway.capture import SseRewriter, apply_request_safeguards, rewrite_json
+from distillguard.gateway.capture import apply_request_safeguards, rewrite_json
 from distillguard.gateway.layers import Exchange, Receive, Scope, Send, exchange_of, refuse
 from distillguard.gateway.metrics import Metrics
+from distillguard.gateway.sse import SseRewriter
 from distillguard.gateway.wire import WireError, error_body
 
 _PASS_HEADERS = (b"anthropic-version", b"anthropic-beta", b"openai-beta", b"openai-organization")
+
+
+def shown_url(url: str | httpx.URL) -> str:
+    """An upstream URL fit for messages and logs: no credentials, no trailing slash."""
+    u = httpx.URL(str(url))
+    if u.userinfo:
+        u = u.copy_with(username=None, password=None)
+    return str(u).rstrip("/")
+
+
+async def probe_upstream(client: httpx.AsyncClient, api_key: str, timeout_s: float = 3.0
+                         ) -> str:
+    """``ok``, or why the upstream cannot be used: any HTTP answer to ``GET /v1/models``
+    but a 5xx means it is up (a vendor may refuse the listing to our key)."""
+    try:
+        resp = await client.get("/v1/models", timeout=timeout_s,
+                                headers=upstream_headers({}, "openai", api_key))
+    except httpx.HTTPError as exc:
+        return f"unreachable: {type(exc).__name__}" + (f": {exc}" if str(exc) else "")
+    return "ok" if resp.status_code < 500 else f"answers {resp.status_code}"
 
 
 def upstream_headers(scope: Scope, family: str, api_key: str) -> dict[str, str]:
@@ -59,6 +80,7 @@ class Proxy:
         self._urls: dict[str, httpx.URL] = {}
         self.metrics = metrics
         self.api_key = api_key
+        self.upstream = shown_url(client().base_url)  # named in 502/504s for the operator
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         ex = exchange_of(scope)
@@ -90,14 +112,16 @@ class Proxy:
         except httpx.TimeoutException:
             ex.upstream_s += time.perf_counter() - t0
             self.metrics.upstream_errors.labels("timeout").inc()
-            await refuse(send, ex, WireError(504, "upstream_timeout",
-                                             "the model did not answer in time"))
+            await refuse(send, ex, WireError(
+                504, "upstream_timeout",
+                f"the model endpoint {self.upstream} did not answer in time"))
             return
         except httpx.HTTPError as exc:
             ex.upstream_s += time.perf_counter() - t0
             self.metrics.upstream_errors.labels("connection").inc()
-            await refuse(send, ex, WireError(502, "upstream_unavailable",
-                                             f"the model endpoint failed: {type(exc).__name__}"))
+            await refuse(send, ex, WireError(
+                502, "upstream_unavailable",
+                f"the model endpoint {self.upstream} failed: {type(exc).__name__}"))
             return
         ex.upstream_s += time.perf_counter() - t0
         try:
@@ -138,14 +162,16 @@ class Proxy:
                                     (b"content-length", str(len(body)).encode())]})
             await send({"type": "http.response.body", "body": body})
             return
-        await refuse(send, ex, WireError(502, "upstream_error",
-                                         f"the model endpoint answered {resp.status_code}"))
+        await refuse(send, ex, WireError(
+            502, "upstream_error",
+            f"the model endpoint {self.upstream} answered {resp.status_code}"))
 
     async def _whole(self, ex: Exchange, resp: httpx.Response, send: Send) -> None:
         body = await self._read(ex, resp)
         if body is None:
-            await refuse(send, ex, WireError(502, "upstream_reset",
-                                             "the model endpoint dropped the connection"))
+            await refuse(send, ex, WireError(
+                502, "upstream_reset",
+                f"the model endpoint {self.upstream} dropped the connection"))
             return
         try:
             obj = orjson.loads(body)
@@ -188,7 +214,8 @@ class Proxy:
         if failed:
             self.metrics.upstream_errors.labels("stream").inc()
             ex.status = 502  # headers already said 200; the log says what happened
-            err = WireError(502, "upstream_reset", "the model endpoint dropped the stream")
+            err = WireError(502, "upstream_reset",
+                            f"the model endpoint {self.upstream} dropped the stream")
             tail += b"event: error\ndata: " + error_body(ex.family, err) + b"\n\n"
         if tail and not await self._send_chunk(ex, send, tail):
             return

@@ -22,6 +22,11 @@ ROUTES: Final[dict[str, tuple[str, str]]] = {
     "/v1/completions": ("completions", "openai"),
 }
 
+# routes proxied as they are, not model exchanges: authenticated, not logged as events
+PASSTHROUGH: Final[dict[str, tuple[str, str]]] = {
+    "/v1/messages/count_tokens": ("count_tokens", "anthropic"),
+}
+
 _OPENAI_TYPES: Final = {
     400: "invalid_request_error",
     401: "authentication_error",
@@ -55,9 +60,9 @@ class WireError:
 
 
 def family_of(path: str) -> str:
-    """Wire family of a path; unknown paths answer in the OpenAI shape (the commoner SDK)."""
-    route = ROUTES.get(path)
-    return route[1] if route else "openai"
+    """Wire family of a path, known or not: Anthropic's under ``/v1/messages``, else
+    OpenAI's (its SDK is the commoner one, and the shape most clients parse)."""
+    return "anthropic" if path.startswith("/v1/messages") else "openai"
 
 
 def error_body(family: str, err: WireError) -> bytes:
