@@ -97,8 +97,7 @@ def pool_rotation(b: WorldBuilder, count: int) -> None:
                         pick(rng, b.pool(phrases.COERCE_OPENERS))))
     first = len(b.actors)
     for i in range(count):
-        banned = cfg.start + timedelta(days=rng.uniform(0.5, cfg.days)) \
-            if rng.random() < params["ban_share"] else None
+        banned = rng.randrange(cfg.days) if rng.random() < params["ban_share"] else None
         actor = b.add(
             persona="distiller", campaign=name, tactic=POOL_ROTATION, created_at=born[i],
             country=rng.choice(("US", "SG", "HK", "GB", "JP", "MY")),
@@ -106,7 +105,7 @@ def pool_rotation(b: WorldBuilder, count: int) -> None:
             p_active=1.0, plan=rng.choice(("free", "payg")), kyc=rng.choice(("email", "card")),
             email=pick(rng, CONSUMER_DOMAINS), payment=pays[i], uas=1, kind="pool",
             leader=i == 0, pool=(), quota=round(params["quota"] * rng.uniform(0.8, 1.1)),
-            banned_at=banned, shifts=shifts, lanes=params["lanes"],
+            banned_day=banned, shifts=shifts, lanes=params["lanes"],
             shift_hours=rng.uniform(3, 10), gap=(4.0, 40.0), mix=skeleton["mix"],
             system=system, max_tokens=rng.choice((None, 4096, 8192)),
             temperature=rng.choice((None, 0.7)),
