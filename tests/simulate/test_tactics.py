@@ -216,6 +216,15 @@ def test_hard_negatives_look_like_attacks(world: World) -> None:
     assert len({e["account_id"] for e in campus}) >= 3 * len({e["ip"] for e in campus})
 
 
+def test_proxy_networks_are_home_networks_of_benign_users(world: World) -> None:
+    sides: dict[str, set[object]] = {"benign": set(), "distiller": set()}
+    for evs in world.events.values():
+        for e in evs:
+            sides[world.labels[e["account_id"]]["label"]].add(e.get("asn"))
+    only_attack = sides["distiller"] - sides["benign"]
+    assert len(only_attack) <= len(sides["distiller"]) // 10, only_attack
+
+
 def test_every_event_parses(world: World) -> None:
     for kind, evs in world.events.items():
         for n, rec in enumerate(evs[:400], 1):

@@ -61,7 +61,7 @@ TACTIC_REGISTRY: Final = (
            "GSM8K numbers"),
     Tactic(operations.PARAPHRASED, operations.paraphrased, 0.010, 3,
            "every request's wrapper paraphrased anew: no reused skeleton"),
-    Tactic(operations.FLEET, operations.fleet, 0.040, 6,
+    Tactic(operations.FLEET, operations.fleet, 0.050, 6,
            "many aged quiet accounts under every per-account threshold, one scheduler, one "
            "sign-up farm"),
 )
