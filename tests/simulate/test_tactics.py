@@ -231,3 +231,28 @@ def test_every_event_parses(world: World) -> None:
             ev = Event.from_mapping(rec, source=kind, line=n)
             assert view(rec).turns, (kind, rec["event_id"])
             assert ev.status in (200, 400, 403, 429, 500)
+
+
+def test_paraphrase_grammar_rarely_repeats_a_wrapper() -> None:
+    import random
+
+    from distillguard.simulate import paraphrase
+
+    rng = random.Random(0)
+    wraps = [paraphrase.wrap(rng, "PROMPT") for _ in range(3000)]
+    assert len(set(wraps)) >= 0.9 * len(wraps)
+    assert all("PROMPT" in system + user for system, user in wraps)
+
+
+def test_chinese_word_problems_carry_correct_arithmetic() -> None:
+    import random
+
+    rng = random.Random(1)
+    for n in range(300):
+        prob = zh.word_problem(rng, f"Tom has {n * 7 + 3} apples and {n % 13 + 2} bags of "
+                                    f"{n % 29 + 5} each.")
+        # The last equation of the worked steps ends in the answer.
+        last = re.findall(r"=(-?\d+)", prob.steps)[-1]
+        assert int(last) == prob.answer, prob
+        for expr, value in re.findall(r"([\d+\-×]+)=(-?\d+)", prob.steps):
+            assert eval(expr.replace("×", "*")) == int(value), prob  # noqa: S307
