@@ -256,3 +256,12 @@ def test_chinese_word_problems_carry_correct_arithmetic() -> None:
         assert int(last) == prob.answer, prob
         for expr, value in re.findall(r"([\d+\-×]+)=(-?\d+)", prob.steps):
             assert eval(expr.replace("×", "*")) == int(value), prob  # noqa: S307
+
+
+def test_paraphrase_pools_split_into_disjoint_halves() -> None:
+    from distillguard.simulate import paraphrase
+
+    tune, holdout, full = (paraphrase.grammar(s) for s in ("tune", "holdout", "all"))
+    for slot in ("verb", "whose", "what", "how", "when"):
+        assert not set(tune[slot]) & set(holdout[slot]), slot
+        assert set(tune[slot]) | set(holdout[slot]) == set(full[slot]), slot

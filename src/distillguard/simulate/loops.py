@@ -19,6 +19,7 @@ from distillguard.simulate import paraphrase, phrases, zh
 from distillguard.simulate.agents import PUBLIC_FRAMEWORKS, Scaffold, trajectory
 from distillguard.simulate.bodies import Call, Msg
 from distillguard.simulate.content import first_sentences, pick
+from distillguard.simulate.corpora import split_items
 from distillguard.simulate.network import hex_id
 
 if TYPE_CHECKING:
@@ -246,7 +247,8 @@ class LoopSessions:
             return (zh.script(prob.question, trad), str(prob.answer), zh.script(prob.steps, trad))
         prompt, answer, reasoning = self.w.harvest_item(rng, (0, 1, 0) if kind == "prompt"
                                                         else (0, 0, 1))
-        wrappers = zh.GENERAL_WRAPPERS if kind == "prompt" else zh.CODE_WRAPPERS
+        wrappers = split_items(zh.GENERAL_WRAPPERS if kind == "prompt" else zh.CODE_WRAPPERS,
+                               self.world.config.split)
         return zh.script(pick(rng, wrappers).format(q=prompt), trad), answer, reasoning
 
     def _s_zh(self, a: Actor, s: Session, rng: random.Random) -> Built:
@@ -272,7 +274,7 @@ class LoopSessions:
     def _s_paraphrase(self, a: Actor, s: Session, rng: random.Random) -> Built:
         p = a.params
         prompt, answer, reasoning = self.w.harvest_item(rng, p["mix"])
-        system, user = paraphrase.wrap(rng, prompt, p["trace_share"])
+        system, user = paraphrase.wrap(rng, prompt, p["trace_share"], self.world.config.split)
         effort = self._effort(a, rng)
         return [(0.0, Call(system, [Msg("user", user)], f"{reasoning}\n\n{answer}",
                            reasoning if effort else None, temperature=rng.choice((None, 0.7)),
@@ -285,7 +287,7 @@ class LoopSessions:
         if r < p["bare_share"]:  # the item alone: the answer is what is harvested
             system, user, response = "", prompt, answer
         else:
-            system, user = paraphrase.wrap(rng, prompt, 0.5)
+            system, user = paraphrase.wrap(rng, prompt, 0.5, self.world.config.split)
             response = f"{reasoning}\n\n{answer}"
         effort = self._effort(a, rng)
         return [(0.0, Call(system, [Msg("user", user)], response, reasoning if effort else None,

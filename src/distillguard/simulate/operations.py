@@ -132,8 +132,9 @@ def reseller(b: WorldBuilder, count: int) -> None:
     camo = k.pick("camouflage", rng.uniform(0.5, 0.8))
     b.campaign_params[name] = {"camouflage": camo, "gateway_addresses": len(gateway)}
     skeleton = _skeleton(b)
-    zh_sk = {"openers": sample_k(rng, zh.OPENERS, 3), "directives": sample_k(rng, zh.DIRECTIVES, 3),
-             "formats": sample_k(rng, zh.FORMATS, 2)}
+    zh_sk = {"openers": sample_k(rng, b.pool(zh.OPENERS), 3),
+             "directives": sample_k(rng, b.pool(zh.DIRECTIVES), 3),
+             "formats": sample_k(rng, b.pool(zh.FORMATS), 2)}
     for i in range(count):
         b.add(
             persona="distiller", campaign=name, tactic=RESELLER,
