@@ -34,8 +34,7 @@ def build(result: dict[str, Any], cfg: HuntConfig) -> None:
     final = result["final"]
     agg = result["agg"]
     accounts = result["accounts"]
-    ids, chosen = assign_ids(result["clusters"], final.risk, cfg.review, n,
-                             cfg.feature("campaign").lo)
+    ids, chosen = assign_ids(result["clusters"], final.risk, cfg.review, n)
     size_of = {cid: int(m.size) for cid, _, m in chosen}
     n_events = np.nan_to_num(agg.get("n_events", np.zeros(n)), nan=0.0)
     days = np.maximum(np.nan_to_num(agg.get("n_days", np.ones(n)), nan=1.0), 1.0)

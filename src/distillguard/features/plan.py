@@ -82,8 +82,10 @@ PLAN_COLUMNS: Final = (
     "event_id", "ts", "account_id", "ip", "ip_prefix", "asn", "user_agent", "model",
     "prompt_tokens", "completion_tokens", "req_system", "req_user", "req_n_turns",
     "req_max_tokens", "req_n", "req_logprobs", "req_temperature", "req_reasoning_enabled",
-    "req_reasoning_effort", "req_thinking_budget", "req_param_keys",
+    "req_reasoning_effort", "req_thinking_budget", "req_param_keys", "req_tools", "status",
 )
+#: Characters of the user turn that tell one task from another (prompt diversity).
+TASK_CHARS: Final = 200
 
 
 def unique_events(source: str = "events") -> str:
@@ -130,7 +132,7 @@ SELECT account_id, event_id, ts_ms, hr, dy, model, ua, ip, ip_prefix, asn, pt, c
   {topic} AS topic,
   {skel_sql},
   CASE WHEN length(msys) > 0 THEN substr(msys, 1, {SYSTEM_SKELETON_CHARS}) END AS sysk,
-  pfp
+  pfp, tools, has_tools, n_turns, throttled, task
 FROM (
   SELECT account_id, event_id, {d.epoch_ms('ts')} AS ts_ms, hour(ts) AS hr, {d.date('ts')} AS dy,
     model, coalesce(user_agent, '') AS ua, ip, ip_prefix, CAST(asn AS STRING) AS asn,
@@ -152,6 +154,11 @@ FROM (
     coalesce(req_param_keys, '') || '|' || coalesce(lower(req_reasoning_effort), '') || '|'
       || CAST(coalesce(req_max_tokens, -1) AS STRING) || '|'
       || CAST(coalesce(req_temperature, -1.0) AS STRING) AS pfp,
+    coalesce(req_tools, '') AS tools,
+    CASE WHEN coalesce(req_tools, '') <> '' THEN 1.0E0 ELSE 0.0E0 END AS has_tools,
+    CAST(coalesce(req_n_turns, 1) AS DOUBLE) AS n_turns,
+    CASE WHEN coalesce(status, 200) = 429 THEN 1.0E0 ELSE 0.0E0 END AS throttled,
+    substr(coalesce(req_user, ''), 1, {TASK_CHARS}) AS task,
     1 AS one
   FROM ({unique_events(source)}) u
   WHERE account_id IS NOT NULL AND ts IS NOT NULL
@@ -172,7 +179,9 @@ WITH base AS (
     avg(f_logprobs) AS logprobs, avg(f_multi_sample) AS multi_sample,
     avg(single_turn) AS single_turn, sum(pt) AS prompt_tokens, sum(ct) AS completion_tokens,
     count(DISTINCT model) AS n_models,
-    avg(CASE WHEN {harvest} > 0 THEN 1.0E0 ELSE 0.0E0 END) AS harvest_any
+    avg(CASE WHEN {harvest} > 0 THEN 1.0E0 ELSE 0.0E0 END) AS harvest_any,
+    avg(has_tools) AS tool_share, avg(n_turns) AS mean_turns,
+    avg(throttled) AS throttled_share, count(DISTINCT task) AS distinct_tasks
   FROM ev GROUP BY account_id
 ),
 gaps AS (
@@ -231,7 +240,7 @@ def account_keys() -> str:
             f"SELECT account_id, '{col}' AS kind, {col} AS value, count(*) AS c FROM ev "
             f"WHERE {col} IS NOT NULL GROUP BY account_id, {col}"
         )
-    for col in ("ip", "ip_prefix", "asn", "ua", "pfp"):
+    for col in ("ip", "ip_prefix", "asn", "ua", "pfp", "tools"):
         parts.append(
             f"SELECT account_id, '{col}' AS kind, {col} AS value, count(*) AS c FROM ev "
             f"WHERE {col} IS NOT NULL AND {col} <> '' GROUP BY account_id, {col}"
