@@ -16,8 +16,10 @@ if TYPE_CHECKING:
 
 
 @click.command("simulate")
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Directory to write the world into (created if missing).")
+@click.option("--out", "out_dir", default=None,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Directory to write the world into (created if missing); required unless "
+                   "--list-tactics.")
 @click.option("--accounts", default=2000, show_default=True, type=int,
               help="Number of accounts (600 gives a quick demo world).")
 @click.option("--days", default=14, show_default=True, type=int, help="Length of the window.")
@@ -34,10 +36,21 @@ if TYPE_CHECKING:
               help="events.jsonl.gz or canonical events.parquet.")
 @click.option("--start", default="2026-05-04", show_default=True,
               help="First day of the window (UTC), YYYY-MM-DD.")
+@click.option("--randomize", is_flag=True, default=False,
+              help="Domain randomisation: draw tactic parameters, the benign mix, corpus subsets "
+                   "and the language share from the seed.")
+@click.option("--tactics", "tactics", default="",
+              help="Comma-separated attack tactics to keep (full names or '+' parts); "
+                   "default all.")
+@click.option("--exclude-tactics", "exclude", default="",
+              help="Comma-separated attack tactics to leave out (e.g. leave-one-tactic-out).")
+@click.option("--list-tactics", is_flag=True, default=False,
+              help="Print the attack tactics and benign personas and exit.")
 @format_option
 @click.pass_obj
-def simulate_cmd(settings: Settings, out_dir: Path, accounts: int, days: int, seed: int,
+def simulate_cmd(settings: Settings, out_dir: Path | None, accounts: int, days: int, seed: int,
                  split: str, corpus_dir: str | None, events_format: str, start: str,
+                 randomize: bool, tactics: str, exclude: str, list_tactics: bool,
                  fmt: str) -> None:
     """Write a labelled world: events, accounts, labels, personas, world.json, hardness.json.
 
@@ -45,11 +58,23 @@ def simulate_cmd(settings: Settings, out_dir: Path, accounts: int, days: int, se
     """
     from rich.progress import Progress
 
-    from distillguard.simulate import SimConfig, parse_start, simulate
+    from distillguard.schema import InputError
+    from distillguard.simulate import SimConfig, catalogue, parse_start, select_tactics, simulate
 
+    if list_tactics:
+        emit(catalogue(), fmt, title="Attack tactics and benign personas",
+             columns=("name", "kind", "default_share", "description"))
+        return
+    if out_dir is None:
+        raise InputError("--out is required (the directory to write the world into)",
+                         details={"field": "out"})
+    keep = tuple(t.strip() for t in tactics.split(",") if t.strip())
+    drop = tuple(t.strip() for t in exclude.split(",") if t.strip())
+    select_tactics(keep, drop)  # unknown names fail before any work
     cfg = SimConfig(accounts=accounts, days=days, seed=seed, split=split,
                     start=parse_start(start), corpus_dir=corpus_dir or settings.corpus_dir or None,
-                    events_format=events_format)
+                    events_format=events_format, randomize=randomize, tactics=keep,
+                    exclude_tactics=drop)
     with Progress(transient=True, disable=not sys.stderr.isatty(),
                   console=_stderr_console()) as bar:
         task = bar.add_task("simulating days", total=days + 1)
@@ -59,7 +84,7 @@ def simulate_cmd(settings: Settings, out_dir: Path, accounts: int, days: int, se
     if fmt == "json":
         emit({"out": str(report.out_dir), "events": report.events, "accounts": report.accounts,
               "distillers": report.distillers, "campaigns": report.campaigns,
-              "hardness": report.hardness}, fmt)
+              "tactics": sorted(report.world["tactics"]), "hardness": report.hardness}, fmt)
         return
     emit(rows, fmt, title="Best F1 of single naive signals (distiller vs benign; all must "
          f"stay below {report.hardness['bound']})",

@@ -20,6 +20,8 @@ class ToolDef:
     name: str
     description: str
     params: tuple[str, ...]
+    # JSON Schema type of each parameter, in order; "string" when not given.
+    kinds: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,11 +51,15 @@ class Call:
     json_mode: bool = False
     user: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    status: int | None = None  # forced HTTP status of this attempt (a 429 before a retry)
 
 
-def _schema(params: tuple[str, ...]) -> dict[str, Any]:
-    return {"type": "object", "properties": {p: {"type": "string"} for p in params},
-            "required": list(params)}
+def _schema(tool: ToolDef) -> dict[str, Any]:
+    kinds = tool.kinds or ("string",) * len(tool.params)
+    return {"type": "object",
+            "properties": {p: {"type": k} for p, k in zip(tool.params, kinds, strict=False)},
+            "required": [p for p, k in zip(tool.params, kinds, strict=False)
+                         if k == "string"] or list(tool.params[:1])}
 
 
 def _chat(model: str, c: Call) -> dict[str, Any]:
@@ -81,7 +87,7 @@ def _chat(model: str, c: Call) -> dict[str, Any]:
         body["max_completion_tokens" if effort else "max_tokens"] = c.max_tokens
     if c.tools:
         body["tools"] = [{"type": "function", "function": {
-            "name": t.name, "description": t.description, "parameters": _schema(t.params)}}
+            "name": t.name, "description": t.description, "parameters": _schema(t)}}
             for t in c.tools]
     if c.n > 1:
         body["n"] = c.n
@@ -125,7 +131,7 @@ def _responses(model: str, c: Call) -> dict[str, Any]:
         body["reasoning"] = {"effort": effort, "summary": "auto"}
     if c.tools:
         body["tools"] = [{"type": "function", "name": t.name, "description": t.description,
-                          "parameters": _schema(t.params)} for t in c.tools]
+                          "parameters": _schema(t)} for t in c.tools]
     if c.logprobs:
         body["include"] = ["message.output_text.logprobs"]
         body["top_logprobs"] = 5
@@ -167,7 +173,7 @@ def _messages(model: str, c: Call) -> dict[str, Any]:
         body["temperature"] = c.temperature
     if c.tools:
         body["tools"] = [{"name": t.name, "description": t.description,
-                          "input_schema": _schema(t.params)} for t in c.tools]
+                          "input_schema": _schema(t)} for t in c.tools]
     if c.stream:
         body["stream"] = True
     if c.user:

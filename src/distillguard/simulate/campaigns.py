@@ -83,6 +83,8 @@ def _hydra(b: WorldBuilder, count: int, tactic: str, extra: dict[str, Any],
            lifetime: tuple[float, float], daily: tuple[float, float],
            hosting_share: float = 0.2) -> None:
     rng, cfg = b.rng, b.cfg
+    k = b.knobs.tactic(tactic)
+    daily = (daily[0] * k.rate, daily[1] * k.rate)
     name = _campaign(b, tactic)
     pool = _proxy_pool(b, max(12, count * 3), hosting_share)
     pays = _payments(b, name, count)
@@ -97,6 +99,8 @@ def _hydra(b: WorldBuilder, count: int, tactic: str, extra: dict[str, Any],
         pay = pays[i]
         mine = dict(extra)
         mine["max_tokens"] = rng.choice(extra["max_tokens"])
+        if k.reasoning is not None:
+            mine["effort"] = "high" if rng.random() < k.reasoning else None
         b.add(
             persona="distiller", campaign=name, tactic=tactic, created_at=born, country=country,
             places=places, daily=rng.uniform(*daily), p_active=0.95, active_until=born + life,
@@ -138,6 +142,7 @@ def agentic_harvest(b: WorldBuilder, count: int) -> None:
 
 def pivot(b: WorldBuilder, count: int) -> None:
     rng = b.rng
+    k = b.knobs.tactic("new_model_pivot+reasoning_coercion")
     name = _campaign(b, "new_model_pivot+reasoning_coercion")
     pool = _proxy_pool(b, max(12, count * 3), 0.3)
     pays = _payments(b, name, count)
@@ -154,13 +159,15 @@ def pivot(b: WorldBuilder, count: int) -> None:
             kyc="card", email=pick(rng, CONSUMER_DOMAINS), payment=pays[i],
             uas=rng.choice((1, 2)), kind="coerce", skeleton=skeleton, orca=True,
             pivot_after=b.models[-1].released + timedelta(hours=delay + rng.uniform(0, 4)),
-            pivot_daily=rng.uniform(35, 80), effort="high",
+            pivot_daily=rng.uniform(35, 80) * k.rate,
+            effort="high" if rng.random() < k.pick("reasoning", 1.0) else None,
             max_tokens=rng.choice((None, 16000, 32000)),
         )
 
 
 def low_and_slow(b: WorldBuilder, count: int) -> None:
     rng, cfg = b.rng, b.cfg
+    k = b.knobs.tactic("low_and_slow+camouflage")
     name = _campaign(b, "low_and_slow+camouflage")
     skeleton = _skeleton(b)
     # The accounts were registered by one account farm before being aged.
@@ -173,10 +180,11 @@ def low_and_slow(b: WorldBuilder, count: int) -> None:
         b.add(
             persona="distiller", campaign=name, tactic="low_and_slow+camouflage",
             created_at=b.created(120, 600), country=country, places=places,
-            daily=rng.uniform(2.5, 6), p_active=rng.uniform(0.7, 0.95), plan="payg", kyc="card",
+            daily=rng.uniform(2.5, 6) * k.rate, p_active=rng.uniform(0.7, 0.95), plan="payg",
+            kyc="card",
             email=pick(rng, CONSUMER_DOMAINS),
             payment=f"pf-{hex_id(cfg.seed, name, 'own', i)}", kind="evol",
-            skeleton=skeleton, camouflage=rng.uniform(0.6, 1.8),
+            skeleton=skeleton, camouflage=rng.uniform(0.6, 1.8) * k.pick("camouflage", 0.5) * 2,
             effort=rng.choice((None, "medium", "high")),
             max_tokens=rng.choice((None, 2048, 4096, 8192)),
             step_share=0.1, reasoning=False, new_model_rate=0.1, family=family,

@@ -1,7 +1,7 @@
-"""Benign personas, and the quotas that size every recipe (benign and
-campaign) for a given account count.
+"""The everyday benign personas (the agentic and scripted ones are in
+developers.py; roster.py sizes every recipe).
 
-The knobs here are what keeps the world hard: hard negatives share
+The choices here are what keeps the world hard: hard negatives share
 infrastructure with attackers (enterprises and campuses sit behind NATs,
 resellers sell to both), account-creation bursts happen for benign reasons too
 (new hires, a semester, a model launch), and volumes overlap in both directions
@@ -10,23 +10,18 @@ resellers sell to both), account-creation bursts happen for benign reasons too
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from distillguard.simulate import campaigns, phrases
+from distillguard.simulate import phrases
 from distillguard.simulate.network import HOSTING, UNIVERSITY, Endpoint, hex_id
 from distillguard.simulate.world import (
     CONSUMER_DOMAINS,
-    SimConfig,
-    World,
     WorldBuilder,
     draw_country,
     lognormal,
     pick,
 )
-
-Recipe = Callable[[WorldBuilder, int], None]
 
 # What chat front-ends and SDK wrappers put in max_tokens (None: not sent).
 CLIENT_MAX_TOKENS = (None, None, None, 1024, 2048, 4096, 4096, 8192, 16000, 32000)
@@ -72,9 +67,22 @@ def casual(b: WorldBuilder, count: int) -> None:
             email=pick(rng, CONSUMER_DOMAINS), payment=payment, uas=rng.choice((1, 1, 2)),
             step_share=rng.choice((0.0, 0.02, 0.1, 0.3)), reasoning=rng.random() < 0.3,
             new_model_rate=rng.uniform(0.05, 0.25), launch_fan=active_from is not None,
-            max_tokens=rng.choice(CLIENT_MAX_TOKENS),
+            max_tokens=rng.choice(CLIENT_MAX_TOKENS), **zh_params(b, country),
         )
         prev = (actor.account.payment_fingerprint, actor.places[0])
+
+
+ZH_REGIONS = {"CN": 2.0, "TW": 2.0, "HK": 2.0, "SG": 1.0, "MY": 0.6}
+
+
+def zh_params(b: WorldBuilder, country: str) -> dict[str, Any]:
+    """Whether a user in ``country`` writes Chinese, and how often."""
+    rng = b.rng
+    p_user = min(0.95, b.knobs.zh_share * ZH_REGIONS.get(country, 0.03))
+    if rng.random() >= p_user:
+        return {}
+    return {"zh_share": rng.uniform(0.5, 1.0),
+            "traditional": country in ("TW", "HK") or rng.random() < 0.05}
 
 
 def student(b: WorldBuilder, count: int) -> None:
@@ -100,7 +108,7 @@ def student(b: WorldBuilder, count: int) -> None:
                 payment=f"pf-{hex_id(cfg.seed, 'card', b.n)}" if paid else None,
                 deadlines=tuple(deadlines), reasoning=rng.random() < 0.35,
                 step_share=rng.uniform(0.2, 0.7), new_model_rate=rng.uniform(0.05, 0.2),
-                max_tokens=rng.choice(CLIENT_MAX_TOKENS),
+                max_tokens=rng.choice(CLIENT_MAX_TOKENS), **zh_params(b, uni.country),
             )
         made += size
 
@@ -212,41 +220,3 @@ def labelling_company(b: WorldBuilder, count: int) -> None:
             places=nat, daily=lognormal(b.rng, 35, 0.3, 90), p_active=0.9, plan="enterprise",
             kyc="contract", email="tagwise-labs.com", payment=card, org=org,
         )
-
-
-def quotas(n: int) -> list[tuple[Recipe, int]]:
-    """How many accounts each recipe gets in a world of ``n`` accounts."""
-    def c(share: float, minimum: int = 1) -> int:
-        return max(minimum, round(n * share))
-
-    hydra_campaigns = max(1, round(n / 1000))
-    plan: list[tuple[Recipe, int]] = []
-    for _ in range(hydra_campaigns):
-        plan.append((campaigns.hydra_coercion, c(0.034 / hydra_campaigns, 3)))
-    for _ in range(max(1, round(n / 3000))):
-        plan.append((campaigns.rubric_harvest, c(0.015 / max(1, round(n / 3000)), 3)))
-    plan += [
-        (campaigns.agentic_harvest, c(0.012, 3)),
-        (campaigns.pivot, c(0.014, 3)),
-        (campaigns.low_and_slow, c(0.024, 3)),
-        (campaigns.lone_enterprise, max(1, round(n / 800))),
-        (student, c(0.13)),
-        (app_developer, c(0.045)),
-        (eval_researcher, c(0.025)),
-        (enterprise, c(0.14)),
-        (synthetic_data_vendor, c(0.004, 2)),
-        (labelling_company, c(0.005, 2)),
-    ]
-    used = sum(k for _, k in plan)
-    plan.append((casual, max(1, n - used)))
-    return plan
-
-
-def build_world(cfg: SimConfig) -> World:
-    """Plan every account, persona and campaign of the world for ``cfg``."""
-    b = WorldBuilder(cfg)
-    for recipe, count in quotas(cfg.accounts):
-        recipe(b, count)
-    actors = sorted(b.actors, key=lambda a: a.account.account_id)
-    return World(config=cfg, models=b.models, actors=tuple(actors),
-                 campaigns=dict(sorted(b.campaigns.items())))

@@ -16,7 +16,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -273,6 +273,34 @@ def load_corpora(corpus_dir: Path | str | None = None, split: str = "all") -> Co
         evol_templates=split_items(evol, split),
         split=split,
         sources=dict(sorted(src.items())),
+    )
+
+
+def _keep(items: Sequence[T], fraction: float, salt: str, key: Any = str,
+          minimum: int = 8) -> tuple[T, ...]:
+    """About ``fraction`` of ``items``, chosen by a salted stable hash (never fewer than
+    ``minimum`` when there were that many)."""
+    if fraction >= 1.0 or len(items) <= minimum:
+        return tuple(items)
+    limit = int(fraction * 65536)
+    kept = tuple(i for i in items if int.from_bytes(hashlib.blake2b(
+        (salt + "|" + key(i)).encode("utf-8"), digest_size=2).digest(), "big") < limit)
+    return kept if len(kept) >= minimum else tuple(items[:minimum])
+
+
+def subset_corpora(c: Corpora, fraction: float, salt: str) -> Corpora:
+    """Domain randomisation: keep about ``fraction`` of every corpus (``1.0``: all of it)."""
+    if fraction >= 1.0:
+        return c
+    return replace(
+        c, threads=_keep(c.threads, fraction, salt, key=lambda t: t[0][0]),
+        prompts=_keep(c.prompts, fraction, salt, key=lambda q: q.prompt),
+        math=_keep(c.math, fraction, salt, key=lambda m: m.question),
+        code_tasks=_keep(c.code_tasks, fraction, salt, key=lambda q: q.prompt),
+        safety_prompts=_keep(c.safety_prompts, fraction, salt),
+        answers=_keep(c.answers, fraction, salt),
+        system_messages=_keep(c.system_messages, fraction, salt),
+        evol_templates=_keep(c.evol_templates, fraction, salt),
     )
 
 

@@ -31,6 +31,7 @@ RESIDENTIAL: Final = (
     Net(1221, "AU", "residential"), Net(812, "CA", "residential"), Net(4657, "SG", "residential"),
     Net(6830, "NL", "residential"), Net(3352, "ES", "residential"), Net(9121, "TR", "residential"),
     Net(8151, "MX", "residential"), Net(45899, "VN", "residential"),
+    Net(3462, "TW", "residential"), Net(4760, "HK", "residential"),
 )
 MOBILE: Final = (
     Net(21928, "US", "mobile"), Net(55836, "IN", "mobile"), Net(9808, "CN", "mobile"),
@@ -50,7 +51,8 @@ UNIVERSITY: Final = (
 
 TZ: Final = {
     "US": -6, "CA": -5, "MX": -6, "BR": -3, "GB": 0, "FR": 1, "DE": 1, "NL": 1, "ES": 1,
-    "TR": 3, "RU": 3, "IN": 5, "SG": 8, "CN": 8, "HK": 8, "VN": 7, "KR": 9, "JP": 9, "AU": 10,
+    "TR": 3, "RU": 3, "IN": 5, "SG": 8, "CN": 8, "HK": 8, "TW": 8, "VN": 7, "KR": 9,
+    "JP": 9, "AU": 10, "MY": 8, "AE": 4,
 }
 
 # Real SDK families with plausible versions: every persona, attacker or not,

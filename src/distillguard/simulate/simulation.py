@@ -21,9 +21,9 @@ import orjson
 
 from distillguard import __version__
 from distillguard.schema import LABELS_CSV_HEADER, InputError, format_ts
-from distillguard.simulate.cohorts import build_world
-from distillguard.simulate.corpora import SPLITS, corpus_counts, load_corpora
+from distillguard.simulate.corpora import SPLITS, corpus_counts, load_corpora, subset_corpora
 from distillguard.simulate.hardness import SignalStats, hardness_report
+from distillguard.simulate.roster import TACTIC_REGISTRY, build_world
 from distillguard.simulate.traffic import Traffic
 from distillguard.simulate.world import SimConfig, World
 from distillguard.simulate.writer import (
@@ -65,6 +65,8 @@ def validate_config(cfg: SimConfig) -> None:
         problems.append(("split", f"must be one of {SPLITS}"))
     if cfg.events_format not in EVENT_FORMATS:
         problems.append(("events_format", f"must be one of {EVENT_FORMATS}"))
+    if set(cfg.tactics) & set(cfg.exclude_tactics):
+        problems.append(("exclude_tactics", "names a tactic also given to --tactics"))
     if cfg.start.tzinfo is None:
         problems.append(("start", "must carry a UTC offset"))
     if problems:
@@ -96,8 +98,9 @@ def simulate(cfg: SimConfig, out_dir: Path | str,
     validate_config(cfg)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    corpora = load_corpora(cfg.corpus_dir, cfg.split)
     world = build_world(cfg)
+    corpora = subset_corpora(load_corpora(cfg.corpus_dir, cfg.split),
+                             world.knobs.corpus_fraction, f"corpus:{cfg.seed}")
     _write_accounts(world, out)
     stats = SignalStats(world)
     traffic = Traffic(world, corpora)
@@ -169,8 +172,32 @@ def _world_meta(world: World, corpora_info: tuple[dict[str, str], dict[str, int]
         "new_model": world.new_model.name,
         "campaigns": campaigns,
         "lone_distillers": lone,
+        "randomize": cfg.randomize,
+        "tactics": _tactics_meta(world, campaigns, per_account),
+        "knobs": world.knobs.as_dict(),
         "corpora": {"sources": sources, "items": counts},
     }
+
+
+def _tactics_meta(world: World, campaigns: dict[str, dict[str, Any]],
+                  per_account: Counter[str]) -> dict[str, Any]:
+    """Each attack tactic of the world: its campaigns, accounts, events and parameters."""
+    out: dict[str, Any] = {}
+    for t in TACTIC_REGISTRY:
+        if t.name not in world.tactics:
+            continue
+        mine = {n: c for n, c in campaigns.items() if c["tactic"] == t.name}
+        mine_actors = [a for a in world.actors if a.tactic == t.name]
+        out[t.name] = {
+            "description": t.description,
+            "campaigns": sorted(mine),
+            "accounts": len(mine_actors),
+            "events": sum(per_account[a.account.account_id] for a in mine_actors),
+            "knobs": world.knobs.tactic(t.name).as_dict(),
+            "parameters": {n: dict(world.campaign_params[n]) for n in sorted(mine)
+                           if n in world.campaign_params},
+        }
+    return out
 
 
 def parse_start(text: str) -> datetime:

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final
 
-from distillguard.simulate import phrases
+from distillguard.simulate import phrases, zh
 from distillguard.simulate.bodies import Call, Msg
 from distillguard.simulate.content import Author, first_sentences, pick, tool_args, tool_defs
 from distillguard.simulate.corpora import Corpora
+from distillguard.simulate.loops import LoopSessions
 from distillguard.simulate.network import Endpoint, hex_id
 from distillguard.simulate.world import Actor, World
 
@@ -32,7 +33,8 @@ FLAT: Final = (3, 3, 3, 2.8, 2.8, 2.8, 3, 3, 3.2, 3.2, 3.2, 3.2, 3.2, 3.2, 3.2, 
 SERVER: Final = tuple(h + 2.0 for h in HUMAN)
 PROFILE: Final = {"casual": HUMAN, "student": EVENING, "app_developer": SERVER,
                   "eval_researcher": WORK, "enterprise": WORK, "synthetic_data_vendor": FLAT,
-                  "labelling_company": WORK}
+                  "labelling_company": WORK, "agent_framework_user": HUMAN,
+                  "enterprise_coding": WORK, "campus_student": EVENING}
 HOURS: Final = tuple(range(24))
 CASUAL_STEP_ASKS: Final = ("Explain step by step.", "Think step by step.",
                            "Walk me through it step-by-step.")
@@ -47,6 +49,9 @@ class Exchange:
     user_agent: str
     key: str
     step: int
+    # A pool that rotates accounts sends a session's turns from several accounts.
+    actor: int | None = None
+    status: int | None = None  # forced HTTP status (429, 403), else drawn by the writer
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,12 +76,13 @@ def _poisson(rng: random.Random, lam: float) -> int:
         k += 1
 
 
-class Traffic:
+class Traffic(LoopSessions):
     def __init__(self, world: World, corpora: Corpora) -> None:
         self.world = world
         self.w = Author(corpora)
         self.seed = world.config.seed
         self.release = world.new_model.released
+        self.index = {a.account.account_id: i for i, a in enumerate(world.actors)}
 
     # --- planning -----------------------------------------------------------------
 
@@ -93,12 +99,15 @@ class Traffic:
         if day0 + timedelta(days=1) <= a.active_from or day0 >= a.active_until:
             return []
         rng = random.Random(f"plan:{self.seed}:{a.account.account_id}:{day}")
+        special = self.plan_special(idx, a, day, day0, rng)
+        if special is not None:
+            return [s for s in special if a.active_from <= s.start < a.active_until]
         weekend = day0.weekday() >= 5
         out: list[Session] = []
         p, lam = a.p_active, a.daily
         kind = a.params.get("kind", a.persona)
         profile = PROFILE.get(a.persona, FLAT)
-        if a.persona == "enterprise" or a.persona == "labelling_company":
+        if a.persona in ("enterprise", "labelling_company", "enterprise_coding"):
             p = p * 0.15 if weekend else p
         elif a.persona == "student" and (day in a.params["deadlines"]
                                          or day + 1 in a.params["deadlines"]):
@@ -147,6 +156,8 @@ class Traffic:
         a = self.world.actors[s.actor]
         rng = random.Random(f"sess:{self.seed}:{a.account.account_id}:{s.start.isoformat()}:"
                             f"{s.number}")
+        if s.kind == "pool":
+            return self.pool_run(a, s, rng)
         build = getattr(self, "_s_" + s.kind)
         calls: list[tuple[float, Call, str | None]] = build(a, s, rng)
         out: list[Exchange] = []
@@ -159,11 +170,14 @@ class Traffic:
             ts = ts + timedelta(seconds=gap)
             if rotating or a.persona == "app_developer":
                 place = pick(rng, a.places)
-            out.append(Exchange(ts, model or self._model(a, ts, rng), call, place, ua, key, step))
+            out.append(Exchange(ts, model or self._model(a, ts, rng), call, place, ua, key, step,
+                                status=call.status))
         return out
 
     def _s_casual(self, a: Actor, s: Session, rng: random.Random) -> list[tuple[float, Call,
                                                                                   str | None]]:
+        if rng.random() < a.params.get("zh_share", 0.0):
+            return self.zh_chat(a, rng)
         thread = self.w.chat_thread(rng)
         turns = min(len(thread), 1 + int(rng.expovariate(0.9)))
         history: list[Msg] = []
@@ -187,8 +201,23 @@ class Traffic:
             history = [*msgs, Msg("assistant", answer)]
         return out
 
+    def zh_chat(self, a: Actor, rng: random.Random) -> list[tuple[float, Call, str | None]]:
+        """A Chinese-speaking user's chat: everyday asks or translating an English text."""
+        trad = rng.random() < a.params.get("traditional", 0.0)
+        if rng.random() < 0.7:
+            q, ans = zh.chat_turn(rng)
+        else:
+            text = first_sentences(self.w.c.answers[rng.randrange(len(self.w.c.answers))], 2)
+            q, ans = pick(rng, zh.TRANSLATE).format(text=text), "翻译如下：" + text
+        return [(0.0, Call("", [Msg("user", zh.script(q, trad))], zh.script(ans, trad),
+                           temperature=rng.choice((None, 0.7)),
+                           max_tokens=a.params.get("max_tokens"),
+                           stream=rng.random() < 0.4), None)]
+
     def _s_student(self, a: Actor, s: Session, rng: random.Random) -> list[tuple[float, Call,
                                                                                    str | None]]:
+        if rng.random() < a.params.get("zh_share", 0.0):
+            return self._s_campus(a, s, rng)
         ask, answer, reasoning = self.w.homework(rng)
         if rng.random() < a.params.get("step_share", 0.3) and "step" not in ask:
             ask += " Please explain step by step."

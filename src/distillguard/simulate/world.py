@@ -18,6 +18,7 @@ from typing import Any, Final
 from distillguard.schema import Account
 from distillguard.simulate import phrases
 from distillguard.simulate.corpora import split_items
+from distillguard.simulate.knobs import Knobs
 from distillguard.simulate.network import (
     MOBILE,
     RESIDENTIAL,
@@ -29,14 +30,23 @@ from distillguard.simulate.network import (
 )
 
 BENIGN_PERSONAS: Final = ("casual", "student", "app_developer", "eval_researcher", "enterprise",
-                          "synthetic_data_vendor", "labelling_company")
+                          "synthetic_data_vendor", "labelling_company", "agent_framework_user",
+                          "ci_pipeline", "agentic_benchmark", "enterprise_coding",
+                          "campus_student")
 HARD_NEGATIVES: Final = ("app_developer", "eval_researcher", "enterprise",
-                         "synthetic_data_vendor", "labelling_company")
+                         "synthetic_data_vendor", "labelling_company", "agent_framework_user",
+                         "ci_pipeline", "agentic_benchmark", "enterprise_coding",
+                         "campus_student")
+# The parts tactic names are made of ("hydra+reasoning_coercion" = two parts).
 TACTICS: Final = ("hydra", "reasoning_coercion", "rubric_grading", "agentic_coding",
-                  "new_model_pivot", "low_and_slow", "lone_enterprise")
+                  "new_model_pivot", "low_and_slow", "lone_enterprise", "camouflage",
+                  "proxy_pool", "agent_burst", "tool_loops", "pool_rotation", "quota_keeping",
+                  "reseller_mixing", "organic_dilution", "zh_harvest", "paraphrased_wrappers",
+                  "low_and_slow_fleet")
 COUNTRIES: Final = (("US", 25), ("IN", 10), ("DE", 6), ("GB", 6), ("FR", 5), ("BR", 6),
                      ("CN", 6), ("JP", 5), ("KR", 4), ("CA", 4), ("AU", 3), ("ES", 3), ("MX", 3),
-                     ("TR", 3), ("VN", 3), ("RU", 3), ("NL", 3), ("SG", 2))
+                     ("TR", 3), ("VN", 3), ("RU", 3), ("NL", 3), ("SG", 2),
+                     ("TW", 2), ("HK", 1))
 CONSUMER_DOMAINS: Final = ("gmail.com", "outlook.com", "yahoo.com", "icloud.com", "proton.me",
                            "hotmail.com", "qq.com", "163.com", "yandex.ru", "gmx.de",
                            "naver.com", "mail.ru")
@@ -51,6 +61,13 @@ class SimConfig:
     start: datetime = datetime(2026, 5, 4, tzinfo=UTC)
     corpus_dir: str | None = None
     events_format: str = "jsonl"
+    # Domain randomisation: draw tactic parameters, benign mix, corpus subsets and
+    # language share from the seed (see knobs.py).
+    randomize: bool = False
+    # Attack tactics to keep (empty: all) and to drop; a name is a full tactic name
+    # or one of its "+" parts.
+    tactics: tuple[str, ...] = ()
+    exclude_tactics: tuple[str, ...] = ()
 
     @property
     def end(self) -> datetime:
@@ -92,6 +109,9 @@ class World:
     models: tuple[Model, ...]
     actors: tuple[Actor, ...]
     campaigns: Mapping[str, str]  # name -> tactic
+    knobs: Knobs = field(default_factory=Knobs)
+    tactics: tuple[str, ...] = ()  # attack tactics in this world
+    campaign_params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     @property
     def base_model(self) -> Model:
@@ -122,11 +142,13 @@ def lognormal(rng: random.Random, median: float, sigma: float, cap: float) -> fl
 
 
 class WorldBuilder:
-    def __init__(self, cfg: SimConfig) -> None:
+    def __init__(self, cfg: SimConfig, knobs: Knobs | None = None) -> None:
         self.cfg = cfg
+        self.knobs = knobs or Knobs()
         self.rng = random.Random(f"world:{cfg.seed}")
         self.actors: list[Actor] = []
         self.campaigns: dict[str, str] = {}
+        self.campaign_params: dict[str, dict[str, Any]] = {}
         self.n = 0
         release = cfg.start + timedelta(days=cfg.days // 2, hours=self.rng.randint(13, 18))
         self.models = (

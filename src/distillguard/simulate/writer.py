@@ -107,8 +107,8 @@ class EventMaker:
         prompt_text = "\n".join([call.system, *(m.text for m in call.messages)])
         # Rate limits bite heavy clients; server and client errors hit everyone.
         heavy = a.daily >= 20 or a.params.get("pivot_daily", 0) >= 20
-        status = 429 if heavy and u < 0.006 else 500 if 0.006 <= u < 0.0075 \
-            else 400 if 0.0075 <= u < 0.009 else 200
+        status = ex.status if ex.status is not None else 429 if heavy and u < 0.006 \
+            else 500 if 0.006 <= u < 0.0075 else 400 if 0.0075 <= u < 0.009 else 200
         wants_reasoning = reasoning_requested(call)
         event: dict[str, Any] = {
             "event_id": "evt-" + digest[:20],
@@ -174,12 +174,13 @@ def stream_events(world: World, traffic: Traffic, maker: EventMaker,
             s: Session = heapq.heappop(sessions)[-1]
             while pending and pending[0][0] < s.start:
                 yield heapq.heappop(pending)[2]
-            a = world.actors[s.actor]
             for ex in traffic.run(s):
+                idx = s.actor if ex.actor is None else ex.actor
+                a = world.actors[idx]
                 if ex.ts >= cfg.end or ex.ts >= a.active_until:
                     continue
                 seq += 1
-                heapq.heappush(pending, (ex.ts, seq, maker.make(s.actor, a, ex, s.number)))
+                heapq.heappush(pending, (ex.ts, seq, maker.make(idx, a, ex, s.number)))
         # Nothing planned later can start before the horizon, nor before the
         # earliest session still waiting.
         bound = min(sessions[0][0], horizon) if sessions else horizon
