@@ -91,7 +91,8 @@ FEATURE_SPECS: Final = (
     _f("model_pivot", 0.1, 0.8, "behaviour",
        "moved {pct} of traffic to a newly released model within {delay_h:.0f} h", +1),
     _f("tool_use", 0.1, 0.9, "behaviour", "tools defined in {pct} of requests"),
-    _f("tool_loop_depth", 1.5, 8.0, "behaviour", "{value:.1f} turns per request on average"),
+    _f("tool_loop", 0.05, 0.7, "behaviour",
+       "agent loops {value:.2f} deep on average (1 = eight turns or more)"),
     _f("prompt_diversity", 0.2, 0.95, "behaviour",
        "{pct} of requests are distinct tasks"),
     _f("throttled", 0.005, 0.1, "behaviour",
@@ -120,6 +121,9 @@ FEATURE_SPECS: Final = (
        "the other members of its group score {value:.2f} on their own", +1),
     _f("group_harvest", 0.0, 1.0, "coordination",
        "the other members of its group ask for harvest-shaped output ({value:.2f})", +1),
+    _f("common_control", 0.0, 1.0, "coordination",
+       "its group of {size} shares at least three independent kinds of common control "
+       "(infrastructure, scaffolding, timing, one script, level usage): {value:.2f}", +1),
     _f("creation_burst", 0.0, 1.0, "coordination",
        "{pct} of its group signed up within 48 h of it", +1),
     _f("usage_level", 0.0, 1.0, "coordination",
@@ -241,6 +245,9 @@ def load_config(path: str | Path | None) -> HuntConfig:
         return cfg
     p = Path(path)
     sp = str(p)
+    if p.suffix == ".json":
+        # A fitted model from `hunt train`, used as it is.
+        return with_model(cfg, load_model(p), sp)
     try:
         root = yaml.compose(p.read_text(encoding="utf-8"))
     except OSError as exc:

@@ -40,12 +40,12 @@ SIZE_FULL: Final = 32.0
 BURST_HOURS: Final = 48.0
 #: Behaviour columns compared across members (scaled per world to unit spread).
 SCRIPT_COLUMNS: Final = ("volume", "output_input_ratio", "single_turn", "long_output",
-                         "reasoning_params", "tool_use", "tool_loop_depth", "param_uniformity",
+                         "reasoning_params", "tool_use", "tool_loop", "param_uniformity",
                          "diurnal_flatness")
 #: Names of the coordination values, in a fixed order.
 NAMES: Final = ("group_member", "tie_infra", "tie_scaffold", "tie_timing", "group_size",
-                "group_risk", "group_harvest", "creation_burst", "usage_level", "script_likeness",
-                "org_cover")
+                "group_risk", "group_harvest", "common_control", "creation_burst",
+                "usage_level", "script_likeness", "org_cover")
 
 
 @dataclass(frozen=True)
@@ -203,6 +203,15 @@ def coordination(edges: Edges, labels: np.ndarray, accounts: Sequence[Account | 
             oid = org_ids[i]
             if oid and size[i] > 1:
                 same_org[i] = (by_label[int(labels[i])][oid] - 1) / (size[i] - 1)
+    burst = _creation_burst(accounts, labels, size) * tied
+    level = _group_stat(np.log1p(n_events), labels, "level") * (size >= 5) * tied
+    script = _script_likeness(behaviour, labels, n) * tied
+    # Common control on several independent counts at once: strangers share one thing
+    # (a VPN exit, a public framework's prompt, a campus NAT), an operator's accounts
+    # share several (infrastructure and scaffolding and timing and one script).
+    counts_ = np.stack([tie["infra"], tie["scaffold"], np.maximum(tie["timing"], burst),
+                        script, level], axis=1)
+    third = np.sort(counts_, axis=1)[:, -3]
     values = {
         # Baseline of any grouped account: lets the other values count as evidence
         # without lifting every member of every community (students behind one NAT).
@@ -213,10 +222,10 @@ def coordination(edges: Edges, labels: np.ndarray, accounts: Sequence[Account | 
         "group_size": size_s * tied,
         "group_risk": np.clip(group_risk, 0.0, 1.0) * tied,
         "group_harvest": np.clip(group_harvest / 0.3, 0.0, 1.0) * tied,
-        "creation_burst": _creation_burst(accounts, labels, size) * tied,
-        "usage_level": _group_stat(np.log1p(n_events), labels, "level")
-        * (size >= 5) * tied,
-        "script_likeness": _script_likeness(behaviour, labels, n) * tied,
+        "common_control": third * size_s,
+        "creation_burst": burst,
+        "usage_level": level,
+        "script_likeness": script,
         "org_cover": org * same_org,
     }
     return Coordination({k: np.nan_to_num(v, nan=0.0) for k, v in values.items()}, size)

@@ -24,6 +24,7 @@ from distillguard.detect import outputs
 from distillguard.detect.campaigns import Cluster, analyse, linkage_values
 from distillguard.detect.config import HuntConfig, load_config
 from distillguard.detect.coordination import coordination
+from distillguard.detect.judgement import AccountRow, CampaignRow, HuntOutputs, Judgement
 from distillguard.detect.progress import Stages
 from distillguard.detect.scoring import feature_values, score, verdicts
 from distillguard.features import plan
@@ -32,7 +33,7 @@ from distillguard.graph import Edges, build_edges, communities, keep_edges, lock
 from distillguard.schema import EVENT_SCHEMA, Account, InputError
 from distillguard.settings import Settings
 
-Renderer = Callable[[Path, dict[str, Any], HuntConfig], Path]
+Renderer = Callable[[Path, Judgement, HuntOutputs, HuntConfig], Path]
 SKELETON_KINDS = ("p24", "s24", "p64", "s64", "sysk")
 HOUR_MS = 3_600_000
 
@@ -43,8 +44,8 @@ class HuntResult:
     engine: str
     seconds: float
     summary: dict[str, Any]
-    rows: list[dict[str, Any]] = field(repr=False)
-    clusters: list[dict[str, Any]] = field(repr=False)
+    rows: list[AccountRow] = field(repr=False)
+    clusters: list[CampaignRow] = field(repr=False)
 
 
 def _files(path: Path) -> list[Path]:
@@ -176,20 +177,20 @@ def hunt(
         qsummary = quarantine.summary()
     with stages.stage("scoring and attribution"):
         result = _judge(tables, acc_list, cfg)
-    result["summary"].update(
+    result.summary.update(
         engine=engine_name, config=cfg.source, quarantine=qsummary,
         thresholds={"review": cfg.review, "block": cfg.block}, inputs={
             "events": [str(p) for p in ev_paths], "accounts": str(accounts) if accounts else None},
         **stats,
     )
     seconds = time.perf_counter() - started
-    result["summary"]["seconds"] = round(seconds, 3)
+    result.summary["seconds"] = round(seconds, 3)
     with stages.stage("writing outputs"):
-        outputs.write_all(out, result, cfg)
+        written = outputs.write_all(out, result, cfg)
         if render is not None:
-            render(out, result, cfg)
-    return HuntResult(out, engine_name, seconds, result["summary"], result["rows"],
-                      result["cluster_rows"])
+            render(out, result, written, cfg)
+    return HuntResult(out, engine_name, seconds, result.summary, written.rows,
+                      written.campaigns)
 
 
 def run_plan(eng: Engine, files: Sequence[Path]) -> dict[str, pa.Table]:
@@ -300,7 +301,7 @@ def judge_values(p: Prepared, base_risk: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def _judge(tables: dict[str, pa.Table], acc_list: Sequence[Account],
-           cfg: HuntConfig) -> dict[str, Any]:
+           cfg: HuntConfig) -> Judgement:
     p = prepare(tables, acc_list, cfg)
     n = p.n
     base = score(p.values, cfg, n, include_graph=False)
@@ -308,14 +309,11 @@ def _judge(tables: dict[str, pa.Table], acc_list: Sequence[Account],
     final = score(values, cfg, n, include_graph=True)
     verdict = verdicts(final.risk, cfg)
     clusters = analyse(p.labels, p.edges, base.risk, p.accounts, p.harvest)
-    return {
-        "universe": p.universe, "accounts": p.accounts, "agg": p.agg, "values": values,
-        "base": base, "final": final, "verdicts": verdict, "labels": p.labels,
-        "clusters": clusters, "edges": p.edges, "peers": p.peers, "linked_on": p.linked_on,
-        "delay_h": p.delay_h, "daily": tables["daily"],
-        "summary": _summary(tables["totals"], p.universe, p.seen, p.by_id, verdict, clusters),
-        "rows": [], "cluster_rows": [],
-    }
+    return Judgement(
+        universe=p.universe, accounts=p.accounts, agg=p.agg, values=values, base=base,
+        final=final, verdicts=verdict, labels=p.labels, clusters=clusters, edges=p.edges,
+        peers=p.peers, linked_on=p.linked_on, delay_h=p.delay_h, daily=tables["daily"],
+        summary=_summary(tables["totals"], p.universe, p.seen, p.by_id, verdict, clusters))
 
 
 def _summary(totals: pa.Table, universe: Sequence[str], seen: set[str],

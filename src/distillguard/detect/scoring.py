@@ -95,8 +95,8 @@ def feature_values(
     vals["model_pivot"] = pivot_value
     # Harvest as behaviour: agent loops (tools, depth), many distinct tasks, throttling,
     # concurrency. Signs are learned: agentic benchmarks and CI share some of these.
-    vals["tool_use"] = share("tool_share")
-    vals["tool_loop_depth"] = np.where(has, _col(agg, "mean_turns", n), np.nan)
+    vals["tool_use"] = share("tool_use")
+    vals["tool_loop"] = share("tool_loop")
     vals["prompt_diversity"] = np.where(shaped, _col(agg, "distinct_tasks", n)
                                         / np.maximum(ev, 1.0), np.nan)
     vals["throttled"] = share("throttled_share")

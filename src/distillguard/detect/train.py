@@ -19,7 +19,7 @@ from __future__ import annotations
 import csv
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -120,16 +120,19 @@ def _rows(w: LabelledWorld, excluded: frozenset[str]) -> np.ndarray:
 
 
 def _fit(xs: Sequence[np.ndarray], ys: Sequence[np.ndarray], sign: np.ndarray, l2: float,
-         offsets: Sequence[np.ndarray] | None = None) -> tuple[np.ndarray, float]:
+         offsets: Sequence[np.ndarray] | None = None,
+         weights: Sequence[np.ndarray] | None = None) -> tuple[np.ndarray, float]:
     x = np.vstack(xs)
     y = np.concatenate(ys)
     if y.size == 0 or y.min() == y.max():
         raise InputError("training needs both distillers and benign accounts in its labels",
                          details={"rows": int(y.size), "distillers": int(y.sum())})
+    sw = np.concatenate(weights) if weights is not None else None
     if offsets is None:
-        f = fit_logistic(x, y, sign, l2=l2)
+        f = fit_logistic(x, y, sign, l2=l2, sample_weight=sw)
     else:
-        f = fit_logistic(x, y, sign, l2=l2, offset=np.concatenate(offsets), fit_bias=False)
+        f = fit_logistic(x, y, sign, l2=l2, offset=np.concatenate(offsets), fit_bias=False,
+                         sample_weight=sw)
     return f.weights, f.bias
 
 
@@ -148,12 +151,16 @@ def _threshold(risk: np.ndarray, y: np.ndarray, precision: float) -> float:
     return best
 
 
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return np.asarray(np.round(1.0 / (1.0 + np.exp(-z)), 6), dtype=np.float64)
+
+
 def _others(k: int, items: Sequence[np.ndarray]) -> list[np.ndarray]:
     return [v for j, v in enumerate(items) if j != k]
 
 
 def fit_model(worlds: Sequence[LabelledWorld], *, exclude_tactics: Sequence[str] = (),
-              l2: float = 1e-3, cfg: HuntConfig | None = None,
+              l2: float = 1e-3, blind_weight: float = 0.5, cfg: HuntConfig | None = None,
               progress: Progress | None = None) -> dict[str, Any]:
     """Fit the table and the thresholds; return the model as saved by :func:`save_model`.
 
@@ -178,20 +185,48 @@ def fit_model(worlds: Sequence[LabelledWorld], *, exclude_tactics: Sequence[str]
     w1, b1 = _fit(x1r, ys, sign1, l2)
     # Cross-fitted first-pass logit per world (in-sample when there is one world): the
     # group evidence is learned as it will look at hunt time, not as an overfit paints it.
-    base: list[np.ndarray] = []
-    for k in range(k_worlds):
-        wk, bk = _fit(_others(k, x1r), _others(k, ys), sign1, l2) if k_worlds > 1 else (w1, b1)
-        base.append(logit(x1[k], wk, bk))
-    x2 = [_matrix(graph, judge_values(w.prepared, np.round(1 / (1 + np.exp(-z)), 6)),
-                  w.prepared.n) for w, z in zip(worlds, base, strict=True)]
+    fold1 = [_fit(_others(k, x1r), _others(k, ys), sign1, l2) if k_worlds > 1 else (w1, b1)
+             for k in range(k_worlds)]
+    base = [logit(x1[k], *fold1[k]) for k in range(k_worlds)]
+    x2 = [_matrix(graph, judge_values(w.prepared, _sigmoid(z)), w.prepared.n)
+          for w, z in zip(worlds, base, strict=True)]
     x2r = [x[r] for x, r in zip(x2, rows, strict=True)]
     off = [z[r] for z, r in zip(base, rows, strict=True)]
-    say(f"second pass: {len(graph)} group features on top of the first pass")
-    w2, _ = _fit(x2r, ys, sign2, l2, off)
+    sw = [np.ones(int(r.sum())) for r in rows]
+    ys2 = list(ys)
+    blind_of: list[int] = []
+    if blind_weight > 0:
+        # Content-blind copies of campaign members: the same world as it would look if
+        # the operation's harvest showed in no content rule (agentic trajectories, a new
+        # language, paraphrase). They teach the second pass to weigh common control on
+        # its own, instead of leaning on the content the training tactics happen to use.
+        content = np.array([f.group == "content" for f in own])
+        for k, w in enumerate(worlds):
+            camp = w.info.get("campaign", {})
+            sel = rows[k] & (w.y == 1) & np.array([bool(camp.get(a)) for a in
+                                                    w.prepared.universe])
+            if not sel.any():
+                continue
+            zb = logit(np.where(content, 0.0, x1[k]), *fold1[k])
+            blind = replace(w.prepared, harvest=np.zeros(w.prepared.n))
+            xb = _matrix(graph, judge_values(blind, _sigmoid(zb)), w.prepared.n)
+            x2r.append(xb[sel])
+            off.append(zb[sel])
+            ys2.append(np.ones(int(sel.sum())))
+            sw.append(np.full(int(sel.sum()), blind_weight))
+            blind_of.append(k)
+    say(f"second pass: {len(graph)} group features on top of the first pass "
+        f"({sum(x.shape[0] for x in x2r):,} rows with content-blind copies)")
+    w2, _ = _fit(x2r, ys2, sign2, l2, off, sw)
     oof_r: list[np.ndarray] = []
+    n_real = len(worlds)
     for k in range(k_worlds):
-        wk, _ = _fit(_others(k, x2r), _others(k, ys), sign2, l2, _others(k, off)) \
-            if k_worlds > 1 else (w2, 0.0)
+        # Out of fold: fitted without world k (its real rows and its blind copies).
+        keep = [j for j in range(len(x2r))
+                if j != k and not (j >= n_real and blind_of[j - n_real] == k)]
+        wk, _ = _fit([x2r[j] for j in keep], [ys2[j] for j in keep], sign2, l2,
+                     [off[j] for j in keep], [sw[j] for j in keep]) if k_worlds > 1 \
+            else (w2, 0.0)
         oof_r.append(1.0 / (1.0 + np.exp(-(off[k] + x2r[k] @ wk))))
     risk = np.concatenate(oof_r)
     yy = np.concatenate(ys)
@@ -213,8 +248,9 @@ def fit_model(worlds: Sequence[LabelledWorld], *, exclude_tactics: Sequence[str]
             {"name": f.name, "group": f.group, "sign": f.sign, "lo": f.lo, "hi": f.hi,
              "weight": round(weight[f.name], 6)} for f in cfg.features],
         "manifest": {
-            "worlds": [w.info for w in worlds], "excluded_tactics": sorted(excluded),
-            "l2": l2, "block_precision_target": BLOCK_PRECISION,
+            "worlds": [{k: v for k, v in w.info.items() if k != "campaign"} for w in worlds],
+            "excluded_tactics": sorted(excluded),
+            "l2": l2, "blind_weight": blind_weight, "block_precision_target": BLOCK_PRECISION,
             "out_of_fold": oof,
         },
     }
