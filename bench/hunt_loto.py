@@ -30,6 +30,37 @@ from distillguard.detect.train import LabelledWorld, fit_model, load_simulated, 
 from distillguard.evaluate import HARD_NEGATIVES
 
 
+def _source_hash() -> str:
+    """Hash of the code that prepares a world (a cached world is stale when it changes)."""
+    import hashlib
+
+    import distillguard
+
+    root = Path(distillguard.__file__).parent
+    h = hashlib.sha256()
+    for sub in ("features", "graph", "detect/hunt.py", "detect/scoring.py", "detect/config.py"):
+        for f in sorted((root / sub).rglob("*.py")) if (root / sub).is_dir() else [root / sub]:
+            h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def load(path: Path, cache: Path | None) -> LabelledWorld:
+    if cache is None:
+        return load_simulated(path)
+    import pickle
+
+    cache.mkdir(parents=True, exist_ok=True)
+    key = cache / f"{path.resolve().as_posix().replace('/', '_')}-{_source_hash()}.pkl"
+    if key.exists():
+        with key.open("rb") as fh:
+            world: LabelledWorld = pickle.load(fh)
+            return world
+    world = load_simulated(path)
+    with key.open("wb") as fh:
+        pickle.dump(world, fh)
+    return world
+
+
 def _metrics(worlds: list[LabelledWorld], cfg: HuntConfig,
              tactic: str | None) -> dict[str, Any]:
     tp = fp = pos = 0
@@ -79,11 +110,13 @@ def main() -> None:
     ap.add_argument("--holdout", required=True, help="comma-separated world directories")
     ap.add_argument("--tactics", default="", help="only these tactics (default: every one seen)")
     ap.add_argument("--l2", type=float, default=1e-3)
+    ap.add_argument("--cache", type=Path, default=None,
+                    help="keep prepared worlds here (invalidated when the code changes)")
     args = ap.parse_args()
     print(f"# {' '.join(sys.argv)}")
     started = time.time()
-    train = [load_simulated(Path(p)) for p in args.train.split(",") if p]
-    hold = [load_simulated(Path(p)) for p in args.holdout.split(",") if p]
+    train = [load(Path(p), args.cache) for p in args.train.split(",") if p]
+    hold = [load(Path(p), args.cache) for p in args.holdout.split(",") if p]
     print(f"# loaded {len(train)} training and {len(hold)} held-out worlds in "
           f"{time.time() - started:.0f} s")
     base = default_config()

@@ -95,8 +95,6 @@ FEATURE_SPECS: Final = (
        "agent loops {value:.2f} deep on average (1 = eight turns or more)"),
     _f("prompt_diversity", 0.2, 0.95, "behaviour",
        "{pct} of requests are distinct tasks"),
-    _f("throttled", 0.005, 0.1, "behaviour",
-       "rate-limited (429) on {pct} of requests", +1),
     _f("burstiness", 0.05, 0.5, "behaviour",
        "{pct} of all traffic in its busiest quarter hour"),
     _f("account_age", 30.0, 1.0, "identity", "account {value:.1f} days old at first request"),
@@ -119,6 +117,9 @@ FEATURE_SPECS: Final = (
        "one of {size} tied accounts ({value:.2f} on a log scale to 32)", +1),
     _f("group_risk", 0.0, 1.0, "coordination",
        "the other members of its group score {value:.2f} on their own", +1),
+    _f("group_logit", 0.0, 1.0, "coordination",
+       "its group's other members, averaged on the log-odds scale, look like harvesters "
+       "({value:.2f}; 0 at logit -5, 1 at 0)", +1),
     _f("group_harvest", 0.0, 1.0, "coordination",
        "the other members of its group ask for harvest-shaped output ({value:.2f})", +1),
     _f("common_control", 0.0, 1.0, "coordination",
@@ -132,6 +133,9 @@ FEATURE_SPECS: Final = (
        "behaves like a copy of its group's other accounts ({value:.2f})", +1),
     _f("org_cover", 0.0, 1.0, "coordination",
        "{pct} of its group are one contract/enterprise organisation", -1),
+    _f("group_accountable", 0.0, 1.0, "coordination",
+       "{pct} of its group are accountable customers (contract or verified identity, "
+       "enterprise plan)", -1),
 )
 
 #: Risk of each KYC level and plan on its own (education/research/startup paths are abused).

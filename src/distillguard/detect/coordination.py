@@ -44,8 +44,8 @@ SCRIPT_COLUMNS: Final = ("volume", "output_input_ratio", "single_turn", "long_ou
                          "diurnal_flatness")
 #: Names of the coordination values, in a fixed order.
 NAMES: Final = ("group_member", "tie_infra", "tie_scaffold", "tie_timing", "group_size",
-                "group_risk", "group_harvest", "common_control", "creation_burst",
-                "usage_level", "script_likeness", "org_cover")
+                "group_risk", "group_logit", "group_harvest", "common_control", "creation_burst",
+                "usage_level", "script_likeness", "org_cover", "group_accountable")
 
 
 @dataclass(frozen=True)
@@ -186,6 +186,10 @@ def coordination(edges: Edges, labels: np.ndarray, accounts: Sequence[Account | 
     tied = np.clip((inner["infra"] + inner["scaffold"] + inner["timing"]) / TIE_FULL, 0.0, 1.0)
     size_s = np.clip(np.log2(np.maximum(size, 1)) / np.log2(SIZE_FULL), 0.0, 1.0)
     group_risk = _loo_mean(base_risk, labels, size)
+    # The same on the log-odds scale: many members each a little above ordinary traffic
+    # (a low-and-slow fleet) are a group well above it.
+    clipped = np.clip(base_risk, 1e-6, 1 - 1e-6)
+    group_logit = _loo_mean(np.log(clipped / (1 - clipped)), labels, size)
     group_harvest = _loo_mean(harvest, labels, size)
     # The benign explanation a group can have: one organisation on contract terms.
     org = np.array([1.0 if a is not None and a.org_id and (
@@ -212,6 +216,14 @@ def coordination(edges: Edges, labels: np.ndarray, accounts: Sequence[Account | 
     counts_ = np.stack([tie["infra"], tie["scaffold"], np.maximum(tie["timing"], burst),
                         script, level], axis=1)
     third = np.sort(counts_, axis=1)[:, -3]
+    # Accountable members: contract or verified-identity KYC, or an enterprise plan. A
+    # group of such accounts is a customer answerable for what it does (a labelling
+    # company, a data vendor), however coordinated its accounts are.
+    accountable = np.array([1.0 if a is not None and (
+        a.kyc_level in ("contract", "id_verified") or a.plan == "enterprise") else 0.0
+        for a in accounts])
+    acc_share = np.where(size > 1, (_loo_mean(accountable, labels, size) * (size - 1)
+                                    + accountable) / np.maximum(size, 1), accountable)
     values = {
         # Baseline of any grouped account: lets the other values count as evidence
         # without lifting every member of every community (students behind one NAT).
@@ -221,11 +233,14 @@ def coordination(edges: Edges, labels: np.ndarray, accounts: Sequence[Account | 
         "tie_timing": tie["timing"],
         "group_size": size_s * tied,
         "group_risk": np.clip(group_risk, 0.0, 1.0) * tied,
+        "group_logit": np.where(size > 1, np.clip((group_logit + 5.0) / 5.0, 0.0, 1.0), 0.0)
+        * tied,
         "group_harvest": np.clip(group_harvest / 0.3, 0.0, 1.0) * tied,
         "common_control": third * size_s,
         "creation_burst": burst,
         "usage_level": level,
         "script_likeness": script,
         "org_cover": org * same_org,
+        "group_accountable": acc_share * tied,
     }
     return Coordination({k: np.nan_to_num(v, nan=0.0) for k, v in values.items()}, size)

@@ -36,7 +36,7 @@ from distillguard.schema import InputError
 
 Progress = Callable[[str], None]
 #: Precision the block threshold is chosen for, on out-of-fold risks.
-BLOCK_PRECISION = 0.985
+BLOCK_PRECISION = 0.975
 #: Precision at which review starts.
 REVIEW_PRECISION = 0.6
 MODEL_VERSION = 2
@@ -196,19 +196,22 @@ def fit_model(worlds: Sequence[LabelledWorld], *, exclude_tactics: Sequence[str]
     ys2 = list(ys)
     blind_of: list[int] = []
     if blind_weight > 0:
-        # Content-blind copies of campaign members: the same world as it would look if
-        # the operation's harvest showed in no content rule (agentic trajectories, a new
-        # language, paraphrase). They teach the second pass to weigh common control on
-        # its own, instead of leaning on the content the training tactics happen to use.
-        content = np.array([f.group == "content" for f in own])
+        # Blind copies of campaign members: the same world as it would look if every
+        # member of the operation hid each per-account signal (no harvest content, no
+        # odd behaviour: ordinary traffic on its own, as a low-and-slow fleet keeps it).
+        # Only what the group shares is left to tell them apart, so the second pass
+        # learns to weigh common control itself, instead of leaning on whatever content
+        # or behaviour the training tactics happen to show.
         for k, w in enumerate(worlds):
             camp = w.info.get("campaign", {})
-            sel = rows[k] & (w.y == 1) & np.array([bool(camp.get(a)) for a in
-                                                    w.prepared.universe])
-            if not sel.any():
+            member = np.array([bool(camp.get(a)) for a in w.prepared.universe])
+            sel = rows[k] & (w.y == 1) & member
+            benign = w.y == 0
+            if not sel.any() or not benign.any():
                 continue
-            zb = logit(np.where(content, 0.0, x1[k]), *fold1[k])
-            blind = replace(w.prepared, harvest=np.zeros(w.prepared.n))
+            ordinary = float(np.median(base[k][benign]))
+            zb = np.where(member & (w.y == 1), np.minimum(base[k], ordinary), base[k])
+            blind = replace(w.prepared, harvest=np.where(member, 0.0, w.prepared.harvest))
             xb = _matrix(graph, judge_values(blind, _sigmoid(zb)), w.prepared.n)
             x2r.append(xb[sel])
             off.append(zb[sel])
