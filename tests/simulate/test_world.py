@@ -134,17 +134,16 @@ def test_no_single_field_gives_attackers_away(world_dir: Path) -> None:
     labels = {r["account_id"]: r["label"] for r in _csv(world_dir / "labels.csv")}
     values: dict[str, dict[str, set[object]]] = {
         k: {"benign": set(), "distiller": set()}
-        for k in ("user_agent", "model", "endpoint", "asn")}
+        for k in ("user_agent", "model", "endpoint")}
     for e in _events(world_dir / "events.jsonl.gz"):
         side = labels[str(e["account_id"])]
         for k in values:
             values[k][side].add(e.get(k))
     for k, sides in values.items():
         only_attack = sides["distiller"] - sides["benign"]
-        if k == "asn":  # proxy exits are drawn from the same networks as real users
-            assert len(only_attack) <= len(sides["distiller"]) // 3, k
-        else:
-            assert not only_attack, f"{k} values used only by distillers: {only_attack}"
+        assert not only_attack, f"{k} values used only by distillers: {only_attack}"
+    # (Networks are checked on the larger world of test_tactics.py: in 150 accounts
+    # there are fewer casual users than residential networks.)
     # Account ids are hashes: same shape for everyone, and files list them in id order,
     # so neither the id nor the row position says who is who.
     assert list(labels) == sorted(labels)

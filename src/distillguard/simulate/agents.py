@@ -139,10 +139,50 @@ def trajectory(w: Author, rng: random.Random, scaffold: Scaffold, domain: str,
     return _data(rng, steps)
 
 
+_LANGS: Final = {"python": ".py", "javascript": ".js", "typescript": ".ts", "java": ".java",
+                  "golang": ".go", " go ": ".go", "rust": ".rs", "ruby": ".rb", "sql": ".sql"}
+_IDENTS: Final = ("parse_record", "load_config", "retry", "normalize", "fetch_page", "merge_rows",
+                  "validate", "to_json", "schedule", "render_table", "checksum", "paginate")
+
+
+def _path_for(rng: random.Random, task: str) -> str:
+    low = f" {task.lower()} "
+    for word, ext in _LANGS.items():
+        if word in low:
+            stem = pick(rng, phrases.CODE_FILES).rsplit(".", 1)[0]
+            return str(stem) + ext
+    return str(pick(rng, phrases.CODE_FILES))
+
+
+def _source(rng: random.Random, path: str) -> str:
+    """A plausible excerpt of ``path``: a few functions in the file's language."""
+    ext = path.rsplit(".", 1)[-1]
+    names = rng.sample(_IDENTS, 3)
+    lines: list[str] = []
+    for n in names:
+        arg, k = pick(rng, ("items", "path", "rows", "value", "ctx")), rng.randint(2, 9)
+        if ext == "py":
+            lines += [f"def {n}({arg}, limit={k}):", f"    if not {arg}:", "        return None",
+                      f"    return [x for x in {arg}][:limit]", ""]
+        elif ext == "go":
+            lines += [f"func {n.title().replace('_', '')}({arg} []string) ([]string, error) {{",
+                      f"	if len({arg}) == 0 {{", "		return nil, errEmpty", "	}",
+                      f"	return {arg}[:min(len({arg}), {k})], nil", "}", ""]
+        elif ext == "rs":
+            lines += [f"pub fn {n}({arg}: &[String]) -> Option<Vec<String>> {{",
+                      f"    if {arg}.is_empty() {{ return None; }}",
+                      f"    Some({arg}.iter().take({k}).cloned().collect())", "}", ""]
+        else:
+            camel = n.split("_")[0] + "".join(x.title() for x in n.split("_")[1:])
+            lines += [f"function {camel}({arg}) {{", f"  if (!{arg}) return null;",
+                      f"  return {arg}.slice(0, {k});", "}", ""]
+    return "\n".join(lines)
+
+
 def _coding(w: Author, rng: random.Random, steps: int) -> tuple[str, list[Step], str]:
     task, final = w.code_task(rng)
-    path = pick(rng, phrases.CODE_FILES)
-    body = snippet(rng, w.c, 500)
+    path = _path_for(rng, task)
+    body = _source(rng, path)
     plan: list[Step] = [
         (pick(rng, _NEUTRAL), "shell", {"command": pick(rng, (f"grep -rn TODO {path}", "ls -R",
                                                              "git status", f"wc -l {path}"))},
@@ -150,7 +190,7 @@ def _coding(w: Author, rng: random.Random, steps: int) -> tuple[str, list[Step],
                                  for line in body.splitlines()[:3])),
         (pick(rng, _NEUTRAL), "read_file", {"path": path, "start_line": rng.randint(1, 120)},
          body),
-        (pick(rng, _NEUTRAL), "edit_file", {"path": path, "old_text": first_sentences(body)[:60],
+        (pick(rng, _NEUTRAL), "edit_file", {"path": path, "old_text": body.splitlines()[2],
                                             "new_text": first_sentences(final)[:60]},
          f"Edited {path}: 1 replacement."),
         (pick(rng, _NEUTRAL), "run_tests", {"target": pick(rng, ("tests", "tests/unit", "."))},

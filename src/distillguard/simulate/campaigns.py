@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 from distillguard.simulate import phrases
-from distillguard.simulate.network import HOSTING, RESIDENTIAL, Endpoint, hex_id
+from distillguard.simulate.network import HOSTING, Endpoint, hex_id
 from distillguard.simulate.world import (
     CONSUMER_DOMAINS,
     WorldBuilder,
@@ -64,7 +64,7 @@ def _proxy_pool(b: WorldBuilder, size: int, hosting_share: float) -> list[Endpoi
         elif r < hosting_share + 0.5 * (1 - hosting_share):
             pool.append(pick(rng, b.shared_homes))
         else:
-            pool.append(Endpoint.of(pick(rng, RESIDENTIAL), rng.randrange(64000)))
+            pool.append(Endpoint.of(b.consumer_net(), rng.randrange(64000)))
     return pool
 
 

@@ -76,7 +76,7 @@ def agentic_benchmark(b: WorldBuilder, count: int) -> None:
         lab = rng.random() < 0.5
         net = pick(rng, HOSTING if lab else UNIVERSITY)
         places = [Endpoint.of(net, rng.randrange(60000)) for _ in range(rng.randint(1, 3))]
-        runs = [(rng.randrange(cfg.days), rng.randint(40, 120), rng.randint(4, 16))
+        runs = [(rng.randrange(max(1, cfg.days - 1)), rng.randint(40, 120), rng.randint(4, 16))
                 for _ in range(rng.choice((1, 1, 2)))]
         scaffold = pick(rng, PUBLIC_FRAMEWORKS[1:3]).name if rng.random() < 0.6 else \
             make_scaffold("eval-harness", "You are solving a software engineering task in a "

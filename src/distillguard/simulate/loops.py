@@ -19,6 +19,7 @@ from distillguard.simulate import paraphrase, phrases, zh
 from distillguard.simulate.agents import PUBLIC_FRAMEWORKS, Scaffold, trajectory
 from distillguard.simulate.bodies import Call, Msg
 from distillguard.simulate.content import first_sentences, pick
+from distillguard.simulate.corpora import split_items
 from distillguard.simulate.network import hex_id
 
 if TYPE_CHECKING:
@@ -246,7 +247,8 @@ class LoopSessions:
             return (zh.script(prob.question, trad), str(prob.answer), zh.script(prob.steps, trad))
         prompt, answer, reasoning = self.w.harvest_item(rng, (0, 1, 0) if kind == "prompt"
                                                         else (0, 0, 1))
-        wrappers = zh.GENERAL_WRAPPERS if kind == "prompt" else zh.CODE_WRAPPERS
+        wrappers = split_items(zh.GENERAL_WRAPPERS if kind == "prompt" else zh.CODE_WRAPPERS,
+                               self.world.config.split)
         return zh.script(pick(rng, wrappers).format(q=prompt), trad), answer, reasoning
 
     def _s_zh(self, a: Actor, s: Session, rng: random.Random) -> Built:
@@ -272,7 +274,7 @@ class LoopSessions:
     def _s_paraphrase(self, a: Actor, s: Session, rng: random.Random) -> Built:
         p = a.params
         prompt, answer, reasoning = self.w.harvest_item(rng, p["mix"])
-        system, user = paraphrase.wrap(rng, prompt, p["trace_share"])
+        system, user = paraphrase.wrap(rng, prompt, p["trace_share"], self.world.config.split)
         effort = self._effort(a, rng)
         return [(0.0, Call(system, [Msg("user", user)], f"{reasoning}\n\n{answer}",
                            reasoning if effort else None, temperature=rng.choice((None, 0.7)),
@@ -285,7 +287,7 @@ class LoopSessions:
         if r < p["bare_share"]:  # the item alone: the answer is what is harvested
             system, user, response = "", prompt, answer
         else:
-            system, user = paraphrase.wrap(rng, prompt, 0.5)
+            system, user = paraphrase.wrap(rng, prompt, 0.5, self.world.config.split)
             response = f"{reasoning}\n\n{answer}"
         effort = self._effort(a, rng)
         return [(0.0, Call(system, [Msg("user", user)], response, reasoning if effort else None,
@@ -326,23 +328,29 @@ class LoopSessions:
         p = a.params
         members = [self.index[m] for m in p["pool"]]
         members = [m for m in members if self.world.actors[m].active_from <= s.start]
-        banned = {m: self.world.actors[m].params.get("banned_at") for m in members}
-        members = [m for m in members if (when := banned[m]) is None or when > s.start]
+        # A ban lands during the first shift of its day: the account answers 403 once it
+        # has served part of its quota, the pool drops it and never uses it again.
+        today = (s.start - self.world.config.start) // timedelta(days=1)
+        ban_day = {m: self.world.actors[m].params.get("banned_day") for m in members}
+        members = [m for m in members if (d := ban_day[m]) is None or d > today
+                   or (d == today and s.number == 0)]
         if not members:
             return []
         used = dict.fromkeys(members, 0)
         quota = {m: max(1, round(self.world.actors[m].params["quota"] / p["shifts"]))
                  for m in members}
+        ban_after = {m: rng.randrange(quota[m]) for m in members if ban_day[m] == today}
         ptr = rng.randrange(len(members))
         out: list[Exchange] = []
         lanes = [(s.start + timedelta(seconds=rng.uniform(0, 120)), k) for k in range(p["lanes"])]
         dead: set[int] = set()
+        cool: dict[int, datetime] = {}  # a rate-limited account rests for a few minutes
 
-        def current() -> int | None:
+        def current(now: datetime) -> int | None:
             nonlocal ptr
             for _ in range(len(members)):
                 m = members[ptr % len(members)]
-                if m not in dead and used[m] < quota[m]:
+                if m not in dead and used[m] < quota[m] and cool.get(m, now) <= now:
                     return m
                 ptr += 1
             return None
@@ -354,21 +362,33 @@ class LoopSessions:
         step = 0
         while heap:
             ts, k, _ = heapq.heappop(heap)
-            acct = current()
-            if acct is None or ts > end:
+            if ts > end:
                 continue
+            acct = current(ts)
+            if acct is None:
+                resting = [t for m, t in cool.items() if t > ts and m not in dead
+                           and used[m] < quota[m]]
+                if resting:  # only resting accounts left: wait for the first one
+                    heapq.heappush(heap, (min(resting), k, step))
+                continue
+            if k not in convs:
+                # New work only while the pool can still finish it: conversations in
+                # flight keep a reserve of capacity to move to.
+                spare = sum(quota[m] - used[m] for m in members if m not in dead)
+                if spare < 8 * p["lanes"]:
+                    continue
             turns, i, history = convs.get(k) or (self.pool_conversation(rng, p), 0, [])
             user, answer = turns[i]
             msgs = [*history, Msg("user", user)]
             call = Call(p["system"], msgs, answer, max_tokens=p["max_tokens"],
                         temperature=p["temperature"])
             actor = self.world.actors[acct]
-            when = banned.get(acct)
             status: int | None = None
-            if when is not None and ts >= when:
+            if acct in ban_after and used[acct] >= ban_after[acct]:
                 status = 403
                 dead.add(acct)
-            elif rng.random() < 0.01 + 0.3 * (used[acct] / quota[acct]) ** 6:
+            elif rng.random() < 0.025 + 0.1 * (used[acct] / quota[acct]) ** 8:
+                # Per-minute limits bite at random; the pool's quota keeps daily use low.
                 status = 429
             out.append(Exchange(ts, "", call, pick(rng, actor.places),
                                 pick(rng, actor.user_agents), pick(rng, actor.keys), step,
@@ -383,6 +403,7 @@ class LoopSessions:
                 heapq.heappush(heap, (ts + timedelta(seconds=rng.uniform(*p["gap"])), k, step))
             else:
                 # Rotate: the same conversation goes on from the next account.
+                cool[acct] = ts + timedelta(seconds=rng.uniform(60, 600))
                 ptr += 1
                 convs[k] = (turns, i, history)
                 heapq.heappush(heap, (ts + timedelta(seconds=rng.uniform(0.3, 4.0)), k, step))

@@ -37,9 +37,14 @@ FLEET = "low_and_slow_fleet"
 def _waves(b: WorldBuilder, count: int, lo_days: float, hi_days: float) -> list[Any]:
     """Creation times in a few tight waves (an account farm registers in batches)."""
     rng, cfg = b.rng, b.cfg
-    waves = [cfg.start - timedelta(days=rng.uniform(lo_days, hi_days))
-             for _ in range(max(1, count // rng.randint(8, 20)))]
-    return [pick(rng, waves) + timedelta(minutes=rng.uniform(0, 50)) for _ in range(count)]
+    # Each batch takes from one to several hours (captcha solving, SMS verification).
+    waves = [(cfg.start - timedelta(days=rng.uniform(lo_days, hi_days)), rng.uniform(60, 480))
+             for _ in range(max(2, count // rng.randint(5, 12)))]
+    out = []
+    for _ in range(count):
+        at, span = pick(rng, waves)
+        out.append(at + timedelta(minutes=rng.uniform(0, span)))
+    return out
 
 
 def agent_burst(b: WorldBuilder, count: int) -> None:
@@ -97,8 +102,7 @@ def pool_rotation(b: WorldBuilder, count: int) -> None:
                         pick(rng, b.pool(phrases.COERCE_OPENERS))))
     first = len(b.actors)
     for i in range(count):
-        banned = cfg.start + timedelta(days=rng.uniform(0.5, cfg.days)) \
-            if rng.random() < params["ban_share"] else None
+        banned = rng.randrange(cfg.days) if rng.random() < params["ban_share"] else None
         actor = b.add(
             persona="distiller", campaign=name, tactic=POOL_ROTATION, created_at=born[i],
             country=rng.choice(("US", "SG", "HK", "GB", "JP", "MY")),
@@ -106,7 +110,7 @@ def pool_rotation(b: WorldBuilder, count: int) -> None:
             p_active=1.0, plan=rng.choice(("free", "payg")), kyc=rng.choice(("email", "card")),
             email=pick(rng, CONSUMER_DOMAINS), payment=pays[i], uas=1, kind="pool",
             leader=i == 0, pool=(), quota=round(params["quota"] * rng.uniform(0.8, 1.1)),
-            banned_at=banned, shifts=shifts, lanes=params["lanes"],
+            banned_day=banned, shifts=shifts, lanes=params["lanes"],
             shift_hours=rng.uniform(3, 10), gap=(4.0, 40.0), mix=skeleton["mix"],
             system=system, max_tokens=rng.choice((None, 4096, 8192)),
             temperature=rng.choice((None, 0.7)),
@@ -128,8 +132,9 @@ def reseller(b: WorldBuilder, count: int) -> None:
     camo = k.pick("camouflage", rng.uniform(0.5, 0.8))
     b.campaign_params[name] = {"camouflage": camo, "gateway_addresses": len(gateway)}
     skeleton = _skeleton(b)
-    zh_sk = {"openers": sample_k(rng, zh.OPENERS, 3), "directives": sample_k(rng, zh.DIRECTIVES, 3),
-             "formats": sample_k(rng, zh.FORMATS, 2)}
+    zh_sk = {"openers": sample_k(rng, b.pool(zh.OPENERS), 3),
+             "directives": sample_k(rng, b.pool(zh.DIRECTIVES), 3),
+             "formats": sample_k(rng, b.pool(zh.FORMATS), 2)}
     for i in range(count):
         b.add(
             persona="distiller", campaign=name, tactic=RESELLER,
@@ -210,22 +215,24 @@ def fleet(b: WorldBuilder, count: int) -> None:
     k = b.knobs.tactic(FLEET)
     name = _campaign(b, FLEET)
     farm = _proxy_pool(b, max(3, count // 8), 0.3)
-    created = _waves(b, count, 90, 500)
+    # Aged accounts: some registered in farm batches, others bought one by one.
+    created = [w if rng.random() < 0.5 else b.created(90, 700)
+               for w in _waves(b, count, 90, 500)]
     slots = max(4, round(count / rng.uniform(4, 10)))
     family = rng.choice(("openai", "anthropic"))
     harvest = min(1.0, rng.uniform(0.5, 0.9) * k.rate)
     b.campaign_params[name] = {"slots_per_day": slots, "harvest_per_slot": harvest,
                                "camouflage_sessions": k.pick("camouflage", 0.5) * 2}
     mix = rng.choice(((6, 3, 1), (2, 7, 1), (3, 4, 3)))
-    for _ in range(count):
+    for i in range(count):
         country = draw_country(rng)
         net = pick(rng, [n for n in RESIDENTIAL if n.country == country] or list(RESIDENTIAL))
         home = pick(rng, b.shared_homes) if rng.random() < 0.4 else \
             Endpoint.of(net, rng.randrange(64000))
         b.add(
-            persona="distiller", campaign=name, tactic=FLEET, created_at=pick(rng, created),
+            persona="distiller", campaign=name, tactic=FLEET,
             country=net.country, places=[home], daily=1.0, p_active=1.0, plan="payg",
-            kyc="card", email=pick(rng, CONSUMER_DOMAINS),
+            kyc="card", email=pick(rng, CONSUMER_DOMAINS), created_at=created[i],
             payment=f"pf-{hex_id(b.cfg.seed, name, 'own', b.n)}", family=family,
             kind="fleet", slots=slots, harvest_daily=harvest,
             camouflage=k.pick("camouflage", 0.5) * 2, mix=mix,

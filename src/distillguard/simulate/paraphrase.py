@@ -10,9 +10,12 @@ fails and only infrastructure, timing and behaviour tie the accounts.
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Sequence
-from typing import Final
+from typing import Any, Final
+
+from distillguard.simulate.corpora import split_items
 
 _ROLE: Final = (
     ("You are", "Act as", "Behave like", "Take the part of", "Pretend to be", "Play the role of",
@@ -76,51 +79,63 @@ def _noise(rng: random.Random, text: str) -> str:
     return text
 
 
-def opener(rng: random.Random) -> str:
-    parts = [p[rng.randrange(len(p))] for p in _ROLE]
-    return " ".join(parts) + "."
+@functools.lru_cache(maxsize=4)
+def grammar(split: str = "all") -> dict[str, Any]:
+    """The slot pools of ``split``: tune and holdout worlds paraphrase from disjoint halves."""
+    def half(items: Sequence[str]) -> tuple[str, ...]:
+        return split_items(items, split)
+
+    return {"role": tuple(half(p) for p in _ROLE), "verb": half(_VERB), "whose": half(_WHOSE),
+            "what": half(_WHAT), "how": half(_HOW), "when": half(_WHEN), "extra": half(_EXTRA),
+            "format": tuple(half(p) for p in _FORMAT),
+            "general": tuple(half(p) for p in _GENERAL), "polite": half(_POLITE)}
 
 
-def directive(rng: random.Random) -> str:
-    verb = _VERB[rng.randrange(len(_VERB))]
-    whose = _WHOSE[rng.randrange(len(_WHOSE))]
-    what = _WHAT[rng.randrange(len(_WHAT))]
-    how = _HOW[rng.randrange(len(_HOW))]
-    when = _WHEN[rng.randrange(len(_WHEN))]
-    polite = _POLITE[rng.randrange(len(_POLITE))]
+def _one(rng: random.Random, pool: Sequence[str]) -> str:
+    return pool[rng.randrange(len(pool))]
+
+
+def opener(rng: random.Random, split: str = "all") -> str:
+    return " ".join(_one(rng, p) for p in grammar(split)["role"]) + "."
+
+
+def directive(rng: random.Random, split: str = "all") -> str:
+    g = grammar(split)
+    verb, whose, what = _one(rng, g["verb"]), _one(rng, g["whose"]), _one(rng, g["what"])
+    how, when, polite = _one(rng, g["how"]), _one(rng, g["when"]), _one(rng, g["polite"])
     core = " ".join(x for x in (verb, whose, what, how) if x)
     text = f"{when[:1].upper()}{when[1:]}, {core}." if rng.random() < 0.25 and \
         when.startswith("before") else f"{core} {when}."
     text = _cap(polite + text) if polite else _cap(text)
     if polite.startswith("Could"):
         text = text.rstrip(".") + "?"
-    extra = _EXTRA[rng.randrange(len(_EXTRA))]
-    return _noise(rng, f"{text} {extra}".strip())
+    return _noise(rng, f"{text} {_one(rng, g['extra'])}".strip())
 
 
-def answer_format(rng: random.Random) -> str:
-    head, shape, a, b = (p[rng.randrange(len(p))] for p in _FORMAT)
+def answer_format(rng: random.Random, split: str = "all") -> str:
+    head, shape, a, b = (_one(rng, p) for p in grammar(split)["format"])
     return f"{head} {shape.format(a=a, b=b)}."
 
 
-def general(rng: random.Random) -> str:
-    verb, obj, how, extra = (p[rng.randrange(len(p))] for p in _GENERAL)
-    polite = _POLITE[rng.randrange(len(_POLITE))]
+def general(rng: random.Random, split: str = "all") -> str:
+    g = grammar(split)
+    verb, obj, how, extra = (_one(rng, p) for p in g["general"])
+    polite = _one(rng, g["polite"])
     text = f"{polite}{verb.lower() if polite else verb} {obj} {how}."
     return _noise(rng, f"{_cap(text)} {extra}".strip())
 
 
-def wrap(rng: random.Random, prompt: str, trace_share: float = 0.7
+def wrap(rng: random.Random, prompt: str, trace_share: float = 0.7, split: str = "all"
          ) -> tuple[str, str]:
     """(system, user) for ``prompt``: a freshly paraphrased wrapper every call."""
     pieces: list[str] = []
     if rng.random() < trace_share:
-        pieces.append(directive(rng))
+        pieces.append(directive(rng, split))
         if rng.random() < 0.6:
-            pieces.append(answer_format(rng))
+            pieces.append(answer_format(rng, split))
     else:
-        pieces.append(general(rng))
-    role = opener(rng) if rng.random() < 0.7 else ""
+        pieces.append(general(rng, split))
+    role = opener(rng, split) if rng.random() < 0.7 else ""
     place = rng.random()
     if place < 0.35:
         return " ".join(x for x in (role, *pieces) if x), prompt

@@ -61,7 +61,7 @@ TACTIC_REGISTRY: Final = (
            "GSM8K numbers"),
     Tactic(operations.PARAPHRASED, operations.paraphrased, 0.010, 3,
            "every request's wrapper paraphrased anew: no reused skeleton"),
-    Tactic(operations.FLEET, operations.fleet, 0.040, 6,
+    Tactic(operations.FLEET, operations.fleet, 0.050, 6,
            "many aged quiet accounts under every per-account threshold, one scheduler, one "
            "sign-up farm"),
 )
@@ -82,6 +82,9 @@ BENIGN_REGISTRY: Final[tuple[tuple[str, Recipe, float, int], ...]] = (
     ("campus_student", developers.campus_student, 0.05, 1),
 )
 MAX_NON_CASUAL: Final = 0.8
+# Randomised sizes could otherwise make distillers a third of the world or more, where
+# "flag everyone" alone scores a high F1.
+MAX_ATTACK: Final = 0.3
 PERSONA_DESCRIPTIONS: Final = {
     "casual": "multi-turn chat, diurnal rhythm, home and mobile addresses (the rest of the "
               "accounts)",
@@ -134,10 +137,13 @@ def quotas(n: int, knobs: Knobs, tactics: Sequence[str]) -> list[tuple[Recipe, i
     """How many accounts each recipe gets in a world of ``n`` accounts."""
     plan: list[tuple[Recipe, int]] = []
     shares: list[tuple[Recipe, float, int, int]] = []
+    attack = sum(t.share * knobs.tactic(t.name).size for t in TACTIC_REGISTRY
+                 if t.name in tactics)
+    attack_scale = min(1.0, MAX_ATTACK / attack) if attack else 1.0
     for t in TACTIC_REGISTRY:
         if t.name not in tactics:
             continue
-        share = t.share * knobs.tactic(t.name).size
+        share = t.share * knobs.tactic(t.name).size * attack_scale
         parts = max(1, round(n / t.split_every)) if t.split_every else 1
         if t.lone:
             shares.append((t.recipe, share, t.minimum, 1))

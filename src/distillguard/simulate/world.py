@@ -159,10 +159,18 @@ class WorldBuilder:
         self.split = cfg.split
         # Residential proxy exits are ordinary home connections: some of the
         # addresses below are also home addresses of benign casual users.
-        self.shared_homes = [Endpoint.of(pick(self.rng, RESIDENTIAL), self.rng.randrange(60000))
+        self.shared_homes = [Endpoint.of(self.consumer_net(), self.rng.randrange(60000))
                              for _ in range(max(40, cfg.accounts // 6))]
         self.resellers = [f"pf-{hex_id(cfg.seed, 'reseller', i)}" for i in range(4)]
         self.cgnat = {net.asn: [Endpoint.of(net, h) for h in range(10)] for net in MOBILE}
+
+    def consumer_net(self) -> Net:
+        """A residential network, weighted like the consumer customer base (residential
+        proxy exits are ordinary homes, so they follow the same mix)."""
+        country = draw_country(self.rng)
+        nets = [n for n in RESIDENTIAL if n.country == country] or list(RESIDENTIAL)
+        net: Net = pick(self.rng, nets)
+        return net
 
     def pool(self, items: Sequence[str]) -> tuple[str, ...]:
         return split_items(items, self.split)
