@@ -58,7 +58,8 @@ class Settings:
     )
     log_level: str = _setting("INFO", "Log level for structured logs.")
     hunt_config: str = _setting(
-        "", "YAML file overriding the hunt's feature weights and review/block thresholds."
+        "", "The hunt's scoring model: a model.json from `hunt train`, or a YAML file "
+        "overriding the shipped model's weights and thresholds."
     )
     gateway_upstream_url: str = _setting(
         "http://127.0.0.1:8000", "Base URL of the OpenAI- or Anthropic-compatible upstream."

@@ -14,9 +14,9 @@ def test_overrides_apply(tmp_path: Path) -> None:
     p = tmp_path / "hunt.yaml"
     p.write_text("bias: -3\nthresholds:\n  review: 0.4\n  block: 0.9\n"
                  "features:\n  volume: {weight: 2.5}\nlinks:\n  payment: 3.0\n"
-                 "campaign_size_full: 3\nbystander_content_full: 0.5\n")
+                 "min_edge: 1.5\nresolution: 0.2\n")
     cfg = load_config(p)
-    assert cfg.campaign_size_full == 3 and cfg.bystander_content_full == 0.5
+    assert cfg.min_edge == 1.5 and cfg.resolution == 0.2
     assert cfg.bias == -3 and cfg.review == 0.4 and cfg.block == 0.9
     assert cfg.feature("volume").weight == 2.5 and cfg.link_weights["payment"] == 3.0
     assert cfg.source == str(p)
@@ -45,3 +45,25 @@ def test_review_must_be_below_block(tmp_path: Path) -> None:
     p.write_text("thresholds: {review: 0.8, block: 0.6}\n")
     with pytest.raises(ConfigError, match="below"):
         load_config(p)
+
+
+def test_a_yaml_may_name_a_fitted_model_and_override_it(tmp_path: Path) -> None:
+    from distillguard.detect.config import MODEL_PATH
+
+    model = tmp_path / "m.json"
+    model.write_text(MODEL_PATH.read_text())
+    p = tmp_path / "hunt.yaml"
+    p.write_text("model: m.json\nthresholds: {review: 0.3, block: 0.7}\n")
+    cfg = load_config(p)
+    assert cfg.review == 0.3 and cfg.block == 0.7 and cfg.model["manifest"]
+    assert load_config(model).source == str(model)
+
+
+def test_a_broken_model_names_its_file_and_line(tmp_path: Path) -> None:
+    model = tmp_path / "m.json"
+    model.write_text('{"features": [],\n "bias": }\n')
+    with pytest.raises(ConfigError, match="m.json:2"):
+        load_config(model)
+    model.write_text('{"features": []}\n')
+    with pytest.raises(ConfigError, match="lacks 'bias'"):
+        load_config(model)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from distillguard.detect import HuntResult, hunt
+from distillguard.detect.config import MODEL_PATH, load_model
 from distillguard.schema import ACCOUNTS_CSV_HEADER, ConfigError
 from distillguard.settings import Settings
 
@@ -37,8 +38,11 @@ def test_distillers_blocked_benign_allowed(
         tiny_hunt: HuntResult, tiny_world: tuple[Path, Path, dict[str, str]]) -> None:
     rows = _rows(tiny_hunt)
     for acct, label in tiny_world[2].items():
-        if label == "distiller":
+        if acct.startswith("hydra"):
             assert rows[acct]["verdict"] == "block", rows[acct]
+        elif label == "distiller":
+            # A lone account is judged on its own 40 requests: flagged for an analyst.
+            assert rows[acct]["verdict"] in ("review", "block"), rows[acct]
         else:
             assert rows[acct]["verdict"] == "allow", rows[acct]
 
@@ -66,11 +70,12 @@ def test_evidence_carries_features_and_thresholds(tiny_hunt: HuntResult) -> None
     lines = (tiny_hunt.out_dir / "evidence.jsonl").read_text().splitlines()
     ev = {e["account_id"]: e for e in map(json.loads, lines)}
     h = ev["hydra-0"]
-    assert h["thresholds"] == {"review": 0.5, "block": 0.8}
+    model = load_model(MODEL_PATH)
+    assert h["thresholds"] == model["thresholds"]
     names = {f["name"] for f in h["features"]}
-    assert {"reasoning_coercion", "linkage", "campaign", "volume"} <= names
+    assert {"reasoning_coercion", "linkage", "common_control", "group_risk", "volume"} <= names
     rc = next(f for f in h["features"] if f["name"] == "reasoning_coercion")
-    assert rc["value"] == 1.0 and rc["contribution"] == rc["weight"]
+    assert rc["value"] == 1.0 and rc["contribution"] == pytest.approx(rc["weight"], abs=1e-4)
     assert "100% of 60 requests" in rc["explanation"]
     assert set(rc) >= {"name", "value", "weight", "contribution", "explanation"}
 

@@ -65,10 +65,14 @@ def build_world(out: Path, seed: int = 7) -> tuple[Path, Path, dict[str, str]]:
     for i in range(8):
         acct = f"user-{i}"
         truth[acct] = "benign"
-        accounts.append({"account_id": acct, "created_at": "2025-06-01T10:00:00Z",
+        # Individuals: signed up months apart, each as busy as they happen to be (the same
+        # sign-up hour and the same volume for all eight would be a cohort's signature).
+        created = datetime(2025, 1 + i, 3 + 2 * i, 7 + i, tzinfo=UTC)
+        accounts.append({"account_id": acct,
+                         "created_at": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
                          "email_domain": "gmail.com", "payment_fingerprint": f"pf-u{i}",
                          "kyc_level": "card", "plan": "payg", "billing_country": "DE"})
-        for _ in range(12):
+        for _ in range(6 + 3 * i):
             day = rng.randrange(0, 10)
             ts = T0 + timedelta(days=day, hours=rng.randrange(8, 22), minutes=rng.randrange(60))
             q = rng.choice(TOPICS)

@@ -9,28 +9,43 @@ import click
 from distillguard.cli.output import emit, format_option
 
 
-@click.command("hunt")
-@click.option("--events", "events", required=True, multiple=True,
+@click.group("hunt", invoke_without_command=True)
+@click.option("--events", "events", multiple=True,
               type=click.Path(path_type=Path),
               help="Events: JSONL (.gz/.zst), Parquet, or a canonical directory. Repeatable.")
 @click.option("--accounts", type=click.Path(path_type=Path), default=None,
               help="Accounts: JSONL or Parquet.")
-@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path),
+@click.option("--out", "out_dir", type=click.Path(path_type=Path),
               help="Directory for accounts.csv, clusters.csv, evidence.jsonl, report.html.")
 @click.option("--engine", type=click.Choice(["duckdb", "spark"]), default=None,
               help="Batch engine (default: DISTILLGUARD_ENGINE).")
 @click.option("--config", "config", type=click.Path(path_type=Path), default=None,
-              help="YAML overriding weights and thresholds (default: DISTILLGUARD_HUNT_CONFIG).")
+              help="YAML overriding weights and thresholds, or a model.json from `hunt train` "
+              "(default: DISTILLGUARD_HUNT_CONFIG).")
 @click.option("--no-report", is_flag=True, help="Skip report.html.")
 @format_option
-@click.pass_obj
-def hunt_cmd(settings: object, events: tuple[Path, ...], accounts: Path | None, out_dir: Path,
-             engine: str | None, config: Path | None, no_report: bool, fmt: str) -> None:
-    """Score every account and attribute hydra campaigns from exchange logs."""
+@click.pass_context
+def hunt_cmd(ctx: click.Context, events: tuple[Path, ...], accounts: Path | None,
+             out_dir: Path | None, engine: str | None, config: Path | None, no_report: bool,
+             fmt: str) -> None:
+    """Score every account and attribute hydra campaigns from exchange logs.
+
+    \b
+    Example:
+      distillguard hunt --events world/events.jsonl.gz --accounts world/accounts.jsonl \\
+          --out hunt
+    `distillguard hunt train` fits the scoring model from labelled worlds."""
+    if ctx.invoked_subcommand is not None:
+        return
     from distillguard.detect import hunt
     from distillguard.report import render_report
     from distillguard.settings import Settings
 
+    missing = [o for o, v in (("--events", events), ("--out", out_dir)) if not v]
+    if missing:
+        raise click.UsageError(f"Missing option {' and '.join(missing)}.", ctx)
+    assert out_dir is not None
+    settings = ctx.obj
     st = settings if isinstance(settings, Settings) else Settings.from_env()
     result = hunt(list(events), accounts, out_dir, engine=engine, config=config, settings=st,
                   render=None if no_report else render_report)
@@ -56,6 +71,75 @@ def hunt_cmd(settings: object, events: tuple[Path, ...], accounts: Path | None, 
     for note in s["notes"]:
         rows.append({"field": "note", "value": note})
     emit(rows, fmt, title="hunt", columns=["field", "value"])
+
+
+@hunt_cmd.command("train")
+@click.option("--world", "worlds", multiple=True, type=click.Path(path_type=Path),
+              help="A labelled world written by `distillguard simulate`. Repeatable.")
+@click.option("--events", "events", multiple=True, type=click.Path(path_type=Path),
+              help="Your own events (with --labels): an analyst-labelled world. Repeatable.")
+@click.option("--accounts", type=click.Path(path_type=Path), default=None,
+              help="Accounts of --events.")
+@click.option("--labels", type=click.Path(path_type=Path), default=None,
+              help="labels.csv (account_id,label,campaign) for --events.")
+@click.option("--exclude-tactic", "exclude", multiple=True,
+              help="Leave this tactic's accounts out of training. Repeatable.")
+@click.option("--l2", type=float, default=1e-3, show_default=True,
+              help="L2 penalty on the weights.")
+@click.option("--out", "out_path", required=True, type=click.Path(path_type=Path),
+              help="Where to write the fitted model (JSON); use it with --config.")
+@format_option
+def train_cmd(worlds: tuple[Path, ...], events: tuple[Path, ...], accounts: Path | None,
+              labels: Path | None, exclude: tuple[str, ...], l2: float, out_path: Path,
+              fmt: str) -> None:
+    """Fit the scoring model from labelled worlds or your own labelled logs.
+
+    \b
+    Examples:
+      distillguard hunt train --world w1 --world w2 --out model.json
+      distillguard hunt train --events logs/ --accounts accounts.jsonl \\
+          --labels labels.csv --out model.json
+      distillguard hunt --events ... --out hunt --config model.json"""
+    from distillguard.detect.train import (
+        fit_model,
+        load_simulated,
+        load_world,
+        save_model,
+        weights_table,
+    )
+    from distillguard.schema import InputError
+
+    if bool(events) != bool(labels):
+        raise InputError("--events and --labels go together (an analyst-labelled world)",
+                         details={"field": "--labels" if events else "--events"})
+    if not worlds and not events:
+        raise InputError("nothing to train on: give --world or --events with --labels",
+                         details={"field": "--world"})
+    for w in worlds:
+        if not (w / "labels.csv").exists():
+            raise InputError(f"{w}: not a labelled world (no labels.csv)",
+                             details={"source": str(w)})
+
+    def say(message: str) -> None:
+        click.echo(message, err=True)
+
+    loaded = []
+    for w in worlds:
+        say(f"preparing {w}")
+        loaded.append(load_simulated(w))
+    if events and labels is not None:
+        say(f"preparing {', '.join(map(str, events))}")
+        loaded.append(load_world(list(events), accounts, labels, name="labelled logs",
+                                 work=out_path.parent / (out_path.stem + "-work")))
+    model = fit_model(loaded, exclude_tactics=exclude, l2=l2, progress=say)
+    save_model(model, out_path)
+    if fmt == "json":
+        emit({"model": str(out_path), "thresholds": model["thresholds"],
+              "out_of_fold": model["manifest"]["out_of_fold"],
+              "weights": weights_table(model)}, fmt)
+        return
+    emit(weights_table(model), fmt, title=f"fitted model -> {out_path}",
+         columns=["feature", "group", "weight"])
 
 
 commands: list[click.Command] = [hunt_cmd]

@@ -1,6 +1,6 @@
-"""Detection: the hunt's user API, scoring table and campaign attribution."""
+"""Detection: the hunt's user API, the fitted scoring table and campaign attribution."""
 
-from distillguard.detect.config import DEFAULT_FEATURES, Feature, HuntConfig, load_config
+from distillguard.detect.config import FEATURE_SPECS, Feature, HuntConfig, load_config
 from distillguard.detect.hunt import HuntResult, hunt
 
-__all__ = ["DEFAULT_FEATURES", "Feature", "HuntConfig", "HuntResult", "hunt", "load_config"]
+__all__ = ["FEATURE_SPECS", "Feature", "HuntConfig", "HuntResult", "hunt", "load_config"]

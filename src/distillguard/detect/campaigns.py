@@ -17,6 +17,7 @@ KIND_NAMES: Final = {
     "payment": "payment instrument", "signup_ip": "sign-up IP", "ip": "client IP",
     "ip_prefix": "IP prefix", "asn": "ASN", "ua": "user agent", "email_domain": "e-mail domain",
     "org": "org id", "created": "sign-up hour", "pfp": "parameter fingerprint",
+    "tools": "tool schema",
     "p24": "wrapper opening", "s24": "wrapper ending", "p64": "wrapper skeleton",
     "s64": "wrapper skeleton (ending)", "sysk": "system prompt skeleton",
     "lockstep": "lockstep activity",
@@ -47,31 +48,8 @@ class Cluster:
     #: Median over the wrapper core (members with an internal wrapper tie) of the
     #: larger of base risk and harvesting content: the template pipeline's own accounts.
     core_median: float = 0.0
-    #: Members' median harvesting content at which the cluster's content counts in full:
-    #: a low-and-slow operation asks for little per account, but every member does.
-    content_full: float = 0.3
     #: Members with a wrapper tie inside the cluster (the template pipeline's accounts).
     core: np.ndarray | None = None
-
-    #: Members at which a cluster's evidence counts in full (fewer count in proportion).
-    size_full: float = 1.0
-
-    @property
-    def evidence(self) -> float:
-        """What the cluster as a whole says: members' median base risk, or harvesting
-        content carried in a shared wrapper, whichever is stronger; a cluster smaller
-        than ``size_full`` says proportionally less."""
-        confidence = min(1.0, (self.size - 1) / max(self.size_full - 1.0, 1.0))
-        return max(self.median_base, self.wrapper_evidence) * confidence
-
-    @property
-    def wrapper_evidence(self) -> float:
-        """Harvesting content carried in a shared wrapper: a template pipeline, judged
-        by all members or by its wrapper core when bystanders (a shared reseller card,
-        a proxy pool) outnumber it."""
-        content = min(1.0, self.content_median / self.content_full) if self.content_full > 0 \
-            else self.content_median
-        return max(content, self.core_median) * self.wrapper_share
 
     @property
     def size(self) -> int:
@@ -104,13 +82,9 @@ def _wrapper_kind_ids(edges: Edges) -> list[int]:
 
 def analyse(labels: np.ndarray, edges: Edges, base_risk: np.ndarray,
             accounts: Sequence[Account | None],
-            harvest: np.ndarray | None = None, content_full: float = 0.3,
-            size_full: float = 1.0) -> list[Cluster]:
-    """One :class:`Cluster` per community of at least two accounts.
-
-    ``content_full``: members' median harvesting content at which the cluster's
-    content evidence is full (the same scale as a member's own content evidence).
-    """
+            harvest: np.ndarray | None = None) -> list[Cluster]:
+    """One :class:`Cluster` per community of at least two accounts: what it shares,
+    whether it is one organisation, how its members' content looks."""
     out: list[Cluster] = []
     if edges.size == 0:
         return out
@@ -165,7 +139,7 @@ def analyse(labels: np.ndarray, edges: Edges, base_risk: np.ndarray,
             if harvest is not None else 0.0,
             core_median=float(np.median(own_ev[members[core[members]]]))
             if int(core[members].sum()) >= 2 else 0.0,
-            content_full=content_full, core=members[core[members]], size_full=size_full,
+            core=members[core[members]],
         ))
     return out
 
@@ -205,10 +179,9 @@ def linkage_values(edges: Edges, n: int) -> tuple[np.ndarray, np.ndarray, list[s
 
 
 def assign_ids(clusters: Sequence[Cluster], risk: np.ndarray, review: float,
-               n: int, min_evidence: float = 0.2
-               ) -> tuple[list[str], list[tuple[str, Cluster, np.ndarray]]]:
-    """Campaign ids: clusters (not orgs) with cluster evidence of at least
-    ``min_evidence`` and at least two members reaching ``review``.
+               n: int) -> tuple[list[str], list[tuple[str, Cluster, np.ndarray]]]:
+    """Campaign ids: clusters (not organisations) with at least two members reaching
+    ``review``.
 
     Only members that themselves reach ``review`` carry the id, so a bystander
     pulled into a community by one weak tie is never claimed to be the operation.
@@ -220,7 +193,7 @@ def assign_ids(clusters: Sequence[Cluster], risk: np.ndarray, review: float,
         if cl.is_org:
             continue
         members = cl.members[risk[cl.members] >= review]
-        if members.size < 2 or cl.evidence < min_evidence:
+        if members.size < 2:
             continue
         chosen.append((-float(np.median(risk[members])), int(cl.members.min()), cl, members))
     chosen.sort(key=lambda t: (t[0], t[1]))
@@ -231,44 +204,3 @@ def assign_ids(clusters: Sequence[Cluster], risk: np.ndarray, review: float,
             ids[i] = cid
         out.append((cid, cl, members))
     return ids, out
-
-
-def internal_weight(edges: Edges, labels: np.ndarray, n: int) -> np.ndarray:
-    """Each account's summed edge weight to members of its own community."""
-    out = np.zeros(n)
-    if edges.size:
-        same = (labels[edges.src] == labels[edges.dst]) & (labels[edges.src] >= 0)
-        np.add.at(out, edges.src[same], edges.weight[same])
-        np.add.at(out, edges.dst[same], edges.weight[same])
-    return out
-
-
-def wrapper_peer_rate(edges: Edges, labels: np.ndarray, content: np.ndarray,
-                      n: int) -> np.ndarray:
-    """Per account: the median harvesting content of the accounts it shares a wrapper
-    skeleton with inside its own community (NaN without such a peer).
-
-    This is the rate of the template pipeline the account runs. When two operations
-    merge into one community, a light low-and-slow template is then judged against
-    its own rate, not the heavier operation's.
-    """
-    out = np.full(n, np.nan)
-    if edges.size == 0:
-        return out
-    wrapped = np.zeros(edges.size, dtype=bool)
-    wrapped[edges.part_edge[np.isin(edges.part_kind, _wrapper_kind_ids(edges))]] = True
-    same = labels[edges.src] == labels[edges.dst]
-    sel = wrapped & same & (labels[edges.src] >= 0)
-    if not sel.any():
-        return out
-    node = np.concatenate([edges.src[sel], edges.dst[sel]])
-    peer = np.concatenate([edges.dst[sel], edges.src[sel]])
-    vals = content[peer]
-    order = np.lexsort((vals, node))
-    node, vals = node[order], vals[order]
-    starts = np.flatnonzero(np.r_[True, node[1:] != node[:-1]])
-    ends = np.r_[starts[1:], node.size]
-    lo = vals[starts + (ends - starts - 1) // 2]
-    hi = vals[starts + (ends - starts) // 2]
-    out[node[starts]] = (lo + hi) / 2.0
-    return out

@@ -1,6 +1,6 @@
 """The scoring table: named features, their weights and thresholds, as data.
 
-Yente-style: every feature the hunt scores is a row of :data:`DEFAULT_FEATURES`
+Yente-style: every feature the hunt scores is a row of :data:`FEATURE_SPECS`
 with a weight, the range over which its raw value turns into evidence
 (``lo`` .. ``hi``, reversed for features where *low* values are suspicious) and
 the sentence that explains it. A YAML file (``DISTILLGUARD_HUNT_CONFIG`` or
@@ -10,6 +10,7 @@ linkage weights; its errors name the file and line.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -22,7 +23,10 @@ from distillguard.schema import ConfigError
 
 @dataclass(frozen=True)
 class Feature:
-    """One named feature: raw value -> strength in [0, 1] -> weighted contribution."""
+    """One named feature: raw value -> strength in [0, 1] -> weighted contribution.
+
+    ``sign`` is the sign a fitted weight may take (+1, -1, or 0 for either). Graph
+    features (group ``linkage`` or ``coordination``) enter in the second pass only."""
 
     name: str
     weight: float
@@ -30,6 +34,7 @@ class Feature:
     hi: float
     group: str
     explain: str  # format string with {value} (and {pct} for shares)
+    sign: int = 0
 
     def strength(self, value: float) -> float:
         if math.isnan(value):
@@ -39,57 +44,98 @@ class Feature:
         s = (value - self.lo) / (self.hi - self.lo)
         return min(1.0, max(0.0, s))
 
+    @property
+    def graph(self) -> bool:
+        return self.group in GRAPH_GROUPS
 
-def _f(name: str, weight: float, lo: float, hi: float, group: str, explain: str) -> Feature:
-    return Feature(name, weight, lo, hi, group, explain)
+
+#: Feature groups that need the account graph (scored in the final pass only).
+GRAPH_GROUPS: Final = frozenset({"linkage", "coordination"})
 
 
-#: The default table. Shares are fractions of an account's requests.
-DEFAULT_FEATURES: Final = (
-    _f("reasoning_coercion", 2.2, 0.15, 0.6, "content",
-       "reasoning coercion in {pct} of {n} requests"),
-    _f("rubric_grading", 2.2, 0.1, 0.5, "content",
-       "rubric/grading/reward prompts in {pct} of {n} requests"),
-    _f("synthetic_generation", 2.2, 0.1, 0.5, "content",
-       "synthetic-data generation instructions in {pct} of {n} requests"),
-    _f("eval_harness", -1.5, 0.2, 0.7, "content",
-       "benchmark-harness phrasing in {pct} of requests (evaluation, not harvesting)"),
-    _f("capability_concentration", 0.6, 0.55, 0.9, "content",
+def _f(name: str, lo: float, hi: float, group: str, explain: str, sign: int = 0) -> Feature:
+    return Feature(name, 0.0, lo, hi, group, explain, sign)
+
+
+#: Every feature the hunt scores: how its raw value becomes a strength, and the sign a
+#: fitted weight may take. Weights come from the fitted model (:data:`MODEL_PATH`).
+FEATURE_SPECS: Final = (
+    _f("reasoning_coercion", 0.05, 0.6, "content",
+       "reasoning coercion in {pct} of {n} requests", +1),
+    _f("rubric_grading", 0.05, 0.5, "content",
+       "rubric/grading/reward prompts in {pct} of {n} requests", +1),
+    _f("synthetic_generation", 0.05, 0.5, "content",
+       "synthetic-data generation instructions in {pct} of {n} requests", +1),
+    _f("eval_harness", 0.2, 0.7, "content",
+       "benchmark-harness phrasing in {pct} of requests"),
+    _f("capability_concentration", 0.4, 0.9, "content",
        "topic concentration {value:.2f} (1 = a single capability)"),
-    _f("reasoning_params", 0.9, 0.3, 0.9, "behaviour",
+    _f("reasoning_params", 0.1, 0.9, "behaviour",
        "maximal reasoning effort / thinking budget in {pct} of requests"),
-    _f("long_output", 0.5, 0.3, 0.9, "behaviour", "max_tokens >= 4096 in {pct} of requests"),
-    _f("logprobs", 0.6, 0.2, 0.8, "behaviour", "log-probabilities requested in {pct} of requests"),
-    _f("multi_sample", 0.4, 0.2, 0.8, "behaviour", "n > 1 samples in {pct} of requests"),
-    _f("output_input_ratio", 0.5, 2.0, 12.0, "behaviour",
-       "output/input token ratio {value:.1f}"),
-    _f("single_turn", 0.6, 0.75, 0.98, "behaviour", "single-turn requests {pct}"),
-    _f("volume", 0.9, 1.7, 3.3, "behaviour", "{rate:,.0f} requests per active day"),
-    _f("regularity", 0.4, 1.0, 0.35, "behaviour",
+    _f("long_output", 0.1, 0.9, "behaviour", "max_tokens >= 4096 in {pct} of requests"),
+    _f("logprobs", 0.1, 0.8, "behaviour", "log-probabilities requested in {pct} of requests"),
+    _f("multi_sample", 0.1, 0.8, "behaviour", "n > 1 samples in {pct} of requests"),
+    _f("output_input_ratio", 1.0, 12.0, "behaviour", "output/input token ratio {value:.1f}"),
+    _f("single_turn", 0.5, 0.98, "behaviour", "single-turn requests {pct}"),
+    _f("volume", 1.0, 3.3, "behaviour", "{rate:,.0f} requests per active day"),
+    _f("regularity", 1.5, 0.3, "behaviour",
        "inter-arrival coefficient of variation {value:.2f} (low = scripted)"),
-    _f("batch_run", -3.5, 5.0, 10.0, "behaviour",
-       "traffic in one-off bursts (inter-arrival CV {value:.1f}): a batch run, not a harvest"),
-    _f("one_sitting", -2.0, 6.0, 1.0, "behaviour",
-       "all traffic within {value:.1f} h: one bounded run (a benchmark pass), not a harvest"),
-    _f("diurnal_flatness", 1.0, 0.8, 0.95, "behaviour",
+    _f("batch_run", 4.0, 10.0, "behaviour",
+       "traffic in bursts (inter-arrival CV {value:.1f})"),
+    _f("one_sitting", 12.0, 1.0, "behaviour", "all traffic within {value:.1f} h"),
+    _f("diurnal_flatness", 0.7, 0.95, "behaviour",
        "hour-of-day entropy {value:.2f} (1 = round the clock)"),
-    _f("template_reuse", 0.4, 0.3, 0.9, "structure",
-       "one wrapper skeleton in {pct} of requests"),
-    _f("param_uniformity", 0.2, 0.8, 1.0, "behaviour",
+    _f("template_reuse", 0.2, 0.9, "structure", "one wrapper skeleton in {pct} of requests"),
+    _f("param_uniformity", 0.5, 1.0, "behaviour",
        "one parameter fingerprint in {pct} of requests"),
-    _f("model_pivot", 0.9, 0.2, 0.8, "behaviour",
-       "moved {pct} of traffic to a newly released model within {delay_h:.0f} h"),
-    _f("account_age", 0.6, 30.0, 3.0, "identity", "account {value:.1f} days old at first request"),
-    _f("kyc_plan", 0.5, 0.3, 0.9, "identity", "{kyc} KYC on the {plan} plan"),
-    _f("declared_use_match", -2.5, 0.1, 0.5, "identity",
-       "verified declared use explains {pct} of traffic"),
-    _f("enterprise_contract", -1.5, 0.5, 1.0, "identity",
-       "contract KYC / enterprise plan"),
-    _f("linkage", 0.8, 1.5, 4.5, "linkage",
-       "shares {linked_on} with {peers} linked accounts"),
-    _f("campaign", 4.0, 0.2, 0.35, "linkage",
-       "member of cluster {cluster} ({size} accounts): cluster evidence x tie x own "
-       "evidence {value:.2f}"),
+    _f("model_pivot", 0.1, 0.8, "behaviour",
+       "moved {pct} of traffic to a newly released model within {delay_h:.0f} h", +1),
+    _f("tool_use", 0.1, 0.9, "behaviour", "tools defined in {pct} of requests"),
+    _f("tool_loop", 0.05, 0.7, "behaviour",
+       "agent loops {value:.2f} deep on average (1 = eight turns or more)"),
+    _f("prompt_diversity", 0.2, 0.95, "behaviour",
+       "{pct} of requests are distinct tasks"),
+    _f("burstiness", 0.05, 0.5, "behaviour",
+       "{pct} of all traffic in its busiest quarter hour"),
+    _f("account_age", 30.0, 1.0, "identity", "account {value:.1f} days old at first request"),
+    _f("kyc_plan", 0.3, 0.9, "identity", "{kyc} KYC on the {plan} plan"),
+    _f("declared_use_match", 0.1, 0.5, "identity",
+       "verified declared use explains {pct} of traffic", -1),
+    _f("enterprise_contract", 0.5, 1.0, "identity", "contract KYC / enterprise plan", -1),
+    _f("linkage", 1.0, 4.5, "linkage", "shares {linked_on} with {peers} linked accounts", +1),
+    _f("group_member", 0.0, 1.0, "coordination",
+       "tied to a group of {size} accounts ({value:.2f}): the baseline of grouped accounts"),
+    _f("tie_infra", 0.0, 1.0, "coordination",
+       "tied to its group of {size} by shared infrastructure (payment, addresses) "
+       "{value:.2f}", +1),
+    _f("tie_scaffold", 0.0, 1.0, "coordination",
+       "tied to its group of {size} by shared scaffolding (prompt/wrapper skeletons, tool "
+       "schemas, parameters) {value:.2f}", +1),
+    _f("tie_timing", 0.0, 1.0, "coordination",
+       "tied to its group of {size} by lockstep activity or sign-up time {value:.2f}", +1),
+    _f("group_size", 0.0, 1.0, "coordination",
+       "one of {size} tied accounts ({value:.2f} on a log scale to 32)", +1),
+    _f("group_risk", 0.0, 1.0, "coordination",
+       "the other members of its group score {value:.2f} on their own", +1),
+    _f("group_logit", 0.0, 1.0, "coordination",
+       "its group's other members, averaged on the log-odds scale, look like harvesters "
+       "({value:.2f}; 0 at logit -5, 1 at 0)", +1),
+    _f("group_harvest", 0.0, 1.0, "coordination",
+       "the other members of its group ask for harvest-shaped output ({value:.2f})", +1),
+    _f("common_control", 0.0, 1.0, "coordination",
+       "its group of {size} shares at least three independent kinds of common control "
+       "(infrastructure, scaffolding, timing, one script, level usage): {value:.2f}", +1),
+    _f("creation_burst", 0.0, 1.0, "coordination",
+       "{pct} of its group signed up within 48 h of it", +1),
+    _f("usage_level", 0.0, 1.0, "coordination",
+       "its group keeps usage level across accounts ({value:.2f}, a pooled quota)", +1),
+    _f("script_likeness", 0.0, 1.0, "coordination",
+       "behaves like a copy of its group's other accounts ({value:.2f})", +1),
+    _f("org_cover", 0.0, 1.0, "coordination",
+       "{pct} of its group are one contract/enterprise organisation", -1),
+    _f("group_accountable", 0.0, 1.0, "coordination",
+       "{pct} of its group are accountable customers (contract or verified identity, "
+       "enterprise plan)", -1),
 )
 
 #: Risk of each KYC level and plan on its own (education/research/startup paths are abused).
@@ -100,15 +146,18 @@ PLAN_RISK: Final = {"free": 0.7, "payg": 0.4, "education": 0.9, "research": 0.9,
 #: Linkage kinds and how much a shared rare value of each kind counts (before IDF).
 DEFAULT_LINK_WEIGHTS: Final = {
     "payment": 1.8, "signup_ip": 1.2, "ip": 0.8, "ip_prefix": 0.4, "asn": 0.15, "ua": 0.2,
-    "email_domain": 0.4, "org": 0.6, "created": 0.5, "pfp": 0.3,
+    "email_domain": 0.4, "org": 0.6, "created": 0.5, "pfp": 0.3, "tools": 0.8,
     "p24": 0.6, "s24": 0.6, "p64": 1.4, "s64": 1.4, "sysk": 1.6, "lockstep": 1.2,
 }
+
+#: The fitted scoring model shipped with the package (weights, thresholds, manifest).
+MODEL_PATH: Final = Path(__file__).with_name("data") / "model.json"
 
 
 @dataclass(frozen=True)
 class HuntConfig:
-    features: tuple[Feature, ...] = DEFAULT_FEATURES
-    bias: float = -4.2
+    features: tuple[Feature, ...] = FEATURE_SPECS
+    bias: float = 0.0
     review: float = 0.5
     block: float = 0.8
     link_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_LINK_WEIGHTS))
@@ -116,34 +165,8 @@ class HuntConfig:
     min_edge: float = 0.9
     #: Leiden resolution (CPM on normalised weights).
     resolution: float = 0.1
-    #: Internal tie weight at which a member takes the campaign's full evidence.
-    tie_full: float = 3.0
-    #: Own base risk at which a member takes the campaign's full evidence (bystanders less).
-    own_full: float = 0.4
-    #: Share of harvesting content at which a member takes the campaign's full evidence.
-    own_content_full: float = 0.3
-    #: The same for a member outside the wrapper core (tied by card, IP, proxy pool):
-    #: ordinary users on a shared reseller card ask for step-by-step answers too.
-    bystander_content_full: float = 0.6
-    #: Members' median harvesting content at which a wrapper-linked cluster's content
-    #: evidence is full (then scaled by the wrapper share of its ties).
-    cluster_content_full: float = 0.15
-    #: Members at which a cluster's evidence counts in full; smaller clusters count in
-    #: proportion to size - 1 (a pair a quarter): two or three accounts sharing a
-    #: template and a rhythm are as often one team's test accounts as an operation, and
-    #: must carry themselves on their own evidence.
-    campaign_size_full: float = 5.0
-    #: A wrapper-core member's own content is judged against the cluster's median
-    #: harvesting content, but never against less than this share of ``own_content_full``.
-    core_content_floor: float = 0.5
-    #: A cluster whose members' upper-quartile harvesting content reaches this is a
-    #: harvesting cluster; a member (>= 20 requests) with under ``content_contradiction``
-    #: of that rate takes proportionally less of the campaign's evidence (shares the
-    #: template, not the harvest).
-    harvest_cluster: float = 0.3
-    content_contradiction: float = 0.1
-    #: Largest cluster a campaign may be before its weakest members are dropped.
-    max_df_share: float = 0.05
+    #: Which fitted model the weights came from (its version and training manifest).
+    model: dict[str, Any] = field(default_factory=dict, compare=False)
     source: str = "built-in"
 
     def feature(self, name: str) -> Feature:
@@ -153,10 +176,50 @@ class HuntConfig:
         raise KeyError(name)
 
 
+def with_model(cfg: HuntConfig, model: dict[str, Any], source: str) -> HuntConfig:
+    """``cfg`` with the weights, biases and thresholds of a fitted model (as saved by
+    :func:`distillguard.detect.train.save_model`)."""
+    weights = {w["name"]: w for w in model.get("features", [])}
+    feats = []
+    for f in cfg.features:
+        w = weights.get(f.name)
+        feats.append(replace(f, weight=float(w["weight"]) if w else 0.0))
+    th = model.get("thresholds", {})
+    return replace(cfg, features=tuple(feats), bias=float(model["bias"]),
+                   review=float(th.get("review", cfg.review)),
+                   block=float(th.get("block", cfg.block)),
+                   link_weights={**cfg.link_weights, **model.get("links", {})},
+                   model={k: v for k, v in model.items() if k != "features"}, source=source)
+
+
+def load_model(path: str | Path = MODEL_PATH) -> dict[str, Any]:
+    p = Path(path)
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{p}: cannot read scoring model ({exc})",
+                          details={"file": str(p)}) from exc
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{p}:{exc.lineno}: invalid scoring model JSON ({exc.msg})",
+                          details={"file": str(p), "line": exc.lineno}) from exc
+    for key in ("features", "bias"):
+        if key not in data:
+            raise ConfigError(f"{p}: scoring model lacks {key!r}", details={"file": str(p)})
+    return dict(data)
+
+
+def default_config() -> HuntConfig:
+    """The shipped fitted model (or, while none has been fitted, an all-zero table)."""
+    if not MODEL_PATH.exists():
+        return HuntConfig()
+    return with_model(HuntConfig(), load_model(MODEL_PATH), "built-in")
+
+
 #: Numeric parameters a YAML file may set at its top level (thresholds have their own key).
 SCALAR_KEYS: Final = tuple(
     f.name for f in fields(HuntConfig)
     if f.type in ("float", float) and f.name not in ("review", "block"))
+MODEL_KEY: Final = "model"
 
 
 def _line(node: Any) -> int:
@@ -181,11 +244,14 @@ def load_config(path: str | Path | None) -> HuntConfig:
     hi}}``, ``links: {kind: weight}`` and every numeric parameter of
     :class:`HuntConfig` (:data:`SCALAR_KEYS`: the bias, graph and attribution knobs).
     """
-    cfg = HuntConfig()
+    cfg = default_config()
     if not path:
         return cfg
     p = Path(path)
     sp = str(p)
+    if p.suffix == ".json":
+        # A fitted model from `hunt train`, used as it is.
+        return with_model(cfg, load_model(p), sp)
     try:
         root = yaml.compose(p.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -207,6 +273,14 @@ def load_config(path: str | Path | None) -> HuntConfig:
         key = knode.value
         if key in SCALAR_KEYS:
             top[key] = _number(sp, vnode, key)
+        elif key == MODEL_KEY:
+            if not isinstance(vnode, yaml.ScalarNode):
+                raise ConfigError(f"{sp}:{_line(vnode)}: model must be a file path",
+                                  details={"file": sp, "line": _line(vnode), "field": key})
+            mp = (p.parent / vnode.value) if not Path(vnode.value).is_absolute() \
+                else Path(vnode.value)
+            cfg = with_model(cfg, load_model(mp), str(mp))
+            features = {f.name: f for f in cfg.features}
         elif key == "thresholds":
             for tk, tv in _mapping(sp, vnode, key):
                 if tk.value not in ("review", "block"):
@@ -232,7 +306,8 @@ def load_config(path: str | Path | None) -> HuntConfig:
                     raise _unknown(sp, lk, "link kind", tuple(links))
                 links[lk.value] = _number(sp, lv, f"links.{lk.value}")
         else:
-            raise _unknown(sp, knode, "key", (*SCALAR_KEYS, "thresholds", "features", "links"))
+            raise _unknown(sp, knode, "key",
+                           (*SCALAR_KEYS, MODEL_KEY, "thresholds", "features", "links"))
     out = replace(cfg, features=tuple(features.values()), link_weights=links, source=sp, **top)
     if out.review >= out.block:
         raise ConfigError(f"{sp}: thresholds.review ({out.review}) must be below thresholds.block "

@@ -21,27 +21,21 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from distillguard.detect import outputs
-from distillguard.detect.campaigns import (
-    Cluster,
-    analyse,
-    internal_weight,
-    linkage_values,
-    wrapper_peer_rate,
-)
+from distillguard.detect.campaigns import Cluster, analyse, linkage_values
 from distillguard.detect.config import HuntConfig, load_config
+from distillguard.detect.coordination import coordination
+from distillguard.detect.judgement import AccountRow, CampaignRow, HuntOutputs, Judgement
 from distillguard.detect.progress import Stages
-from distillguard.detect.scoring import MIN_EVENTS_SHAPE, feature_values, score, verdicts
+from distillguard.detect.scoring import feature_values, score, verdicts
 from distillguard.features import plan
 from distillguard.features.engine import Engine, make_engine
-from distillguard.graph import build_edges, communities, keep_edges, lockstep
+from distillguard.graph import Edges, build_edges, communities, keep_edges, lockstep
 from distillguard.schema import EVENT_SCHEMA, Account, InputError
 from distillguard.settings import Settings
 
-Renderer = Callable[[Path, dict[str, Any], HuntConfig], Path]
+Renderer = Callable[[Path, Judgement, HuntOutputs, HuntConfig], Path]
 SKELETON_KINDS = ("p24", "s24", "p64", "s64", "sysk")
 HOUR_MS = 3_600_000
-#: Base risk of ordinary traffic: below it a member brings no evidence of its own.
-OWN_FLOOR = 0.1
 
 
 @dataclass(frozen=True)
@@ -50,8 +44,8 @@ class HuntResult:
     engine: str
     seconds: float
     summary: dict[str, Any]
-    rows: list[dict[str, Any]] = field(repr=False)
-    clusters: list[dict[str, Any]] = field(repr=False)
+    rows: list[AccountRow] = field(repr=False)
+    clusters: list[CampaignRow] = field(repr=False)
 
 
 def _files(path: Path) -> list[Path]:
@@ -177,29 +171,29 @@ def hunt(
                                   temp_directory=out / "work" / "duckdb")
         try:
             with stages.stage(f"feature queries on {engine_name}"):
-                tables = _run_plan(eng, files)
+                tables = run_plan(eng, files)
         finally:
             eng.close()
         qsummary = quarantine.summary()
     with stages.stage("scoring and attribution"):
         result = _judge(tables, acc_list, cfg)
-    result["summary"].update(
+    result.summary.update(
         engine=engine_name, config=cfg.source, quarantine=qsummary,
         thresholds={"review": cfg.review, "block": cfg.block}, inputs={
             "events": [str(p) for p in ev_paths], "accounts": str(accounts) if accounts else None},
         **stats,
     )
     seconds = time.perf_counter() - started
-    result["summary"]["seconds"] = round(seconds, 3)
+    result.summary["seconds"] = round(seconds, 3)
     with stages.stage("writing outputs"):
-        outputs.write_all(out, result, cfg)
+        written = outputs.write_all(out, result, cfg)
         if render is not None:
-            render(out, result, cfg)
-    return HuntResult(out, engine_name, seconds, result["summary"], result["rows"],
-                      result["cluster_rows"])
+            render(out, result, written, cfg)
+    return HuntResult(out, engine_name, seconds, result.summary, written.rows,
+                      written.campaigns)
 
 
-def _run_plan(eng: Engine, files: Sequence[Path]) -> dict[str, pa.Table]:
+def run_plan(eng: Engine, files: Sequence[Path]) -> dict[str, pa.Table]:
     eng.load_events(files)
     eng.materialize_events("ev")
     return {
@@ -212,8 +206,35 @@ def _run_plan(eng: Engine, files: Sequence[Path]) -> dict[str, pa.Table]:
     }
 
 
-def _judge(tables: dict[str, pa.Table], acc_list: Sequence[Account],
-           cfg: HuntConfig) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Prepared:
+    """Everything the judgement needs, per account, before any weight is applied: the
+    raw feature values, the account graph and its communities. Training builds the same
+    object from labelled worlds (:mod:`distillguard.detect.train`)."""
+
+    universe: list[str]
+    accounts: list[Account | None]
+    seen: set[str]
+    by_id: dict[str, Account]
+    agg: dict[str, np.ndarray]
+    values: dict[str, np.ndarray]
+    harvest: np.ndarray
+    edges: Edges
+    labels: np.ndarray
+    strongest: np.ndarray
+    peers: np.ndarray
+    linked_on: list[str]
+    delay_h: np.ndarray
+    tables: dict[str, pa.Table]
+
+    @property
+    def n(self) -> int:
+        return len(self.universe)
+
+
+def prepare(tables: dict[str, pa.Table], acc_list: Sequence[Account],
+            cfg: HuntConfig) -> Prepared:
+    """Feature values and the account graph from the plan's tables and the accounts."""
     feats = tables["features"]
     by_id = {a.account_id: a for a in acc_list}
     seen = set(feats["account_id"].to_pylist())
@@ -241,15 +262,15 @@ def _judge(tables: dict[str, pa.Table], acc_list: Sequence[Account],
                   "value": pa.array([r[2] for r in extra], pa.string())}),
     ])
     pivot, delay_h = _pivot(tables["pivot"], index, n)
-    values = feature_values(agg, accounts, reuse, pivot)
-    base = score(values, cfg, n, include_graph=False)
+    act = tables["activity"]
+    act_idx = _positions(act["account_id"], universe_arr)
+    busiest = np.zeros(n)
+    np.maximum.at(busiest, act_idx, act["c"].to_numpy().astype(np.float64))
+    values = feature_values(agg, accounts, reuse, pivot, busiest)
 
     edges = build_edges(key_table, n, cfg.link_weights, min_weight=0.3)
-    act = tables["activity"]
-    act_t = pa.table({
-        "account": pa.array(_positions(act["account_id"], universe_arr), pa.int64()),
-        "bin": act["bin"], "c": act["c"],
-    })
+    act_t = pa.table({"account": pa.array(act_idx, pa.int64()), "bin": act["bin"],
+                      "c": act["c"]})
     edges = lockstep(edges, act_t, n, cfg.link_weights.get("lockstep", 0.0))
     edges = keep_edges(edges, cfg.min_edge)
     labels = communities(edges, n, cfg.resolution)
@@ -261,70 +282,38 @@ def _judge(tables: dict[str, pa.Table], acc_list: Sequence[Account],
     any_share = agg.get("harvest_any")
     combined = largest if any_share is None else np.where(np.isfinite(largest), any_share,
                                                           np.nan)
-    content_raw = np.nan_to_num(np.fmax(largest, combined), nan=0.0)
-    harvest = content_raw * (1.0 - base.strengths.get("batch_run", np.zeros(n)))
+    harvest = np.nan_to_num(np.fmax(largest, combined), nan=0.0)
     # Content a verified declared use explains (a licensed vendor) is not harvesting.
     harvest = np.where(np.nan_to_num(values["declared_use_match"], nan=0.0) > 0, 0.0, harvest)
-    clusters = analyse(labels, edges, base.risk, accounts, harvest,
-                       content_full=cfg.cluster_content_full,
-                       size_full=cfg.campaign_size_full)
     strongest, peers, linked_on = linkage_values(edges, n)
-    values["linkage"] = np.where(peers > 0, strongest, np.nan)
-    campaign = np.full(n, np.nan)
-    internal = internal_weight(edges, labels, n)
-    peer_rate = wrapper_peer_rate(edges, labels, harvest, n)
-    for cl in clusters:
-        if not cl.is_org:
-            tie = np.clip(internal[cl.members] / cfg.tie_full, 0.0, 1.0)
-            # Own evidence: the member's base risk above the floor of ordinary traffic, or
-            # its own harvesting content, whichever is stronger.
-            # A share measured on a handful of requests is discounted (3 of 5 requests
-            # asking for step-by-step reasoning is chance, not a harvest).
-            sample = np.clip(np.nan_to_num(agg.get("n_events", np.zeros(n))[cl.members],
-                                           nan=0.0) / MIN_EVENTS_SHAPE, 0.0, 1.0)
-            # A member of the wrapper core (it runs the cluster's shared template) is judged
-            # against the cluster's own harvesting rate: a low-and-slow operation asks for
-            # little per account, but every member asks for it (never below half the
-            # ordinary scale, so chance content stays chance). Bystanders keep the full scale.
-            in_core = np.isin(cl.members, cl.core if cl.core is not None else [])
-            # Its rate is the lighter of the cluster's and its own template peers' (two
-            # operations merged into one community keep their own scales). A bystander tied
-            # only by a card, an IP or a proxy needs twice as much of its own content
-            # (``bystander_content_full``): ordinary users ask for step-by-step answers too.
-            rate = np.fmin(cl.content_median, peer_rate[cl.members])
-            content_full = np.where(
-                in_core, np.clip(rate, cfg.own_content_full * cfg.core_content_floor,
-                                 cfg.own_content_full), cfg.bystander_content_full)
-            own = np.maximum(
-                np.clip((base.risk[cl.members] - OWN_FLOOR) / (cfg.own_full - OWN_FLOOR), 0, 1),
-                np.clip(harvest[cl.members] * sample / content_full, 0.0, 1.0))
-            # Contradiction: in a harvesting cluster (the upper quartile of members'
-            # harvesting content at least ``harvest_cluster``: the harvesters' rate, which
-            # bystanders sharing the template cannot dilute), a member measured on enough
-            # requests that carries under ``content_contradiction`` of that rate (in its raw
-            # content, before any discount) shares the template (a public agent or SDK
-            # prompt) but not the harvest; its own evidence fades to nothing.
-            if cl.content_high >= cfg.harvest_cluster and cfg.content_contradiction > 0:
-                measured = sample >= 1.0
-                agree = np.clip(content_raw[cl.members]
-                                / (cfg.content_contradiction * cl.content_high), 0.0, 1.0)
-                own = np.where(measured, own * agree, own)
-            # Dormant members (no traffic yet) cannot be bystanders by their traffic:
-            # their tie alone decides.
-            own = np.where(np.isnan(agg.get("n_events", np.full(n, np.nan))[cl.members]),
-                           1.0, own)
-            campaign[cl.members] = cl.evidence * tie * own
-    values["campaign"] = campaign
+    return Prepared(universe, accounts, seen, by_id, agg, values, harvest, edges, labels,
+                    strongest, peers, linked_on, delay_h, tables)
+
+
+def judge_values(p: Prepared, base_risk: np.ndarray) -> dict[str, np.ndarray]:
+    """Every feature value, the graph's included, given the first pass's risk."""
+    values = dict(p.values)
+    values["linkage"] = np.where(p.peers > 0, p.strongest, np.nan)
+    coord = coordination(p.edges, p.labels, p.accounts, base_risk, p.harvest, p.values,
+                         np.nan_to_num(p.agg.get("n_events", np.zeros(p.n)), nan=0.0))
+    values.update(coord.values)
+    return values
+
+
+def _judge(tables: dict[str, pa.Table], acc_list: Sequence[Account],
+           cfg: HuntConfig) -> Judgement:
+    p = prepare(tables, acc_list, cfg)
+    n = p.n
+    base = score(p.values, cfg, n, include_graph=False)
+    values = judge_values(p, base.risk)
     final = score(values, cfg, n, include_graph=True)
     verdict = verdicts(final.risk, cfg)
-    return {
-        "universe": universe, "accounts": accounts, "agg": agg, "values": values,
-        "base": base, "final": final, "verdicts": verdict, "labels": labels,
-        "clusters": clusters, "edges": edges, "peers": peers, "linked_on": linked_on,
-        "delay_h": delay_h, "daily": tables["daily"],
-        "summary": _summary(tables["totals"], universe, seen, by_id, verdict, clusters),
-        "rows": [], "cluster_rows": [],
-    }
+    clusters = analyse(p.labels, p.edges, base.risk, p.accounts, p.harvest)
+    return Judgement(
+        universe=p.universe, accounts=p.accounts, agg=p.agg, values=values, base=base,
+        final=final, verdicts=verdict, labels=p.labels, clusters=clusters, edges=p.edges,
+        peers=p.peers, linked_on=p.linked_on, delay_h=p.delay_h, daily=tables["daily"],
+        summary=_summary(tables["totals"], p.universe, p.seen, p.by_id, verdict, clusters))
 
 
 def _summary(totals: pa.Table, universe: Sequence[str], seen: set[str],

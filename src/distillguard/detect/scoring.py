@@ -17,14 +17,13 @@ from typing import Any, Final
 
 import numpy as np
 
-from distillguard.detect.config import KYC_RISK, PLAN_RISK, HuntConfig
+from distillguard.detect.config import KYC_RISK, PLAN_RISK, Feature, HuntConfig
 from distillguard.schema import Account
 
 #: Minimum events before a distributional feature (entropy, regularity) is trusted.
 MIN_EVENTS_SHAPE: Final = 20
 MIN_EVENTS_DIURNAL: Final = 48
 MIN_EVENTS_SHARE: Final = 3
-GRAPH_FEATURES: Final = frozenset({"linkage", "campaign"})
 DAY_MS: Final = 86_400_000.0
 ACCOUNTABLE_KYC: Final = frozenset({"contract", "id_verified"})
 #: Declared uses that legitimately explain a content family (phrasing families, not strings).
@@ -57,6 +56,7 @@ def feature_values(
     accounts: Sequence[Account | None],
     template_reuse: np.ndarray,
     pivot_value: np.ndarray,
+    busiest_bin: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Raw value of every non-graph feature per account (NaN where not measurable)."""
     n = len(accounts)
@@ -93,6 +93,15 @@ def feature_values(
     vals["template_reuse"] = np.where(has, template_reuse, np.nan)
     vals["param_uniformity"] = np.where(shaped, _col(agg, "param_uniformity", n), np.nan)
     vals["model_pivot"] = pivot_value
+    # Harvest as behaviour: agent loops (tools, depth), many distinct tasks, throttling,
+    # concurrency. Signs are learned: agentic benchmarks and CI share some of these.
+    vals["tool_use"] = share("tool_use")
+    vals["tool_loop"] = share("tool_loop")
+    vals["prompt_diversity"] = np.where(shaped, _col(agg, "distinct_tasks", n)
+                                        / np.maximum(ev, 1.0), np.nan)
+    vals["throttled"] = share("throttled_share")
+    vals["burstiness"] = (np.where(shaped, busiest_bin / np.maximum(ev, 1.0), np.nan)
+                          if busiest_bin is not None else np.full(n, np.nan))
     first = _col(agg, "first_ms", n)
     created = np.array([a.created_at.timestamp() * 1000.0 if a else np.nan for a in accounts])
     vals["account_age"] = np.where(np.isfinite(first), (first - created) / DAY_MS, np.nan)
@@ -128,27 +137,35 @@ def _kyc_plan(a: Account | None) -> float:
 
 def score(values: Mapping[str, np.ndarray], cfg: HuntConfig, n: int, *,
           include_graph: bool = True) -> Scored:
+    """Risk from the feature table, or (``include_graph=False``) the first pass: the
+    account on its own. The group's evidence can only add to what an account shows on
+    its own (or, for one declared organisation, explain it away)."""
     logit = np.full(n, cfg.bias)
     strengths: dict[str, np.ndarray] = {}
     contribs: dict[str, np.ndarray] = {}
     for f in cfg.features:
-        if not include_graph and f.name in GRAPH_FEATURES:
+        if not include_graph and f.graph:
             continue
         v = values.get(f.name)
         if v is None:
             continue
-        if f.hi == f.lo:
-            s = (v >= f.hi).astype(np.float64)
-        else:
-            with np.errstate(invalid="ignore"):
-                s = np.clip((v - f.lo) / (f.hi - f.lo), 0.0, 1.0)
-        s = np.nan_to_num(s, nan=0.0)
+        s = strength(f, v)
         strengths[f.name] = s
         contribs[f.name] = f.weight * s
         logit = logit + contribs[f.name]
     # Rounded so engines whose float sums differ in the last bits agree on verdicts.
     risk = np.round(1.0 / (1.0 + np.exp(-logit)), 6)
     return Scored(dict(values), strengths, contribs, logit, risk)
+
+
+def strength(f: Feature, v: np.ndarray) -> np.ndarray:
+    """Raw values -> strengths in [0, 1] (0 where not measured)."""
+    if f.hi == f.lo:
+        s = (v >= f.hi).astype(np.float64)
+    else:
+        with np.errstate(invalid="ignore"):
+            s = np.clip((v - f.lo) / (f.hi - f.lo), 0.0, 1.0)
+    return np.asarray(np.nan_to_num(s, nan=0.0), dtype=np.float64)
 
 
 def verdicts(risk: np.ndarray, cfg: HuntConfig) -> list[str]:

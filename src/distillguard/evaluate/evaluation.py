@@ -21,7 +21,9 @@ from distillguard.evaluate.replay import replay_summary
 # Benign personas whose traffic resembles an attack (see docs/simulate.md); a
 # detector is judged on them separately.
 HARD_NEGATIVES: Final = ("app_developer", "eval_researcher", "enterprise",
-                         "synthetic_data_vendor", "labelling_company")
+                         "synthetic_data_vendor", "labelling_company", "agent_framework_user",
+                         "ci_pipeline", "agentic_benchmark", "enterprise_coding",
+                         "campus_student")
 
 
 def evaluate(labels: Path | str, pred: Path | str, personas: Path | str | None = None,

@@ -4,8 +4,8 @@ Each family is a regular expression over the system prompt and the last user
 message, written in the subset shared by Python ``re``, RE2 (DuckDB) and Java
 regex (Spark): no look-around, no back-references, inline ``(?i)`` only. The
 batch hunt compiles the very same patterns into SQL (see
-:mod:`distillguard.features.plan`); :func:`request_signals` applies them to one
-request online, so the gateway and the hunt agree on every definition.
+:mod:`distillguard.features.plan`) and applies them to one request online
+(:mod:`distillguard.features.signals`), so the gateway and the hunt agree.
 
 The families describe *kinds* of instruction (coercing a reasoning trace,
 asking for a grade, asking for N new training items), each covering many
@@ -202,6 +202,10 @@ def request_text(view: NormalizedRequest) -> str:
     return f"{view.system[:SYSTEM_CHARS]} {user}"
 
 
+def compiled_family(name: str) -> re.Pattern[str]:
+    return _COMPILED[name]
+
+
 def topic_of(text: str) -> str:
     """First topic family that matches, or ``other``."""
     head = text[:TOPIC_CHARS]
@@ -209,31 +213,3 @@ def topic_of(text: str) -> str:
         if rx.search(head):
             return name
     return "other"
-
-
-def reasoning_param_signal(enabled: bool, effort: str | None, budget: int | None) -> float:
-    """1 for maximal reasoning settings, 0.5 for reasoning on at ordinary settings."""
-    if (effort or "").lower() in HIGH_EFFORT or (budget or 0) >= LARGE_THINKING_BUDGET:
-        return 1.0
-    return 0.5 if enabled else 0.0
-
-
-def request_signals(view: NormalizedRequest) -> dict[str, float]:
-    """Per-request content signals in [0, 1], the same definitions the hunt aggregates.
-
-    Keys: one per content family (``reasoning_coercion``, ``rubric_grading``,
-    ``synthetic_generation``, ``eval_harness``), plus ``reasoning_params``
-    (maximal effort or a large thinking budget), ``long_output`` (``max_tokens``
-    of at least 4096), ``logprobs`` and ``multi_sample`` (``n`` > 1), and
-    ``single_turn`` (one user turn, no prior assistant turn).
-    """
-    text = request_text(view)
-    out = {name: 1.0 if rx.search(text) else 0.0 for name, rx in _COMPILED.items()}
-    out["reasoning_params"] = reasoning_param_signal(
-        view.reasoning.enabled, view.reasoning.effort, view.reasoning.budget_tokens
-    )
-    out["long_output"] = 1.0 if (view.max_tokens or 0) >= LONG_OUTPUT_TOKENS else 0.0
-    out["logprobs"] = 1.0 if view.logprobs else 0.0
-    out["multi_sample"] = 1.0 if view.n > 1 else 0.0
-    out["single_turn"] = 1.0 if view.n_user_turns <= 1 else 0.0
-    return out

@@ -14,16 +14,14 @@ from dataclasses import dataclass
 from typing import Final
 
 from distillguard.features.content import (
-    FAMILIES,
-    HIGH_EFFORT,
-    LARGE_THINKING_BUDGET,
-    LONG_OUTPUT_TOKENS,
     SYSTEM_CHARS,
     TOPIC_CHARS,
     TOPICS,
     USER_HEAD_CHARS,
     USER_TAIL_CHARS,
 )
+from distillguard.features.signals import NAMES as SIGNAL_NAMES
+from distillguard.features.signals import sql_columns
 
 #: Prefix/suffix lengths of the masked user text whose reuse marks a wrapper.
 SKELETON_LENGTHS: Final = (24, 64)
@@ -82,8 +80,10 @@ PLAN_COLUMNS: Final = (
     "event_id", "ts", "account_id", "ip", "ip_prefix", "asn", "user_agent", "model",
     "prompt_tokens", "completion_tokens", "req_system", "req_user", "req_n_turns",
     "req_max_tokens", "req_n", "req_logprobs", "req_temperature", "req_reasoning_enabled",
-    "req_reasoning_effort", "req_thinking_budget", "req_param_keys",
+    "req_reasoning_effort", "req_thinking_budget", "req_param_keys", "req_tools", "status",
 )
+#: Characters of the user turn that tell one task from another (prompt diversity).
+TASK_CHARS: Final = 200
 
 
 def unique_events(source: str = "events") -> str:
@@ -109,14 +109,10 @@ def events_view(d: Dialect, source: str = "events") -> str:
             f"{USER_HEAD_CHARS}) || ' ' || right({user}, {USER_TAIL_CHARS}) ELSE {user} END")
     # Slack for masking shrinking runs of digits and spaces.
     ends = 2 * max(SKELETON_LENGTHS)
-    fams = ",\n  ".join(
-        f"CASE WHEN {d.rx('txt', f.pattern)} THEN 1.0E0 ELSE 0.0E0 END AS f_{f.name}"
-        for f in FAMILIES
-    )
+    signals = ",\n  ".join(sql_columns(d))
     topic = "CASE " + " ".join(
         f"WHEN {d.rx('tusr', p)} THEN {_lit(name)}" for name, p in TOPICS
     ) + " ELSE 'other' END"
-    efforts = ", ".join(_lit(e) for e in sorted(HIGH_EFFORT))
     skel = []
     # Only the ends of the text are masked (masking all of it is the plan's costliest step).
     for n in SKELETON_LENGTHS:
@@ -124,34 +120,29 @@ def events_view(d: Dialect, source: str = "events") -> str:
         skel.append(f"CASE WHEN length(mtail) > {n} THEN right(mtail, {n}) END AS s{n}")
     skel_sql = ",\n  ".join(skel)
     return f"""
-SELECT account_id, event_id, ts_ms, hr, dy, model, ua, ip, ip_prefix, asn, pt, ct, single_turn,
-  {fams},
-  f_reasoning_params, f_long_output, f_logprobs, f_multi_sample,
+SELECT account_id, event_id, ts_ms, hr, dy, model, ua, ip, ip_prefix, asn, pt, ct,
+  {signals},
   {topic} AS topic,
   {skel_sql},
   CASE WHEN length(msys) > 0 THEN substr(msys, 1, {SYSTEM_SKELETON_CHARS}) END AS sysk,
-  pfp
+  pfp, tools, throttled, task
 FROM (
   SELECT account_id, event_id, {d.epoch_ms('ts')} AS ts_ms, hour(ts) AS hr, {d.date('ts')} AS dy,
     model, coalesce(user_agent, '') AS ua, ip, ip_prefix, CAST(asn AS STRING) AS asn,
     CAST(coalesce(prompt_tokens, 0) AS DOUBLE) AS pt,
     CAST(coalesce(completion_tokens, 0) AS DOUBLE) AS ct,
-    CASE WHEN coalesce(req_n_turns, 1) <= 1 THEN 1.0E0 ELSE 0.0E0 END AS single_turn,
     {text} AS txt, substr(coalesce(req_user, ''), 1, {TOPIC_CHARS}) AS tusr,
     {_mask(d, f'substr(req_user, 1, {ends})')} AS mhead,
     {_mask(d, f'right(req_user, {ends})')} AS mtail,
     {_mask(d, f'substr(req_system, 1, {SYSTEM_SKELETON_CHARS * 2})')} AS msys,
-    CASE WHEN lower(coalesce(req_reasoning_effort, '')) IN ({efforts})
-           OR coalesce(req_thinking_budget, 0) >= {LARGE_THINKING_BUDGET} THEN 1.0E0
-         WHEN coalesce(req_reasoning_enabled, false) THEN 0.5E0 ELSE 0.0E0 END
-      AS f_reasoning_params,
-    CASE WHEN coalesce(req_max_tokens, 0) >= {LONG_OUTPUT_TOKENS} THEN 1.0E0 ELSE 0.0E0 END
-      AS f_long_output,
-    CASE WHEN coalesce(req_logprobs, false) THEN 1.0E0 ELSE 0.0E0 END AS f_logprobs,
-    CASE WHEN coalesce(req_n, 1) > 1 THEN 1.0E0 ELSE 0.0E0 END AS f_multi_sample,
+    req_reasoning_effort, req_thinking_budget, req_reasoning_enabled, req_max_tokens,
+    req_logprobs, req_n, req_n_turns, req_tools,
     coalesce(req_param_keys, '') || '|' || coalesce(lower(req_reasoning_effort), '') || '|'
       || CAST(coalesce(req_max_tokens, -1) AS STRING) || '|'
       || CAST(coalesce(req_temperature, -1.0) AS STRING) AS pfp,
+    coalesce(req_tools, '') AS tools,
+    CASE WHEN coalesce(status, 200) = 429 THEN 1.0E0 ELSE 0.0E0 END AS throttled,
+    substr(coalesce(req_user, ''), 1, {TASK_CHARS}) AS task,
     1 AS one
   FROM ({unique_events(source)}) u
   WHERE account_id IS NOT NULL AND ts IS NOT NULL
@@ -161,18 +152,17 @@ FROM (
 
 def account_features(d: Dialect) -> str:
     """Per-account behaviour and content aggregates (one row per account)."""
-    fams = ", ".join(f"avg(f_{f.name}) AS {f.name}" for f in FAMILIES)
+    signals = ", ".join(f"avg(f_{name}) AS {name}" for name in SIGNAL_NAMES)
     # Share of requests in any harvesting family (a request may match several).
     harvest = " + ".join(f"f_{name}" for name in HARVEST_FAMILIES)
     return f"""
 WITH base AS (
   SELECT account_id, count(*) AS n_events, min(ts_ms) AS first_ms, max(ts_ms) AS last_ms,
-    count(DISTINCT dy) AS n_days, {fams},
-    avg(f_reasoning_params) AS reasoning_params, avg(f_long_output) AS long_output,
-    avg(f_logprobs) AS logprobs, avg(f_multi_sample) AS multi_sample,
-    avg(single_turn) AS single_turn, sum(pt) AS prompt_tokens, sum(ct) AS completion_tokens,
+    count(DISTINCT dy) AS n_days, {signals},
+    sum(pt) AS prompt_tokens, sum(ct) AS completion_tokens,
     count(DISTINCT model) AS n_models,
-    avg(CASE WHEN {harvest} > 0 THEN 1.0E0 ELSE 0.0E0 END) AS harvest_any
+    avg(CASE WHEN {harvest} > 0 THEN 1.0E0 ELSE 0.0E0 END) AS harvest_any,
+    avg(throttled) AS throttled_share, count(DISTINCT task) AS distinct_tasks
   FROM ev GROUP BY account_id
 ),
 gaps AS (
@@ -231,7 +221,7 @@ def account_keys() -> str:
             f"SELECT account_id, '{col}' AS kind, {col} AS value, count(*) AS c FROM ev "
             f"WHERE {col} IS NOT NULL GROUP BY account_id, {col}"
         )
-    for col in ("ip", "ip_prefix", "asn", "ua", "pfp"):
+    for col in ("ip", "ip_prefix", "asn", "ua", "pfp", "tools"):
         parts.append(
             f"SELECT account_id, '{col}' AS kind, {col} AS value, count(*) AS c FROM ev "
             f"WHERE {col} IS NOT NULL AND {col} <> '' GROUP BY account_id, {col}"

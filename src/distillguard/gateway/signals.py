@@ -1,7 +1,7 @@
 """Per-request observations the online scorer accumulates per account.
 
 The signal function is pluggable (tests and experiments pass their own); the
-default is :func:`distillguard.features.content.request_signals`, the very
+default is :func:`distillguard.features.request_signals`, the very
 definitions the hunt aggregates offline, so an account's online features and
 its hunt features mean the same thing.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from distillguard.features.content import request_signals
+from distillguard.features import request_signals
 from distillguard.schema import NormalizedRequest
 
 SignalFn = Callable[[NormalizedRequest], dict[str, float]]

@@ -11,6 +11,7 @@ import jinja2
 import numpy as np
 
 from distillguard.detect.config import HuntConfig
+from distillguard.detect.judgement import CampaignRow, HuntOutputs, Judgement
 from distillguard.report import charts
 
 MAX_CAMPAIGNS = 8
@@ -26,11 +27,11 @@ def _env() -> jinja2.Environment:
     )
 
 
-def _timeline(result: dict[str, Any]) -> str | None:
-    daily = result["daily"]
+def _timeline(result: Judgement) -> str | None:
+    daily = result.daily
     if daily.num_rows == 0:
         return None
-    verdict_of = dict(zip(result["universe"], result["verdicts"], strict=True))
+    verdict_of = dict(zip(result.universe, result.verdicts, strict=True))
     per: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for acc, day, n in zip(daily["account_id"].to_pylist(), daily["day"].to_pylist(),
                            daily["n"].to_pylist(), strict=True):
@@ -41,37 +42,37 @@ def _timeline(result: dict[str, Any]) -> str | None:
     return charts.timeline(days, series)
 
 
-def _campaign_pictures(result: dict[str, Any]) -> dict[str, str]:
-    edges = result["edges"]
-    risk = result["final"].risk
-    index = {a: i for i, a in enumerate(result["universe"])}
+def _campaign_pictures(result: Judgement, campaigns: list[CampaignRow]) -> dict[str, str]:
+    edges = result.edges
+    risk = result.final.risk
+    index = {a: i for i, a in enumerate(result.universe)}
     pics = {}
-    for c in result["cluster_rows"][:MAX_CAMPAIGNS]:
-        members = [index[a] for a in c["members"]][:MAX_NODES]
+    for c in campaigns[:MAX_CAMPAIGNS]:
+        members = [index[a] for a in c.members][:MAX_NODES]
         local = np.full(len(index), -1, dtype=np.int64)
         local[members] = np.arange(len(members))
         keep = (local[edges.src] >= 0) & (local[edges.dst] >= 0)
         sel = list(zip(local[edges.src[keep]].tolist(), local[edges.dst[keep]].tolist(),
                        edges.weight[keep].tolist(), strict=True))
-        pics[c["cluster_id"]] = charts.campaign_graph(
-            len(members), sel, risk[members], f"{c['cluster_id']}: {c['size']} accounts")
+        pics[c.cluster_id] = charts.campaign_graph(
+            len(members), sel, risk[members], f"{c.cluster_id}: {c.size} accounts")
     return pics
 
 
-def render_report(out: Path, result: dict[str, Any], cfg: HuntConfig) -> Path:
+def render_report(out: Path, result: Judgement, written: HuntOutputs, cfg: HuntConfig) -> Path:
     """Write ``out/report.html`` (self-contained) and return its path."""
-    s = result["summary"]
-    risk = result["final"].risk
-    top = [r for r in result["rows"] if r["verdict"] != "allow"][:MAX_TOP_ACCOUNTS]
+    s = result.summary
+    risk = result.final.risk
+    top = [r for r in written.rows if r.verdict != "allow"][:MAX_TOP_ACCOUNTS]
     html = _env().get_template("report.html.j2").render(
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         summary=s,
         span=(_fmt(s.get("first_event_ms")), _fmt(s.get("last_event_ms"))),
-        campaigns=result["cluster_rows"][:MAX_CAMPAIGNS],
-        n_campaigns=len(result["cluster_rows"]),
-        pictures=_campaign_pictures(result),
+        campaigns=written.campaigns[:MAX_CAMPAIGNS],
+        n_campaigns=len(written.campaigns),
+        pictures=_campaign_pictures(result, written.campaigns),
         timeline=_timeline(result),
-        histogram=charts.risk_histogram(risk, result["verdicts"], cfg.review, cfg.block)
+        histogram=charts.risk_histogram(risk, result.verdicts, cfg.review, cfg.block)
         if risk.size else None,
         top=top,
         features=cfg.features,
