@@ -93,6 +93,7 @@ class Enforce:
         door = self.door
         assert door is not None and ex.key is not None
         account = ex.key.account_id
+        ex.conversation = conversation_digests(view)
         known = door.verdict(account)
         if known is not None:
             return known
@@ -102,7 +103,6 @@ class Enforce:
                                      request_keys(view, ex.ip, ip_prefix(ex.ip)))
             if linked is not None:
                 return linked
-        ex.conversation = conversation_digests(view)
         return await door.handoff(account, ex.key.org_id, ex.conversation)
 
     async def _refused(self, ex: Exchange, why: str) -> None:
