@@ -24,6 +24,7 @@ import contextlib
 import hashlib
 import logging
 import time
+from collections.abc import Callable
 from typing import Any, Final, Protocol
 
 import orjson
@@ -62,9 +63,11 @@ class Channel(Protocol):
 
 
 class MemoryChannel:
-    """One process: the publisher and every gateway share this object."""
+    """One process: the publisher and every gateway share this object. ``clock`` (seconds)
+    times the hand-off map: a replay passes its simulated clock."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
         self._books: dict[int, LinkBook] = {}
         self._version = 0
         self._linked: dict[str, External] = {}
@@ -90,14 +93,14 @@ class MemoryChannel:
         return None if len(self._linked) == known else dict(self._linked)
 
     async def remember(self, digest: str, value: str, ttl_s: float) -> None:
-        now = time.monotonic()
+        now = self.clock()
         if len(self._handoff) > 100_000:  # bounded: drop what has expired
             self._handoff = {k: v for k, v in self._handoff.items() if v[0] > now}
         self._handoff[digest] = (now + ttl_s, value)
 
     async def recall(self, digest: str) -> str | None:
         hit = self._handoff.get(digest)
-        if hit is None or hit[0] < time.monotonic():
+        if hit is None or hit[0] < self.clock():
             return None
         return hit[1]
 
