@@ -132,3 +132,29 @@ def test_cycle_without_log_files_says_so(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no exchange-log files"):
         asyncio.run(run_cycle(tmp_path / "log", None, tmp_path / "w", MemoryChannel(),
                               Settings(), window=timedelta(days=1)))
+
+
+@pytest.mark.redis
+def test_watch_verb_runs_cycles_and_reports_them(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from distillguard.cli.main import cli
+
+    log, acc_path, _ = _log_dir(tmp_path)
+    prefix = f"dgtest:{uuid.uuid4().hex[:10]}:"
+    res = CliRunner().invoke(cli, [
+        "watch", "--log-dir", str(log), "--accounts", str(acc_path), "--out",
+        str(tmp_path / "w"), "--window", "400d", "--cycles", "1", "--interval", "0",
+        "--format", "json"], env={"DISTILLGUARD_GATEWAY_BOOK_PREFIX": prefix,
+                                  "DISTILLGUARD_REDIS_URL": REDIS_URL})
+    assert res.exit_code == 0, res.output
+    assert "watch: version 1:" in res.stderr
+    (cycle,) = orjson.loads(res.stdout)
+    assert cycle["version"] == 1 and cycle["events"] > 0 and cycle["campaigns"] >= 1
+
+    async def cleanup() -> None:
+        ch = RedisChannel(REDIS_URL, prefix=prefix)
+        await ch.clear()
+        await ch.aclose()
+
+    asyncio.run(cleanup())
