@@ -200,6 +200,7 @@ class Door:
         self.linked: dict[str, External] = {}
         self.errors = 0
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     async def refresh(self) -> bool:
         """Fetch a newer book (and linked accounts) if one was published; True if swapped."""
@@ -223,7 +224,9 @@ class Door:
             self._task = asyncio.get_running_loop().create_task(self._poll())
 
     async def _poll(self) -> None:
-        while True:
+        # a flag, not only the cancellation: a client library may turn a cancellation that
+        # lands mid-command into its own error, which the loop below survives
+        while not self._stopping:
             try:
                 await self.refresh()
             except Exception as exc:  # noqa: BLE001 - keep the book in force, say why
@@ -233,10 +236,11 @@ class Door:
             await asyncio.sleep(self.poll_s)
 
     async def aclose(self) -> None:
+        self._stopping = True
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+                await asyncio.wait([self._task], timeout=5.0)
             self._task = None
         if self.channel is not None:
             await self.channel.aclose()
