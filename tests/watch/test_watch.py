@@ -90,6 +90,14 @@ def test_key_rule_keeps_values_ordinary_accounts_share() -> None:
     assert set(book.verdicts) == {"h1", "h2", "lone"}
     strict = build_book(rows, holders, accounts, max_outside=0)
     assert "ip" not in strict.keys
+    # a campaign the hunt only reviewed gets its verdicts published but no keys
+    reviewed = build_book([HuntRow(r.account_id, r.risk, "review" if r.cluster_id else
+                                   r.verdict, r.cluster_id, r.reasons) for r in rows],
+                          holders, accounts)
+    assert reviewed.campaigns["C1"].tier == "review"
+    assert "C1" not in {c for vals in reviewed.keys.values() for cs in vals.values()
+                        for c in cs}
+    assert reviewed.verdicts["h1"].tier == "review" and not reviewed.record_keys
 
 
 @pytest.mark.redis

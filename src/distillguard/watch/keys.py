@@ -16,7 +16,9 @@ members hold it (its only member, for a campaign of one), and at most
 ``max_outside`` accounts the hunt let through (verdict ``allow``) hold it
 anywhere. A VPN exit, a campus NAT or a public agent framework's system prompt
 that ordinary customers share fails the second half and never becomes a key;
-accounts flagged in other campaigns do not count against it.
+accounts flagged in other campaigns do not count against it. Only campaigns
+whose tier is ``block`` get keys: the door links new accounts to what the hunt
+was sure of, not to what it asked a person to review.
 """
 
 from __future__ import annotations
@@ -125,7 +127,9 @@ def build_book(rows: Sequence[HuntRow], holders: dict[tuple[str, str], set[str]]
             rejected += 1
             continue
         for cid, n in inside.items():
-            if n >= min(2, campaigns[cid].members):
+            # only a blocked campaign refuses at the door: linking new accounts to a
+            # reviewed one would ask ordinary users who resemble it to verify
+            if campaigns[cid].tier == "block" and n >= min(2, campaigns[cid].members):
                 keys[kind].setdefault(value, []).append(cid)
     record_keys: dict[str, dict[str, str]] = {}
     for acc in accounts:
