@@ -314,7 +314,8 @@ def run_latency(args: argparse.Namespace, tmp: Path, stub_port: int, keys: list[
             "DISTILLGUARD_GATEWAY_FSYNC": "batch", "DISTILLGUARD_GATEWAY_STATE": "redis",
             "DISTILLGUARD_REDIS_URL": args.redis_url}))
     for label, extra in configs:
-        rates = args.rates if label.startswith("memory, fsync=batch") else [500.0]
+        rates = args.rates if label.startswith(("memory, fsync=batch", "memory+linkage")) \
+            else [500.0]
         with gateway(tmp, stub_port, label.split(",")[0], **extra) as (gport, gproc):
             asyncio.run(open_loop(gport, keys, 100, 1.0, "warm"))  # warm caches and pools
             for rate in rates:
