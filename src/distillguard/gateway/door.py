@@ -168,7 +168,9 @@ class RedisChannel:
             await self._redis.delete(*keys)
 
     async def aclose(self) -> None:
-        await self._redis.aclose()
+        await self._redis.aclose(close_connection_pool=True)
+        # connections a cancelled command left behind are closed too (no ResourceWarning)
+        await self._redis.connection_pool.disconnect()
 
 
 def conversation_digests(view: NormalizedRequest) -> tuple[str, str]:
