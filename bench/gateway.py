@@ -3,6 +3,7 @@
     .venv/bin/python bench/gateway.py                      # latency steps + max RPS + redis
     .venv/bin/python bench/gateway.py --rates 200,500 --seconds 5
     .venv/bin/python bench/gateway.py --reliability --seconds 60
+    .venv/bin/python bench/gateway.py --rates 500 --linkage       # the door's linkage checks on
     .venv/bin/python bench/gateway.py --litellm /path/to/litellm   # LiteLLM proxy side by side
 
 Everything runs on this machine: the stub upstream (``distillguard gateway
@@ -301,12 +302,23 @@ def run_latency(args: argparse.Namespace, tmp: Path, stub_port: int, keys: list[
     rows = []
     configs = [("memory, fsync=batch", {"DISTILLGUARD_GATEWAY_FSYNC": "batch"}),
                ("memory, fsync=always", {"DISTILLGUARD_GATEWAY_FSYNC": "always"})]
+    prefix = f"dgbench:{os.getpid()}:"
+    if args.linkage:
+        # the door on: a published book (Redis) of 100 campaigns' keys and 5000 verdicts,
+        # none matching the bench's accounts, so every quiet account's request computes its
+        # keys and every request asks the hand-off map (one Redis GET)
+        publish_bench_book(args.redis_url, prefix)
+        configs.append(("memory+linkage, batch", {
+            "DISTILLGUARD_GATEWAY_FSYNC": "batch", "DISTILLGUARD_GATEWAY_BOOK": "redis",
+            "DISTILLGUARD_GATEWAY_BOOK_PREFIX": prefix,
+            "DISTILLGUARD_REDIS_URL": args.redis_url}))
     if not args.no_redis:
         configs.append(("redis, fsync=batch", {
             "DISTILLGUARD_GATEWAY_FSYNC": "batch", "DISTILLGUARD_GATEWAY_STATE": "redis",
             "DISTILLGUARD_REDIS_URL": args.redis_url}))
     for label, extra in configs:
-        rates = args.rates if label.startswith("memory, fsync=batch") else [500.0]
+        rates = args.rates if label.startswith(("memory, fsync=batch", "memory+linkage")) \
+            else [500.0]
         with gateway(tmp, stub_port, label.split(",")[0], **extra) as (gport, gproc):
             asyncio.run(open_loop(gport, keys, 100, 1.0, "warm"))  # warm caches and pools
             for rate in rates:
@@ -316,7 +328,47 @@ def run_latency(args: argparse.Namespace, tmp: Path, stub_port: int, keys: list[
                 row["gateway_rss_mb"] = round(rss_mb(gproc), 1)
                 rows.append(row)
                 print(json.dumps(row), file=sys.stderr)
+    if args.linkage:
+        clear_bench_book(args.redis_url, prefix)
     return rows
+
+
+def clear_bench_book(redis_url: str, prefix: str) -> None:
+    from distillguard.gateway.door import RedisChannel
+
+    async def go() -> None:
+        ch = RedisChannel(redis_url, prefix=prefix)
+        try:
+            await ch.clear()
+        finally:
+            await ch.aclose()
+
+    asyncio.run(go())
+
+
+def publish_bench_book(redis_url: str, prefix: str) -> int:
+    from distillguard.gateway.door import RedisChannel
+    from distillguard.gateway.linkage import Campaign, LinkBook
+    from distillguard.gateway.verdicts import External
+
+    camps = {f"C{i:04d}": Campaign(f"C{i:04d}", "block", 10, "bench") for i in range(100)}
+    keys: dict[str, dict[str, tuple[str, ...]]] = {k: {} for k in (
+        "sysk", "p64", "s64", "p24", "s24", "ip", "ip_prefix", "tools", "payment")}
+    for i, cid in enumerate(camps):
+        for j in range(50):
+            kind = list(keys)[j % len(keys)]
+            keys[kind][f"campaign {i} value {j}"] = (cid,)
+    book = LinkBook(verdicts={f"flagged-{i}": External("block", "bench", "watch")
+                              for i in range(5000)}, campaigns=camps, keys=keys)
+
+    async def go() -> int:
+        ch = RedisChannel(redis_url, prefix=prefix)
+        try:
+            return await ch.publish(book)
+        finally:
+            await ch.aclose()
+
+    return asyncio.run(go())
 
 
 def run_max(args: argparse.Namespace, tmp: Path, stub_port: int, keys: list[str]
@@ -469,6 +521,8 @@ def main() -> None:
     ap.add_argument("--accounts", type=int, default=200)
     ap.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     ap.add_argument("--no-redis", action="store_true")
+    ap.add_argument("--linkage", action="store_true",
+                    help="also measure the door on (GATEWAY_BOOK=redis, a published book)")
     ap.add_argument("--litellm", default="", help="path to a litellm executable (optional)")
     ap.add_argument("--reliability", action="store_true")
     ap.add_argument("--reliability-rps", type=float, default=0.0,

@@ -84,6 +84,31 @@ class Settings:
         "", "Redis stream (at REDIS_URL) that also receives every exchange event before the "
         "answer is released, for replicas shipping logs centrally; empty disables it."
     )
+    gateway_book: str = _setting(
+        "", "Where the gateway follows a continuous hunt's verdicts and campaign linkage keys "
+        "(distillguard watch): redis (at REDIS_URL) or empty for none."
+    )
+    gateway_book_prefix: str = _setting(
+        "", "Prefix of the Redis keys of the published book, the linked accounts and the "
+        "hand-off map (several deployments on one Redis)."
+    )
+    gateway_book_poll_s: float = _setting(
+        1.0, "How often a replica checks the published book's version (seconds)."
+    )
+    gateway_link_quiet_requests: int = _setting(
+        10, "An account with at most this many requests seen online is new or quiet: a "
+        "request of it that links to a known campaign gets the campaign's verdict."
+    )
+    gateway_handoff_ttl_s: float = _setting(
+        120.0, "How long a refused conversation is remembered: the same conversation from "
+        "another account (of another org) within this time is refused and linked."
+    )
+    watch_interval_s: float = _setting(
+        300.0, "Seconds between the continuous hunt's cycles (distillguard watch)."
+    )
+    watch_window: str = _setting(
+        "7d", "The rolling window of the exchange log each watch cycle hunts (e.g. 36h, 7d)."
+    )
     intel_community: str = _setting("default", "Sharing community name for intel exports.")
     intel_community_key: str = _setting(
         "", "Secret HMAC key of the sharing community (hex or text); required to export or match."
@@ -145,6 +170,7 @@ class Settings:
             "gateway_state": ("memory", "redis"),
             "gateway_fail_mode": ("open", "closed"),
             "gateway_fsync": ("always", "batch", "never"),
+            "gateway_book": ("", "redis"),
             "ingest_compression": ("zstd", "snappy", "lz4", "none"),
             "ingest_engine": ("auto", "native", "blocks", "records"),
         }

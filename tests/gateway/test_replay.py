@@ -107,3 +107,37 @@ def test_replay_reports_served_before_block(settings: Settings, tmp_path: Path) 
     # every exchange the gateway answered is in its log with the replayed request
     n_logged = sum(len(p.read_bytes().splitlines()) for p in gw.log.files())
     assert n_logged == report["sent"]
+
+
+def test_summary_counts_rate_limits_apart_and_cut_offs() -> None:
+    from distillguard.gateway.replay import BLOCKED, RATE_LIMITED, SERVED, Outcome, summarise
+    from distillguard.schema import Label
+
+    t0 = datetime(2026, 5, 4, tzinfo=UTC)
+    labels = [Label("c1", "distiller", "camp"), Label("c2", "distiller", "camp"),
+              Label("d1", "distiller", "other"), Label("b1", "benign"), Label("b2", "benign")]
+    outs = [Outcome(t0 + timedelta(hours=h), "c1", SERVED) for h in range(4)]
+    outs += [Outcome(t0 + timedelta(hours=4), "c1", RATE_LIMITED, "rate_limited")]
+    outs += [Outcome(t0 + timedelta(hours=5), "c1", BLOCKED, "account_blocked")]
+    # the campaign's other account keeps being served after the first block: 78% served
+    outs += [Outcome(t0 + timedelta(hours=6 + h), "c2", SERVED) for h in range(14)]
+    outs += [Outcome(t0 + timedelta(hours=h), "d1", BLOCKED, "account_blocked")
+             for h in range(3)]
+    outs += [Outcome(t0 + timedelta(days=1), "b1", SERVED),
+             Outcome(t0 + timedelta(days=1), "b2", BLOCKED, "account_blocked: hunt")]
+    rep = summarise(outs, labels, 1.0, personas={"b1": "casual", "b2": "student"})
+    camp = {r["campaign"]: r for r in rep.campaigns}
+    assert camp["camp"]["sent"] == 20 and camp["camp"]["served"] == 18
+    assert camp["camp"]["rate_limited"] == 1 and camp["camp"]["blocked"] == 1
+    assert camp["camp"]["share_served"] == 0.9
+    assert camp["camp"]["served_before_first_block"] == 4  # the 429 is not a block
+    assert camp["camp"]["share_served_after_first_block"] == round(14 / 15, 4)
+    assert camp["camp"]["cut_off"] is False and camp["other"]["cut_off"] is True
+    h = rep.headline
+    assert (h["campaigns"], h["campaigns_cut_off"]) == (2, 1)
+    assert h["campaign_accounts_refused"] == 2 and h["campaign_accounts"] == 3
+    assert h["rate_limited"] == 1 and rep.rate_limited == 1
+    assert h["benign_refused"] == 1 and rep.benign_blocked[0]["persona"] == "student"
+    assert [d["day"] for d in rep.days] == ["2026-05-04", "2026-05-05"]
+    later = summarise(outs, labels, 1.0, measure_from=t0 + timedelta(days=1))
+    assert later.headline["distiller_attempted"] == 0 and later.sent == 2

@@ -53,7 +53,23 @@ def serve(settings: Settings, host: str, port: int, policy_path: str | None, ver
 @click.option("--accounts", "accounts_path", required=True, type=click.Path(exists=True))
 @click.option("--labels", "labels_path", type=click.Path(exists=True, dir_okay=False),
               help="labels.csv: enables the per-campaign and benign figures.")
-@click.option("--gateway", "gateway_url", required=True, help="Base URL of a running gateway.")
+@click.option("--personas", "personas_path", type=click.Path(exists=True, dir_okay=False),
+              help="The simulator's personas.csv: benign accounts refused by persona.")
+@click.option("--gateway", "gateway_url", default=None,
+              help="Base URL of a running gateway (not with --watch / --baseline).")
+@click.option("--watch", "watch_mode", is_flag=True,
+              help="In process: a gateway plus the continuous hunt on its own log, cycles "
+                   "every --cycle-every of simulated time; day 2 onwards measured.")
+@click.option("--baseline", type=click.Choice(["day1", "online"]), default=None,
+              help="In process, for comparison: day 1's hunt verdicts loaded (day1) or "
+                   "online scoring alone (online); day 2 onwards measured.")
+@click.option("--cycle-every", default="6h", show_default=True,
+              help="Simulated time between watch cycles (e.g. 1h, 6h).")
+@click.option("--window", default=None,
+              help="Rolling window each cycle hunts (default DISTILLGUARD_WATCH_WINDOW).")
+@click.option("--work", "work_dir", type=click.Path(file_okay=False),
+              help="Where the in-process gateway's log, keys and hunts go (default DATA_DIR/"
+                   "replay).")
 @click.option("--speedup", default=0.0, show_default=True, type=float,
               help="Time compression (3600 = an hour per second); 0 sends as fast as possible.")
 @click.option("--concurrency", default=32, show_default=True, type=int)
@@ -62,34 +78,85 @@ def serve(settings: Settings, host: str, port: int, policy_path: str | None, ver
 @format_option
 @click.pass_obj
 def replay(settings: Settings, events_path: str, accounts_path: str, labels_path: str | None,
-           gateway_url: str, speedup: float, concurrency: int, out_path: str | None,
-           fmt: str) -> None:
-    """Send a simulated world through a running gateway; report served-before-block."""
+           personas_path: str | None, gateway_url: str | None, watch_mode: bool,
+           baseline: str | None, cycle_every: str, window: str | None, work_dir: str | None,
+           speedup: float, concurrency: int, out_path: str | None, fmt: str) -> None:
+    """Send a simulated world through a gateway; report what each campaign was served."""
     import orjson
 
-    from distillguard.gateway.keys import KeyStore
-    from distillguard.gateway.replay import run_replay
-    from distillguard.ingest import Quarantine, iter_events, read_accounts, read_labels
+    from distillguard.gateway.replay import ReplayReport
+    from distillguard.schema import ConfigError
 
-    quarantine = Quarantine()
-    accounts = read_accounts(accounts_path, quarantine)
-    labels = read_labels(labels_path) if labels_path else []
-    store = KeyStore(settings.effective_database_url)
-    try:
-        report = run_replay(iter_events(events_path, quarantine), accounts, labels, gateway_url,
-                            store, speedup=speedup, concurrency=concurrency)
-    finally:
-        store.close()
-    result = report.as_dict()
-    result["quarantined"] = quarantine.total
+    quarantined = 0
+    extra: dict[str, object] = {}
+    if watch_mode or baseline:
+        from distillguard.watch import parse_window
+        from distillguard.watch.replay import Progress, replay_world
+
+        if not labels_path or gateway_url or (watch_mode and baseline):
+            raise ConfigError("--watch / --baseline replay in process: they need --labels, "
+                              "take no --gateway, and only one of them")
+
+        def progress(p: Progress) -> None:
+            last = p.last_cycle
+            click.echo(f"replay: {p.sim_time:%Y-%m-%d %H:%M} {p.sent} sent, {p.cycles} "
+                       f"cycles, {p.wall_s:.0f}s" + (
+                           f"; last cycle v{last.version}: {last.events} events, hunt "
+                           f"{last.hunt_s:.1f}s, {last.campaigns} campaigns"
+                           if last else ""), err=True)
+
+        world = replay_world(
+            Path(events_path), Path(accounts_path), Path(labels_path),
+            Path(work_dir) if work_dir else settings.data_dir / "replay", settings,
+            personas_path=Path(personas_path) if personas_path else None,
+            mode="watch" if watch_mode else str(baseline), cycle_every=parse_window(cycle_every),
+            window=parse_window(window or settings.watch_window),
+            concurrency=concurrency, progress=progress)
+        report: ReplayReport = world.report
+        extra = {"mode": world.mode, "config": world.config, "cycles": world.cycles}
+    else:
+        from distillguard.gateway.keys import KeyStore
+        from distillguard.gateway.replay import run_replay
+        from distillguard.ingest import Quarantine, iter_events, read_accounts, read_labels
+
+        if not gateway_url:
+            raise ConfigError("replay needs --gateway URL (or --watch / --baseline)")
+        quarantine = Quarantine()
+        accounts = read_accounts(accounts_path, quarantine)
+        labels = read_labels(labels_path) if labels_path else []
+        personas = {}
+        if labels_path and personas_path:
+            from distillguard.evaluate.inputs import read_truth
+
+            personas = {a: t.persona for a, t in
+                        read_truth(Path(labels_path), Path(personas_path)).items()}
+        store = KeyStore(settings.effective_database_url)
+        try:
+            report = run_replay(
+                iter_events(events_path, quarantine), accounts, labels, gateway_url, store,
+                speedup=speedup, concurrency=concurrency, personas=personas,
+                progress=lambda n, ts: click.echo(f"replay: {ts:%Y-%m-%d %H:%M} {n} sent",
+                                                  err=True))
+        finally:
+            store.close()
+        quarantined = quarantine.total
+    result = {**extra, **report.as_dict(), "quarantined": quarantined}
     if out_path:
         Path(out_path).write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
     if fmt == "json":
         emit(result, fmt)
         return
-    emit(report.campaigns, fmt, title=(
+    emit(report.headline, fmt, title=(
         f"replay: {report.sent} sent, {report.served} served, {report.blocked} blocked, "
-        f"{report.errors} errors in {report.wall_s:.1f}s; quarantined {quarantine.total}"))
+        f"{report.rate_limited} rate limited, {report.errors} errors in {report.wall_s:.1f}s"
+        f"; quarantined {quarantined}"))
+    emit(report.campaigns, fmt, title="per campaign", columns=[
+        "campaign", "accounts", "accounts_blocked", "sent", "served", "share_served",
+        "served_before_first_block", "share_served_after_first_block", "rate_limited",
+        "cut_off"])
+    emit(report.days, fmt, title="per day")
+    if report.benign_by_persona:
+        emit(report.benign_by_persona, fmt, title="benign accounts refused, by persona")
     emit(report.benign_blocked or [{"account_id": "(none)"}], fmt,
          title=f"benign accounts blocked: {len(report.benign_blocked)} of "
                f"{report.benign_accounts}")

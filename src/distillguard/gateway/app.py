@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from distillguard.gateway.door import Door, RedisChannel
 from distillguard.gateway.enforce import Enforce, Runtime, make_runtime
 from distillguard.gateway.exchange_log import ExchangeLog, RedisStreamSink
 from distillguard.gateway.keys import KeyStore
@@ -58,7 +59,8 @@ class Gateway:
         keys: KeyStore | None = None, state: StateStore | None = None,
         policy: Policy | None = None, signal_fn: SignalFn | None = None,
         verdicts: str = "", blocklists: tuple[str, ...] = (), replica: str = "",
-        log_dir: Path | None = None, trust_forwarded: bool = False,
+        log_dir: Path | None = None, trust_forwarded: bool = False, door: Door | None = None,
+        replay_clock: bool = False,
     ) -> None:
         self.settings = settings
         self._policy_override = policy
@@ -76,11 +78,12 @@ class Gateway:
         self._transport = transport
         self.client = self._new_client()
         self._rotator: asyncio.Task[None] | None = None
+        self.door = door or make_door(settings)
         proxy = Proxy(client=lambda: self.client, metrics=self.metrics,
                       api_key=settings.gateway_upstream_api_key)
         enforce = Enforce(proxy, runtime=lambda: self.runtime, state=self.state,
                           signal_fn=signal_fn or default_signal_fn(), metrics=self.metrics,
-                          fail_mode=settings.gateway_fail_mode)
+                          fail_mode=settings.gateway_fail_mode, door=self.door)
         model_stack = ExchangeLogging(
             BodyLimit(Authenticate(enforce, keys=self.keys),
                       max_bytes=settings.gateway_max_body_bytes),
@@ -94,7 +97,7 @@ class Gateway:
             _Router(model_stack, models, passthrough, self.ops,
                     frozenset(getattr(r, "path", "") for r in self.ops.routes)),
             metrics=self.metrics,
-            trust_forwarded=trust_forwarded)
+            trust_forwarded=trust_forwarded, replay_clock=replay_clock)
 
     def _new_client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(
@@ -144,6 +147,8 @@ class Gateway:
     def start_background(self) -> None:
         if self._rotator is None:
             self._rotator = asyncio.get_running_loop().create_task(self._rotate_loop())
+        if self.door is not None:
+            self.door.start()
 
     async def _rotate_loop(self) -> None:
         while True:
@@ -160,6 +165,8 @@ class Gateway:
         if self._rotator is not None:
             self._rotator.cancel()
             self._rotator = None
+        if self.door is not None:
+            await self.door.aclose()
         await self.client.aclose()
         await self.log.aclose()
         await self.state.aclose()
@@ -257,7 +264,8 @@ class Gateway:
                 return JSONResponse({"error": {"code": "forbidden"}}, status_code=403)
             return JSONResponse({"policy": self.runtime.policy.source,
                                  "sources": self.runtime.book.status(),
-                                 "logged": self.log.written, "replica": self.log.replica})
+                                 "logged": self.log.written, "replica": self.log.replica,
+                                 "book": self.door.status() if self.door else None})
 
         return Starlette(routes=[
             Route("/healthz", healthz), Route("/readyz", readyz), Route("/metrics", metrics),
@@ -310,6 +318,16 @@ class _Router:
                     404, "unknown_route", f"Invalid URL ({scope['method']} {path})"))
                 return
         await self.ops(scope, receive, send)
+
+
+def make_door(settings: Settings) -> Door | None:
+    """The door that follows a continuous hunt's book (``GATEWAY_BOOK=redis``), or none."""
+    if settings.gateway_book != "redis":
+        return None
+    return Door(RedisChannel(settings.redis_url, prefix=settings.gateway_book_prefix),
+                poll_s=settings.gateway_book_poll_s,
+                quiet_requests=settings.gateway_link_quiet_requests,
+                handoff_ttl_s=settings.gateway_handoff_ttl_s)
 
 
 def build_gateway(settings: Settings, **kwargs: Any) -> Gateway:

@@ -9,21 +9,35 @@ an old policy and half of a new one.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
-from distillguard.gateway.layers import ASGIApp, Exchange, Receive, Scope, Send, exchange_of, refuse
+from distillguard.features.linkage import request_keys
+from distillguard.gateway.door import Door, conversation_digests
+from distillguard.gateway.layers import (
+    ASGIApp,
+    Exchange,
+    Receive,
+    Scope,
+    Send,
+    exchange_of,
+    ip_prefix,
+    refuse,
+)
 from distillguard.gateway.metrics import Metrics
 from distillguard.gateway.policy import Policy
 from distillguard.gateway.scoring import Score, Scorer
 from distillguard.gateway.signals import SignalFn
 from distillguard.gateway.state import Bucket, StateStore, StateUnavailable, TakeResult
-from distillguard.gateway.verdicts import SEVERITY, VerdictBook
+from distillguard.gateway.verdicts import SEVERITY, External, VerdictBook
 from distillguard.gateway.wire import WireError
-from distillguard.schema import normalize_request
+from distillguard.schema import NormalizedRequest, normalize_request
+
+log = logging.getLogger("distillguard.gateway")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,8 +69,10 @@ STEP_UP_MESSAGE = (
 
 class Enforce:
     def __init__(self, app: ASGIApp, *, runtime: Callable[[], Runtime], state: StateStore,
-                 signal_fn: SignalFn, metrics: Metrics, fail_mode: str = "open") -> None:
+                 signal_fn: SignalFn, metrics: Metrics, fail_mode: str = "open",
+                 door: Door | None = None) -> None:
         self.app = app
+        self.door = door
         self.runtime = runtime
         self.state = state
         self.signal_fn = signal_fn
@@ -70,6 +86,33 @@ class Enforce:
             await refuse(send, ex, err)
             return
         await self.app(scope, receive, send)
+
+    async def _at_the_door(self, ex: Exchange, view: NormalizedRequest,
+                           requests_seen: float | None) -> External | None:
+        """A campaign this request links to, or a conversation refused to another account."""
+        door = self.door
+        assert door is not None and ex.key is not None
+        account = ex.key.account_id
+        ex.conversation = conversation_digests(view)
+        known = door.verdict(account)
+        if known is not None:
+            return known
+        if door.book.keys and requests_seen is not None and \
+                requests_seen <= door.quiet_requests:
+            linked = await door.link(account, requests_seen,
+                                     request_keys(view, ex.ip, ip_prefix(ex.ip)))
+            if linked is not None:
+                return linked
+        return await door.handoff(account, ex.key.org_id, ex.conversation)
+
+    async def _refused(self, ex: Exchange, why: str) -> None:
+        if self.door is not None and ex.key is not None and ex.conversation[0]:
+            try:
+                await self.door.refused(ex.key.account_id, ex.key.org_id, ex.conversation[0],
+                                        why)
+            except Exception as exc:  # noqa: BLE001 - the refusal stands without the map
+                self.door.errors += 1
+                log.error("hand-off map unavailable: %s", exc)
 
     def _parse(self, ex: Exchange, rt: Runtime) -> WireError | None:
         try:
@@ -130,12 +173,14 @@ class Enforce:
         online = "allow"
         take: TakeResult | None = None
         score: Score | None = None
+        seen: float | None = None  # requests of this account seen online, this one included
         try:
             # one round trip: the account's running sums and its buckets together (a
             # request refused below for its tier has still spent a token: harmless)
             state, take = await self.state.observe_and_take(
                 account, self.signal_fn(view), self._buckets(rt, ex))
             score = rt.scorer.score(state)
+            seen = state.n
             ex.risk = round(score.risk, 4)
             online = score.verdict
         except StateUnavailable:
@@ -144,6 +189,16 @@ class Enforce:
                 return err
         tier = online
         ext = rt.book.lookup(account)
+        if self.door is not None:
+            try:
+                door_ext = await self._at_the_door(ex, view, seen)
+            except Exception as exc:  # noqa: BLE001 - Redis down: the files still apply
+                self.door.errors += 1
+                log.error("door check unavailable: %s", exc)
+                door_ext = None
+            if door_ext is not None and (ext is None or
+                                         SEVERITY[door_ext.tier] > SEVERITY[ext.tier]):
+                ext = door_ext
         if ext is not None and SEVERITY[ext.tier] >= SEVERITY[tier]:
             tier, reason = ext.tier, f"{ext.reason} ({ext.source})"
         else:
@@ -156,6 +211,7 @@ class Enforce:
         self.metrics.verdicts.labels(tier, action).inc()
         if action == "block":
             msg = tp.message or BLOCK_MESSAGE.format(reason=reason, rid=ex.request_id)
+            await self._refused(ex, f"blocked: {reason}"[:300])
             return WireError(tp.status, "account_blocked", msg)
         if action == "step_up":
             return WireError(403, "verification_required",
@@ -168,6 +224,7 @@ class Enforce:
                 return self._unavailable(ex)
         if take is not None and not take.allowed:
             scope_name = take.limited_by.split(":", 1)[0]
+            await self._refused(ex, f"rate limited by its {scope_name}")
             return WireError(429, "rate_limited",
                              f"rate limit of this {scope_name} exceeded; retry after "
                              f"{take.retry_after_s:.2f}s", retry_after_s=take.retry_after_s)

@@ -80,6 +80,7 @@ class Exchange:
     disconnected: bool = False
     logged: bool = False
     headers_sent: bool = False
+    conversation: tuple[str, str] = ("", "")  # digests for the hand-off map (door.py)
 
     @property
     def account_id(self) -> str:
@@ -113,7 +114,8 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-def _prefix(ip: str | None) -> str | None:
+def ip_prefix(ip: str | None) -> str | None:
+    """The address's /24 (IPv4) or /48 (IPv6), as the event's ``ip_prefix``."""
     if not ip:
         return None
     try:
@@ -127,10 +129,14 @@ def _prefix(ip: str | None) -> str | None:
 class RequestContext:
     """Request id, X-Distillguard-Overhead-Ms, metrics and one JSON access-log line."""
 
-    def __init__(self, app: ASGIApp, *, metrics: Metrics, trust_forwarded: bool = False) -> None:
+    def __init__(self, app: ASGIApp, *, metrics: Metrics, trust_forwarded: bool = False,
+                 replay_clock: bool = False) -> None:
         self.app = app
         self.metrics = metrics
         self.trust_forwarded = trust_forwarded
+        # benchmarks only (never from settings): the event's time from X-Distillguard-Replay-Ts,
+        # so a replayed world is logged on its own clock and a hunt of the log sees its days
+        self.replay_clock = replay_clock
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -148,8 +154,11 @@ class RequestContext:
             ip = fwd.split(",")[0].strip() if fwd else None
         if ip is None and scope.get("client"):
             ip = scope["client"][0]
-        ex = Exchange(uuid.uuid4().hex, path, endpoint, family, time.perf_counter(),
-                      datetime.now(UTC), ip=ip, user_agent=_header(scope, b"user-agent"),
+        ts = datetime.now(UTC)
+        if self.replay_clock and (rts := _header(scope, b"x-distillguard-replay-ts")):
+            ts = datetime.fromisoformat(rts)
+        ex = Exchange(uuid.uuid4().hex, path, endpoint, family, time.perf_counter(), ts,
+                      ip=ip, user_agent=_header(scope, b"user-agent"),
                       client_request_id=client_rid[:128] if client_rid else None)
         scope["distillguard"] = ex
 
@@ -200,7 +209,7 @@ def build_event(ex: Exchange, status: int) -> Event:
     cap = ex.captured
     return Event(
         event_id=ex.request_id, ts=ex.ts, account_id=ex.account_id,
-        api_key_id=ex.key.key_id if ex.key else None, ip=ex.ip, ip_prefix=_prefix(ex.ip),
+        api_key_id=ex.key.key_id if ex.key else None, ip=ex.ip, ip_prefix=ip_prefix(ex.ip),
         user_agent=ex.user_agent, endpoint=ex.endpoint or "chat.completions",
         model=ex.model or "unknown", request=request, response_text=cap.response_text,
         reasoning_text=cap.reasoning_text, prompt_tokens=cap.prompt_tokens,

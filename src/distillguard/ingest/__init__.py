@@ -13,10 +13,11 @@ from distillguard.ingest.readers import (
     iter_event_batches,
     iter_events,
     iter_records,
+    live_log_files,
 )
 
 __all__ = [
     "ADAPTERS", "AdapterOptions", "IngestReport", "REASONS", "Quarantine", "ReadStats",
-    "detect", "ingest", "iter_event_batches", "iter_events", "iter_records",
+    "detect", "ingest", "iter_event_batches", "iter_events", "iter_records", "live_log_files",
     "read_accounts", "read_labels",
 ]

@@ -97,10 +97,22 @@ class ReadStats:
     out_of_order: int = 0
 
 
+#: A gateway's live exchange-log files (``exchanges-DAY.REPLICA.jsonl``), not yet rotated.
+LIVE_LOG_GLOB = "exchanges-????-??-??.*.jsonl"
+
+
+def live_log_files(directory: Path, since_day: str = "") -> list[Path]:
+    """The gateway's live JSONL files in ``directory`` (of ``since_day`` and later)."""
+    return sorted(f for f in directory.glob(LIVE_LOG_GLOB)
+                  if f.is_file() and f.name[len("exchanges-"):][:10] >= since_day)
+
+
 def expand_paths(paths: str | Path | Iterable[str | Path], *,
                  layout_entry: str = "events") -> list[Path]:
     """Files named by ``paths``; a directory means every Parquet file under it, or under
-    its ``layout_entry`` (``events`` or ``accounts.parquet``) when it is an ingest output."""
+    its ``layout_entry`` (``events`` or ``accounts.parquet``) when it is an ingest output.
+    A gateway's log directory also contributes its live JSONL files (the current days,
+    not rotated yet), so its latest exchanges are read without waiting for rotation."""
     items = [paths] if isinstance(paths, (str, Path)) else list(paths)
     out: list[Path] = []
     for p in map(Path, items):
@@ -114,6 +126,8 @@ def expand_paths(paths: str | Path | Iterable[str | Path], *,
                 f for f in root.rglob("*.parquet")
                 if not any(part.startswith((".", "_")) for part in f.relative_to(root).parts)
             )
+            if layout_entry == "events":
+                files += live_log_files(p)
             if not files:
                 raise NotFoundError(f"{p}: directory holds no Parquet files",
                                     details={"path": str(p)})
