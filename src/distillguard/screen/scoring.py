@@ -23,11 +23,12 @@ from distillguard.screen.config import ScreenConfig
 from distillguard.screen.countries import countries_agree, countries_in, country_code, families
 from distillguard.screen.index import CandidateIndex, NameEntry
 from distillguard.screen.model import Decision, Entity, FeatureScore, Match
-from distillguard.screen.normalize import Rendering, align, fold_latin, renderings
+from distillguard.screen.normalize import Rendering, align, fold_latin, latin_tokens, renderings
 
 ENTRIES_SCORED = 2  # names per candidate entity given the full feature table
 TOKEN_MATCH = 0.90  # Jaro-Winkler at which two words count as the same (typos)
 NAME_CACHE = 500_000  # normalised names whose candidate scores are memoised (per process)
+CAP_MARGIN = 0.0001  # a capped score sits this far below the match threshold
 _WORD = re.compile(r"\w+")
 _extract_one = process.extractOne
 _jaro_winkler = JaroWinkler.similarity
@@ -72,10 +73,45 @@ class NameValues(NamedTuple):
     acronym: float
     query_found: float
     listed_found: float
+    extra: float  # share of the query's distinguishing words the listed name lacks
+    exact: bool  # at least one word spelled as listed (or the whole name equal)
 
 
-def name_values(q: Rendering, e: Rendering, index: CandidateIndex) -> NameValues:
-    # Pinyin syllables are re-segmented against the other side's words first.
+@functools.lru_cache(maxsize=1)
+def place_words() -> frozenset[str]:
+    """Words that name places (see data/places.txt)."""
+    from importlib import resources
+
+    root = resources.files("distillguard.screen")
+    words: set[str] = set()
+    for line in root.joinpath("data/places.txt").read_text("utf-8").splitlines():
+        if not line.startswith("#"):
+            words.update(latin_tokens(line, drop_legal=False))
+    for line in root.joinpath("data/countries.tsv").read_text("utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            for name in line.split("\t", 1)[1].split("|"):
+                words.update(latin_tokens(name, drop_legal=False))
+    return frozenset(words)
+
+
+def _extra_share(a: Sequence[str], bset: AbstractSet[str], b: Sequence[str]) -> float:
+    """Share of ``a``'s words that are not places and have no counterpart in ``b``
+    (exact or within TOKEN_MATCH): a distinguishing word the listed name lacks,
+    "of Technology" in "Tianjin University of Technology" against "Tianjin University"."""
+    places = place_words()
+    extra = 0
+    for t in a:
+        if t in bset or t in places or t.isdigit():
+            continue
+        if _extract_one(t, b, scorer=_jaro_winkler, score_cutoff=TOKEN_MATCH) is None:
+            extra += 1
+    return extra / len(a) if a else 0.0
+
+
+def _resegment(q: Rendering, e: Rendering) -> tuple[Rendering, Rendering]:
+    """Re-segment one side's words against the other's: pinyin syllables ("shen zhen
+    da jiang" meets "Shenzhen Dajiang"), and a romanised name written spaced or
+    joined ("Hua Wei Technologies" meets "Huawei Technologies")."""
     if q.syllables and not e.syllables:
         qt = align(q.tokens, e.token_set)
         if qt != q.tokens:
@@ -84,12 +120,32 @@ def name_values(q: Rendering, e: Rendering, index: CandidateIndex) -> NameValues
         et = align(e.tokens, q.token_set)
         if et != e.tokens:
             e = Rendering(et, True)
+    elif (
+        len(q.tokens) != len(e.tokens)
+        and q.compact == e.compact
+        or (any(len(t) <= 4 and t not in e.token_set for t in q.tokens))
+    ):
+        qt = align(q.tokens, e.token_set)
+        if qt != q.tokens:
+            q = Rendering(qt, q.syllables)
+        et = align(e.tokens, q.token_set)
+        if et != e.tokens:
+            e = Rendering(et, e.syllables)
+    return q, e
+
+
+def name_values(q: Rendering, e: Rendering, index: CandidateIndex) -> NameValues:
+    q, e = _resegment(q, e)
     qt, et = q.tokens, e.tokens
     qset, eset = q.token_set, e.token_set
     if qset == eset:
         cq = ce = 1.0
+        extra = 0.0
+        exact = True
     else:
         cq, ce = _coverage(qt, et, eset, index), _coverage(et, qt, qset, index)
+        extra = _extra_share(qt, eset, et)
+        exact = not qset.isdisjoint(eset) or q.compact == e.compact
     tokens = (cq * ce) ** 0.5
     if q.compact == e.compact:
         sort = compact = 1.0
@@ -101,22 +157,7 @@ def name_values(q: Rendering, e: Rendering, index: CandidateIndex) -> NameValues
     # Only a query that *is* an acronym counts: a long name whose initials happen
     # to spell a listed acronym is not evidence.
     acr = 1.0 if len(qt) == 1 and len(et) >= 3 and qt[0] == e.initials else 0.0
-    return NameValues(tokens, sort, compact, acr, cq, ce)
-
-
-def name_features(
-    q: Rendering, e: Rendering, index: CandidateIndex
-) -> dict[str, tuple[float, str]]:
-    v = name_values(q, e, index)
-    return {
-        "name_tokens": (
-            v.tokens,
-            f"query words found {v.query_found:.2f}, listed words found {v.listed_found:.2f}",
-        ),
-        "name_sort": (v.sort, ""),
-        "name_compact": (v.compact, ""),
-        "acronym": (v.acronym, "acronym of the listed name" if v.acronym else ""),
-    }
+    return NameValues(tokens, sort, compact, acr, cq, ce, extra, exact or bool(acr))
 
 
 def query_countries(query: Query) -> set[str]:
@@ -184,17 +225,20 @@ class Screener:
         w = self.config.weights
         w_tokens, w_sort, w_compact = w["name_tokens"], w["name_sort"], w["name_compact"]
         w_acronym = w["acronym"]
+        w_extra = w["extra_words"]
         best: tuple[float, NameEntry | None, NameValues | None] = (-1.0, None, None)
         entries = self.index.entries_of(ei)
         if len(entries) > ENTRIES_SCORED:
             # Entities with dozens of aliases: full features only for the closest few
-            # (ties keep list order).
+            # (a name spelled exactly as the query first, then ties keep list order).
             closest = [0.0] * len(entries)
             choices = self._entry_texts(ei)
             for r in qr:
                 for _, sim, i in process.extract(
                     r.text, choices, scorer=fuzz.token_set_ratio, limit=None
                 ):
+                    if choices[i] == r.text:
+                        sim = 101.0
                     if sim > closest[i]:
                         closest[i] = sim
             order = sorted(range(len(entries)), key=lambda i: -closest[i])
@@ -205,6 +249,7 @@ class Screener:
                 v = name_values(r, cand.rendering, index)
                 # Summed in the order of the feature table, as the explanation adds up.
                 base = w_tokens * v.tokens + w_sort * v.sort + w_compact * v.compact
+                base += w_extra * v.extra
                 if v.acronym:
                     base = max(base, w_acronym)
                 if base > best[0]:
@@ -233,6 +278,12 @@ class Screener:
                 ),
                 FeatureScore("name_sort", v.sort, w["name_sort"]),
                 FeatureScore("name_compact", v.compact, w["name_compact"]),
+                FeatureScore(
+                    "extra_words",
+                    v.extra,
+                    w["extra_words"],
+                    "share of the customer's words (places aside) the listed name lacks",
+                ),
             ]
             if v.acronym:
                 rows.append(
@@ -264,9 +315,26 @@ class Screener:
             if overlap > 0:
                 rows.append(FeatureScore("address_overlap", overlap, w["address_overlap"]))
                 score += w["address_overlap"] * overlap
-        return Match(
-            ent, entry.name if entry is not None else ent.name, min(1.0, score), tuple(rows)
-        )
+        score = min(1.0, score)
+        cap = self._cap(ent, v)
+        if cap and score >= self.config.match:
+            score = self.config.match - CAP_MARGIN
+            rows.append(FeatureScore("review_cap", 1.0, 0.0, cap))
+        name = entry.name if entry is not None else ent.name
+        if entry is not None:
+            for n, src in ent.name_sources:
+                if n == name:
+                    rows.append(FeatureScore("name_source", 1.0, 0.0, src))
+        return Match(ent, name, score, tuple(rows))
+
+    @staticmethod
+    def _cap(ent: Entity, v: NameValues | None) -> str:
+        """Why this pair can be a review at most ("" when it can be a match)."""
+        if ent.kind in ("vessel", "aircraft"):
+            return f"listed {ent.kind}: a customer is a person or organisation, review at most"
+        if v is not None and not v.exact:
+            return "no word spelled as listed (typos only): review at most"
+        return ""
 
     def name_scores(self, qr: tuple[Rendering, ...]) -> tuple[tuple[int, float], ...]:
         """(entity, name score floored at 0) per candidate of ``qr``, in candidate

@@ -15,9 +15,10 @@ from distillguard.screen.compute import compute_report
 from distillguard.screen.config import ScreenConfig, load_config
 from distillguard.screen.customers import BatchReport, read_customers, screen_customers
 from distillguard.screen.jurisdiction import JurisdictionRules, load_rules
+from distillguard.screen.normalize import has_han
 from distillguard.screen.ownership import Holding, evaluate_ownership, read_holdings
 from distillguard.screen.scoring import Query, Screener
-from distillguard.screen.store import load_entities, store_dir, update_store
+from distillguard.screen.store import load_entities, staleness, store_dir, update_store
 from distillguard.settings import Settings
 
 
@@ -49,21 +50,52 @@ def _jurisdiction_path(config_path: str) -> str:
     return str(Path(config_path).parent / str(rel)) if rel else ""
 
 
-def update_lists(settings: Settings, source: Path) -> dict[str, Any]:
-    return update_store(source, store_dir(settings.screen_lists_dir, settings.data_dir))
+def update_lists(
+    settings: Settings,
+    sources: Sequence[str | Path],
+    *,
+    cn_names: Path | None = None,
+    compress: bool = False,
+) -> dict[str, Any]:
+    return update_store(
+        sources,
+        store_dir(settings.screen_lists_dir, settings.data_dir),
+        cn_names=cn_names,
+        compress=compress,
+    )
 
 
-def show_lists(settings: Settings) -> list[dict[str, Any]]:
+def download_lists(settings: Settings) -> str:
+    """Fetch the configured official files; the dated directory spec to parse."""
+    from distillguard.screen.download import download
+
+    cfg = load_config(settings.screen_config)
+    target = store_dir(settings.screen_lists_dir, settings.data_dir) / "downloads"
+    return download(dict(cfg.downloads), target)
+
+
+def show_lists(settings: Settings) -> tuple[list[dict[str, Any]], list[str]]:
+    """Entities, names and as-of date per list, and the staleness warnings."""
     entities, manifest = load_entities(store_dir(settings.screen_lists_dir, settings.data_dir))
     counts: dict[str, int] = {}
+    han: dict[str, int] = {}
     for e in entities:
         counts[e.list] = counts.get(e.list, 0) + 1
-    source = manifest.get("source_dir", "")
-    updated = manifest.get("updated", "")
-    return [
-        {"list": k, "entities": v, "source": source, "updated": updated}
+        if any(has_han(n) for n in e.names):
+            han[e.list] = han.get(e.list, 0) + 1
+    source = manifest.get("store") or manifest.get("source_dir", "")
+    as_of = manifest.get("as_of") or {}
+    rows = [
+        {
+            "list": k,
+            "entities": v,
+            "with_chinese_name": han.get(k, 0),
+            "as_of": as_of.get(k, ""),
+            "source": source,
+        }
         for k, v in sorted(counts.items())
     ]
+    return rows, staleness(manifest)
 
 
 def parse_as_of(value: str | None) -> dt.date:
