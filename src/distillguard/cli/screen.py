@@ -114,6 +114,12 @@ def lists_show(settings: Settings, fmt: str) -> None:
 @click.option(
     "--workers", type=int, default=0, show_default=True, help="Worker processes (0 = up to 2)."
 )
+@click.option(
+    "--product",
+    default="",
+    help="Product whose jurisdiction rule decides (model_api, gpu_cloud); default: the "
+    "strictest over every product.",
+)
 @format_option
 @click.pass_obj
 def customers_cmd(
@@ -123,6 +129,7 @@ def customers_cmd(
     owners: Path | None,
     as_of: str | None,
     workers: int,
+    product: str,
     fmt: str,
 ) -> None:
     """Screen a customer file into OUT/matches.csv (clear | review | match per customer)."""
@@ -136,8 +143,11 @@ def customers_cmd(
         as_of=as_of,
         workers=workers,
         progress=True,
+        product=product,
     )
     emit(report.to_dict(), fmt)
+    for w in report.warnings:
+        click.echo(f"warning: {w}", err=True)
 
 
 @screen.command("compute")
