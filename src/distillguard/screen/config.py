@@ -186,6 +186,10 @@ def load_config(path: str = "") -> ScreenConfig:
             if k not in FEATURES:
                 raise user.error(("features", k), f"unknown feature; known: {', '.join(FEATURES)}")
         data = _merge(data, user.data)
+        user_lists = user.data.get("lists")
+        if isinstance(user_lists, dict) and "download" in user_lists:
+            # A download table replaces the shipped one: a mirror serves every file.
+            data["lists"] = {**data.get("lists", {}), "download": user_lists["download"]}
         doc = user
         sources.append(user.source)
     review = _number(doc, data, ("thresholds", "review"), 0.0, 1.0)
