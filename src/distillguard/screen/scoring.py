@@ -75,6 +75,7 @@ class NameValues(NamedTuple):
     listed_found: float
     extra: float  # share of the query's distinguishing words the listed name lacks
     exact: bool  # at least one word spelled as listed (or the whole name equal)
+    rare: str = ""  # a word few listed names have, the query's words all in the listed name
 
 
 @functools.lru_cache(maxsize=1)
@@ -143,7 +144,18 @@ def name_values(q: Rendering, e: Rendering, index: CandidateIndex) -> NameValues
         extra = 0.0
         exact = True
     else:
-        cq, ce = _coverage(qt, et, eset, index), _coverage(et, qt, qset, index)
+        # A place only one side names is a branch or a seat ("Huawei Technologies
+        # (Beijing)"): it is left out of the word coverage. A place against another
+        # place (Beijing vs Harbin Institute of Technology) still counts.
+        places = place_words()
+        q_pl = [t for t in qt if t in places and t not in eset]
+        e_pl = [t for t in et if t in places and t not in qset]
+        cqt, cet = qt, et
+        if q_pl and not e_pl and len(q_pl) < len(qt):
+            cqt = tuple(t for t in qt if t not in q_pl)
+        elif e_pl and not q_pl and len(e_pl) < len(et):
+            cet = tuple(t for t in et if t not in e_pl)
+        cq, ce = _coverage(cqt, et, eset, index), _coverage(cet, qt, qset, index)
         extra = _extra_share(qt, eset, et)
         exact = not qset.isdisjoint(eset) or q.compact == e.compact
     tokens = (cq * ce) ** 0.5
@@ -157,7 +169,12 @@ def name_values(q: Rendering, e: Rendering, index: CandidateIndex) -> NameValues
     # Only a query that *is* an acronym counts: a long name whose initials happen
     # to spell a listed acronym is not evidence.
     acr = 1.0 if len(qt) == 1 and len(et) >= 3 and qt[0] == e.initials else 0.0
-    return NameValues(tokens, sort, compact, acr, cq, ce, extra, exact or bool(acr))
+    # A short name ("Hikvision" for "Hangzhou Hikvision Digital Technology"): every
+    # word of the query is in the listed name and one of them is rare on the lists.
+    rare = ""
+    if cq >= 0.999 and ce < 1.0 and qset <= eset:
+        rare = next((t for t in qt if index.idf.get(t, 0.0) >= index.rare_idf), "")
+    return NameValues(tokens, sort, compact, acr, cq, ce, extra, exact or bool(acr), rare)
 
 
 def query_countries(query: Query) -> set[str]:
@@ -207,7 +224,7 @@ class Screener:
     def __init__(
         self, entities: Sequence[Entity], config: ScreenConfig, *, candidates: int = 6
     ) -> None:
-        self.index = CandidateIndex(entities)
+        self.index = CandidateIndex(entities, places=place_words())
         self.config = config
         self.limit = candidates
         self._qualifiers = EntityQualifiers(self.index.entities)
@@ -225,6 +242,7 @@ class Screener:
         w = self.config.weights
         w_tokens, w_sort, w_compact = w["name_tokens"], w["name_sort"], w["name_compact"]
         w_acronym = w["acronym"]
+        w_rare = w["rare_word"]
         w_extra = w["extra_words"]
         best: tuple[float, NameEntry | None, NameValues | None] = (-1.0, None, None)
         entries = self.index.entries_of(ei)
@@ -252,6 +270,8 @@ class Screener:
                 base += w_extra * v.extra
                 if v.acronym:
                     base = max(base, w_acronym)
+                if v.rare:
+                    base = max(base, w_rare)
                 if base > best[0]:
                     best = (base, cand, v)
         return best
@@ -288,6 +308,15 @@ class Screener:
             if v.acronym:
                 rows.append(
                     FeatureScore("acronym", 1.0, w["acronym"], "acronym of the listed name")
+                )
+            if v.rare:
+                rows.append(
+                    FeatureScore(
+                        "rare_word",
+                        1.0,
+                        w["rare_word"],
+                        f"every word in the listed name; {v.rare!r} is on few listed names",
+                    )
                 )
         score = max(score, 0.0)
         q_countries = query_countries(query)
