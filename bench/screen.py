@@ -74,6 +74,11 @@ def load_all_lists() -> list[Entity]:
     return entities
 
 
+# Rows whose only source has unstated terms (CSET's BGI entity data, "research
+# use") are not shipped; every other row names a source we may use.
+UNSHIPPED_CN_SOURCES = frozenset({"cset-bgi-entities"})
+
+
 def build_snapshot(args: argparse.Namespace) -> None:
     """Rebuild src/distillguard/screen/data/lists/snapshot from ../shared: the nsfreg US
     lists (as of their extraction), the 2024-05-03 SDN with the aliases and addresses of
@@ -104,6 +109,7 @@ def build_snapshot(args: argparse.Namespace) -> None:
                 ],
                 out,
                 cn_names=Path("cn_names"),
+                cn_skip=UNSHIPPED_CN_SOURCES,
                 compress=True,
             )
         finally:

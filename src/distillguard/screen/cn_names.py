@@ -35,6 +35,7 @@ LISTS = {
 class Enrichment:
     rows: int = 0
     names_added: int = 0
+    skipped: int = 0
     entities: set[str] = field(default_factory=set)
     unmatched: list[QuarantinedRow] = field(default_factory=list)
 
@@ -43,9 +44,12 @@ def _key(name: str) -> str:
     return " ".join(latin_tokens(name))
 
 
-def enrich_cn_names(entities: list[Entity], source: Path) -> tuple[list[Entity], Enrichment]:
+def enrich_cn_names(
+    entities: list[Entity], source: Path, *, skip_sources: frozenset[str] = frozenset()
+) -> tuple[list[Entity], Enrichment]:
     """``entities`` with the Chinese names of ``source`` (a cn_names directory or its
-    candidates.csv) added as aliases; rows that join no entity are reported."""
+    candidates.csv) added as aliases; rows that join no entity are reported. Rows whose
+    ``source`` is in ``skip_sources`` (terms that do not allow shipping) are skipped."""
     path = source / TABLE_FILE if source.is_dir() else source
     reader = csv.DictReader(io.StringIO(read_text(path), newline=""))
     by_key: dict[str, list[int]] = defaultdict(list)
@@ -61,6 +65,9 @@ def enrich_cn_names(entities: list[Entity], source: Path) -> tuple[list[Entity],
         missing = [k for k in REQUIRED if not (rec.get(k) or "").strip()]
         if missing:
             rep.unmatched.append(QuarantinedRow(str(path), line, f"empty {', '.join(missing)}"))
+            continue
+        if rec["source"].strip() in skip_sources:
+            rep.skipped += 1
             continue
         codes = LISTS.get((rec.get("list") or "").strip(), ())
         keys = {_key(rec["list_name"]), _key(rec.get("matched_on") or rec["list_name"])}

@@ -177,6 +177,7 @@ def update_store(
     target: Path,
     *,
     cn_names: Path | None = None,
+    cn_skip: frozenset[str] = frozenset(),
     compress: bool = False,
 ) -> dict[str, Any]:
     """Parse every source directory (``DIR`` or ``DIR@YYYY-MM-DD``) and replace the
@@ -201,7 +202,7 @@ def update_store(
     if cn_names is not None:
         from distillguard.screen.cn_names import enrich_cn_names
 
-        entities, enr = enrich_cn_names(entities, cn_names)
+        entities, enr = enrich_cn_names(entities, cn_names, skip_sources=cn_skip)
         res.quarantined.extend(enr.unmatched)
         enrichment = {
             "cn_names": str(cn_names),
@@ -209,6 +210,8 @@ def update_store(
             "names_added": enr.names_added,
             "entities_enriched": len(enr.entities),
             "rows_unmatched": len(enr.unmatched),
+            "rows_skipped": enr.skipped,
+            "sources_skipped": sorted(cn_skip),
         }
     target.mkdir(parents=True, exist_ok=True)
     by_list: dict[str, int] = {}
