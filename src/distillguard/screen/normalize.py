@@ -425,9 +425,28 @@ def align(syllables: tuple[str, ...], vocabulary: frozenset[str]) -> tuple[str, 
                 i = j
                 break
         else:
-            out.append(syllables[i])
-            i += 1
+            # A list's romanisation with a slip ("Mo'er Xianchen" for 摩尔线程,
+            # xiancheng): join the syllables closest to one of its words.
+            j = _fuzzy_join(syllables, i, vocabulary)
+            out.append("".join(syllables[i:j]))
+            i = j
     return tuple(out)
+
+
+def _fuzzy_join(syllables: tuple[str, ...], i: int, vocabulary: frozenset[str]) -> int:
+    """End of the longest run of syllables from ``i`` (2 or more, 5+ letters) within
+    Jaro-Winkler 0.93 of a word of ``vocabulary``; ``i + 1`` when there is none."""
+    from rapidfuzz.distance import JaroWinkler
+
+    n = len(syllables)
+    for j in range(min(n, i + 4), i + 1, -1):
+        joined = "".join(syllables[i:j])
+        if len(joined) < 5:
+            break
+        for v in vocabulary:
+            if abs(len(v) - len(joined)) <= 1 and JaroWinkler.similarity(joined, v) >= 0.93:
+                return j
+    return i + 1
 
 
 def normalize_identifier(value: str) -> str:
