@@ -114,7 +114,21 @@ _AS_OF = ""
 def jurisdiction_of(
     policy: JurisdictionPolicy, hq: str, parents: dict[str, str]
 ) -> tuple[str, str, str]:
-    """(decision, column text, reason) of the jurisdiction rules for one customer."""
+    """(decision, column text, reason) of the jurisdiction rules for one customer;
+    memoised: customers share a few dozen countries."""
+    memo = policy.rules.memo
+    key = (policy.product, hq, *(f"{c}\x1f{why}" for c, why in parents.items()))
+    got = memo.get(key)
+    if got is None:
+        if len(memo) >= 100_000:
+            memo.clear()
+        got = memo[key] = _jurisdiction(policy, hq, parents)
+    return got
+
+
+def _jurisdiction(
+    policy: JurisdictionPolicy, hq: str, parents: dict[str, str]
+) -> tuple[str, str, str]:
     rules = policy.rules
     products = [policy.product] if policy.product else list(rules.products)
     got: list[JurisdictionDecision] = [

@@ -52,6 +52,11 @@ class JurisdictionRules:
     source: str
     # Destinations the rules treat as another (Hong Kong and Macau as China).
     treat_as: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # Decisions already made, per (product, headquarters, parents...): customers
+    # share a few dozen countries.
+    memo: dict[tuple[str, ...], tuple[str, str, str]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def evaluate(
         self,
