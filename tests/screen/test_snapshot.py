@@ -146,7 +146,8 @@ def test_lists_show_carries_as_of_and_warning(tmp_path: Path) -> None:
     el = next(x for x in rows if x["list"] == "EL")
     assert el["as_of"] == "2026-07-09" and el["entities"] == 3409
     assert el["with_chinese_name"] > 50
-    assert "warning: list EL is as of 2026-07-09" in r.stderr
+    assert "warning: lists 1260H, 1286, CMIC" in r.stderr and ", EL, " in r.stderr
+    assert "are as of 2026-07-09" in r.stderr
 
 
 class _Files(http.server.SimpleHTTPRequestHandler):

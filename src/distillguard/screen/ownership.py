@@ -361,7 +361,7 @@ def parent_countries(
         owners_of[h.owned].append(h)
     out: dict[str, str] = {}
     seen = {party}
-    frontier = [(party, party)]
+    frontier = [(party, "")]
     while frontier:
         node, trail = frontier.pop()
         by_country: dict[str, float] = defaultdict(float)
@@ -372,8 +372,11 @@ def parent_countries(
                 by_country[c] += h.share
             if h.share + SHARE_SLACK >= share and h.owner not in seen and len(seen) < 10_000:
                 seen.add(h.owner)
-                frontier.append((h.owner, f"{h.owner_name or h.owner} -{h.share:.0%}-> {trail}"))
+                frontier.append(
+                    (h.owner, f"{h.owner_name or h.owner} -{h.share:.0%}-> {trail or node}")
+                )
         for c, s in by_country.items():
             if s + SHARE_SLACK >= share and c not in out:
-                out[c] = f"owners in {c} hold {s:.0%} of {node} ({trail})"
+                via = f" ({trail})" if trail else ""
+                out[c] = f"owners in {c} hold {s:.0%} of {node}{via}"
     return out

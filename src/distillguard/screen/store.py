@@ -285,16 +285,26 @@ def load_entities(target: Path) -> tuple[list[Entity], dict[str, Any]]:
 
 
 def staleness(manifest: dict[str, Any], today: dt.date | None = None) -> list[str]:
-    """One warning per list older than STALE_DAYS (or of unknown date)."""
+    """One warning per as-of date older than STALE_DAYS (naming its lists), and one
+    for lists of unknown date."""
     today = today or dt.date.today()
-    out = []
     dates: dict[str, str] = manifest.get("as_of") or {}
+    by_date: dict[str, list[str]] = {}
     for lst in manifest.get("by_list") or {}:
-        d = dates.get(lst, "")
+        by_date.setdefault(dates.get(lst, ""), []).append(lst)
+    out = []
+    for d, lists in sorted(by_date.items()):
+        names = ", ".join(sorted(lists))
+        several = len(lists) > 1
         if not d:
-            out.append(f"list {lst}: as-of date unknown; load current lists")
+            out.append(
+                f"list{'s' if several else ''} {names}: as-of date unknown; load current lists"
+            )
             continue
         age = (today - dt.date.fromisoformat(d)).days
         if age > STALE_DAYS:
-            out.append(f"list {lst} is as of {d}, {age} days old: run `screen lists update`")
+            out.append(
+                f"list{'s' if several else ''} {names} {'are' if several else 'is'} as of {d}, "
+                f"{age} days old: run `screen lists update`"
+            )
     return out
