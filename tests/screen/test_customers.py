@@ -14,7 +14,7 @@ from distillguard.cli.main import cli
 from distillguard.screen.app import create_app
 from distillguard.screen.compute import compute_report
 from distillguard.screen.config import load_config
-from distillguard.screen.customers import MATCHES_HEADER, screen_customers
+from distillguard.screen.customers import MATCHES_HEADER, JurisdictionPolicy, screen_customers
 from distillguard.screen.jurisdiction import load_rules
 from distillguard.screen.scoring import Screener
 from distillguard.screen.service import Context
@@ -36,12 +36,32 @@ CUSTOMERS = (
 
 def test_matches_csv_matches_golden(small_screener: Screener, write, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     cust = write("customers.csv", CUSTOMERS)
-    report = screen_customers(small_screener, cust, tmp_path / "out", workers=1)
+    report = screen_customers(
+        small_screener,
+        cust,
+        tmp_path / "out",
+        workers=1,
+        policy=JurisdictionPolicy(load_rules()),
+        lists_as_of="2026-07-09",
+    )
     text = (tmp_path / "out" / "matches.csv").read_text()
     assert text.splitlines()[0] == ",".join(MATCHES_HEADER)
     assert text == (GOLDEN / "matches.csv").read_text()
     rows = list(csv.DictReader(text.splitlines()))
     assert [r["customer_id"] for r in rows] == ["c1", "c2", "c3", "c5", "c6", "c8"]
+    by = {r["customer_id"]: r for r in rows}
+    # Jurisdiction is in the decision: a US customer is clear, a Chinese university
+    # that is not the listed one is denied for the model API, an unknown country is
+    # a review, and a listed party stays a match whatever its country.
+    assert (by["c3"]["decision"], by["c3"]["list_decision"]) == ("clear", "clear")
+    assert by["c6"]["list_decision"] != "match" and by["c6"]["decision"] == "deny"
+    assert "model_api=deny" in by["c6"]["jurisdiction"]
+    assert (
+        by["c2"]["decision"] == "match"
+        and "model_api=review (unknown-country)" in (by["c2"]["jurisdiction"])
+    )
+    assert "treated as CN" in by["c8"]["reasons"]
+    assert {r["lists_as_of"] for r in rows} == {"2026-07-09"}
     assert report.customers == 6 and report.quarantined == 2
     q = list(csv.DictReader((tmp_path / "out" / "quarantine.csv").read_text().splitlines()))
     assert [(r["line"], r["reason"]) for r in q] == [
@@ -64,7 +84,9 @@ def test_jsonl_and_bad_encoding_rows_are_kept(
 ) -> None:  # type: ignore[no-untyped-def]
     lines = [
         json.dumps({"customer_id": "j1", "name": "Bank VTB", "country": "RU"}).encode(),
-        b'{"customer_id": "j2", "name": "Caf\xe9 Harbin Institute of Technology"}',
+        # A word the listed name lacks ("Cafe ...") now lowers the score, so the
+        # mis-encoded byte sits in the address.
+        b'{"customer_id": "j2", "name": "Harbin Institute of Technology", "address": "Caf\xe9"}',
         b"[1,2]",
         b"{not json",
     ]
@@ -142,7 +164,12 @@ def test_cli_lists_update_show_customers_compute(write, tmp_path: Path) -> None:
         for r in csv.DictReader((tmp_path / "out" / "matches.csv").read_text().splitlines())
     }
     assert rows["k1"]["decision"] == "match"
-    assert rows["k2"]["decision"] == "match" and "affiliate" in rows["k2"]["reasons"]
+    # OFAC's 50% rule: an SDN owning 60% blocks the company; the ownership-only
+    # match names the listed owner's entity and list.
+    assert rows["k2"]["decision"] == "match" and "blocked" in rows["k2"]["reasons"]
+    assert (rows["k2"]["entity_id"], rows["k2"]["list"]) == ("ofac-306", "SDN")
+    # Its declared owner is in Cuba: the parent's country reaches the jurisdiction rule.
+    assert "embargoed" in rows["k2"]["jurisdiction"]
     assert rows["k3"]["decision"] == "clear"
     r = runner.invoke(
         cli,
@@ -166,7 +193,8 @@ def test_cli_lists_update_show_customers_compute(write, tmp_path: Path) -> None:
         r["customer_id"]: r
         for r in csv.DictReader((tmp_path / "out2" / "matches.csv").read_text().splitlines())
     }
-    assert rows["k2"]["decision"] == "review" and "suspended" in rows["k2"]["reasons"]
+    # The BIS affiliates rule's suspension does not suspend OFAC's 50% rule.
+    assert rows["k2"]["decision"] == "match" and "suspended" not in rows["k2"]["reasons"]
     usage = write("usage.csv", "account,chip,count,hours\nk1,H100-SXM,20000,2000\nk3,A100,8,10\n")
     r = runner.invoke(
         cli,
@@ -217,7 +245,16 @@ def test_http_hook(small_screener: Screener) -> None:
                         "hq_country": "SG",
                         "parent_country": "CN",
                         "product": "model_api",
-                        "owners": [{"name": "SenseTime Group", "share": "55%"}],
+                        "owners": [{"name": "SZ DJI Technology", "share": "55%"}],
+                        "as_of": "2026-11-27",
+                    },
+                ),
+                await c.post(
+                    "/v1/screen",
+                    json={
+                        "name": "Quiet Labs",
+                        "country": "SG",
+                        "owners": [{"name": "SenseTime Group", "share": "55%", "country": "SG"}],
                         "as_of": "2026-11-27",
                     },
                 ),
@@ -226,12 +263,20 @@ def test_http_hook(small_screener: Screener) -> None:
                 await c.get("/healthz"),
             ]
 
-    hit, owned, bad, empty, health = asyncio.run(run())
+    hit, owned, cmic, bad, empty, health = asyncio.run(run())
     assert hit.status_code == 200 and hit.json()["decision"] == "match"
     assert hit.json()["entity_id"] == "e2" and hit.json()["features"]
     body = owned.json()
     assert body["decision"] == "match" and body["ownership"]["decision"] == "match"
+    assert body["entity_id"] == "e1" and body["list"] == "EL"
     assert body["jurisdiction"][0]["decision"] == "deny"
+    assert body["lists_as_of"] == "" and "warnings" in body
+    # NS-CMIC carries no ownership rule: 55% owned by a CMIC company is not listed.
+    c = cmic.json()
+    assert c["decision"] == "clear" and c["ownership"]["decision"] == "clear"
+    assert "carries no ownership rule" in c["ownership"]["reason"]
+    # The hook's decision carries jurisdiction: a Chinese customer is not clear.
+    assert hit.json()["jurisdiction"][0]["decision"] == "deny"
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_input"
     assert empty.status_code == 400
     assert health.json()["entities"] == len(small_screener.entities)

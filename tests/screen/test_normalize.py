@@ -74,3 +74,12 @@ def test_renderings_never_fail_and_give_clean_tokens(text: str) -> None:
 def test_latin_tokens_idempotent(words: list[str]) -> None:
     once = latin_tokens(" ".join(words))
     assert latin_tokens(" ".join(once)) == once
+
+
+def test_align_joins_syllables_close_to_a_listed_word() -> None:
+    from distillguard.screen.normalize import align
+
+    listed = frozenset({"moer", "xianchen"})
+    assert align(("mo", "er", "xian", "cheng"), listed) == ("moer", "xiancheng")
+    # Short runs are never joined on similarity alone.
+    assert align(("li", "an"), frozenset({"liang"})) == ("li", "an")

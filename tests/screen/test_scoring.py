@@ -4,6 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from screen_entities import ENTITIES
 
+from distillguard.screen.model import Entity
 from distillguard.screen.scoring import Query, Screener
 
 
@@ -95,3 +96,56 @@ def test_shipped_lists_realistic_queries(shipped_screener: Screener) -> None:
     assert s.screen(Query("Банк ВТБ")).decision == "match"
     assert s.screen(Query("Rosselkhozbank", country="RU")).decision == "match"
     assert s.screen(Query("Northwind Traders Ltd", country="US")).decision == "clear"
+
+
+def _screener(*entities: Entity) -> Screener:
+    from distillguard.screen.config import load_config
+
+    filler = [
+        Entity(f"f{i}", "EL", f"{w} University", "entity", (), (), ("CN",))
+        for i, w in enumerate(("Beijing", "Nanjing", "Wuhan", "Xian", "Chengdu", "Shanghai"))
+    ]
+    filler.append(Entity("f9", "EL", "Harbin Institute of Technology", "entity", (), (), ("CN",)))
+    return Screener([*entities, *filler], load_config())
+
+
+def test_a_distinguishing_extra_word_keeps_a_different_party_below_match() -> None:
+    s = _screener(Entity("t", "EL", "Tianjin University", "entity", (), (), ("CN",)))
+    assert _decide(s, "Tianjin University", country="CN") == ("match", "t")
+    q = Query("Tianjin University of Technology", "CN")
+    assert s.screen(q).decision != "match"
+    from distillguard.screen.normalize import renderings
+
+    m = s.score_entity(q, renderings(q.name), 0)  # scored even if not a candidate
+    assert m.score < 0.9 and any(f.name == "extra_words" and f.value > 0 for f in m.features)
+    # A place added to the name is a branch, not a different party.
+    assert _decide(s, "Tianjin University Beijing", country="CN") == ("match", "t")
+
+
+def test_typo_only_agreement_and_vessels_are_review_at_most() -> None:
+    s = _screener(
+        Entity("v", "SDN", "Oceanic Star", "vessel", ("MIDSEA",), (), ()),
+        Entity("m", "EL", "Midasco Trading", "entity", (), (), ()),
+    )
+    d = s.screen(Query("Midsea"))
+    assert d.decision == "review" and any(f.name == "review_cap" for f in d.best.features)  # type: ignore[union-attr]
+    assert s.screen(Query("Midasko Tradinq")).decision != "match"  # no word spelled as listed
+
+
+def test_rare_word_short_name_and_mixed_script() -> None:
+    s = _screener(
+        Entity(
+            "h",
+            "EL",
+            "Hangzhou Hikvision Digital Technology Co., Ltd.",
+            "entity",
+            ("杭州海康威视数字技术股份有限公司",),
+            (),
+            ("CN",),
+        )
+    )
+    d = s.screen(Query("Hikvision", "CN"))
+    assert d.decision in ("review", "match") and d.best is not None
+    assert any(f.name == "rare_word" for f in d.best.features)
+    assert _decide(s, "杭州海康威视数字技术 Co., Ltd.", country="CN") == ("match", "h")
+    assert _decide(s, "Hangzhou Hik Vision Digital Technology", country="CN") == ("match", "h")

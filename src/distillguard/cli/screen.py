@@ -24,30 +24,64 @@ def lists() -> None:
 @lists.command("update")
 @click.option(
     "--from",
-    "source",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
+    "sources",
+    multiple=True,
     help="Directory of official list files (sdn.csv/add.csv/alt.csv, cons_*.csv, CSL "
-    "consolidated.csv/json, OpenSanctions *.ftm.json).",
+    "consolidated.csv/json, US list JSON, OpenSanctions *.ftm.json); DIR@YYYY-MM-DD states "
+    "the date its files were current. Repeatable; the first source wins on a shared id.",
+)
+@click.option(
+    "--download",
+    is_flag=True,
+    help="Fetch the official files from the URLs in the configuration (lists.download) first.",
+)
+@click.option(
+    "--cn-names",
+    "cn_names",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="A sourced table of Chinese names (cn_names/candidates.csv) to add as aliases.",
+)
+@click.option(
+    "--compress", is_flag=True, help="Write entities.jsonl.gz (the shipped snapshot's format)."
 )
 @format_option
 @click.pass_obj
-def lists_update(settings: Settings, source: Path, fmt: str) -> None:
+def lists_update(
+    settings: Settings,
+    sources: tuple[str, ...],
+    download: bool,
+    cn_names: Path | None,
+    compress: bool,
+    fmt: str,
+) -> None:
     """Parse official list files into the entity store (replacing it atomically)."""
-    from distillguard.screen.service import update_lists
+    from distillguard.screen.service import download_lists, update_lists
 
-    manifest = update_lists(settings, source)
-    emit(manifest["files"], fmt, title=f"{manifest['entities']} entities loaded")
+    specs: list[str | Path] = list(sources)
+    if download:
+        specs.insert(0, download_lists(settings))
+    if not specs:
+        raise click.UsageError("give --from DIR (repeatable) or --download")
+    manifest = update_lists(settings, specs, cn_names=cn_names, compress=compress)
+    emit(
+        manifest["files"],
+        fmt,
+        title=f"{manifest['entities']} entities loaded, lists as of {manifest['lists_as_of']}",
+    )
 
 
 @lists.command("show")
 @format_option
 @click.pass_obj
 def lists_show(settings: Settings, fmt: str) -> None:
-    """Entities per list in the store (or in the shipped samples when none was loaded)."""
+    """Entities and as-of date per list (the shipped snapshot when none was loaded)."""
     from distillguard.screen.service import show_lists
 
-    emit(show_lists(settings), fmt, title="restricted-party lists")
+    rows, warnings = show_lists(settings)
+    emit(rows, fmt, title="restricted-party lists")
+    for w in warnings:
+        click.echo(f"warning: {w}", err=True)
 
 
 @screen.command("customers")
@@ -80,6 +114,12 @@ def lists_show(settings: Settings, fmt: str) -> None:
 @click.option(
     "--workers", type=int, default=0, show_default=True, help="Worker processes (0 = up to 2)."
 )
+@click.option(
+    "--product",
+    default="",
+    help="Product whose jurisdiction rule decides (model_api, gpu_cloud); default: the "
+    "strictest over every product.",
+)
 @format_option
 @click.pass_obj
 def customers_cmd(
@@ -89,6 +129,7 @@ def customers_cmd(
     owners: Path | None,
     as_of: str | None,
     workers: int,
+    product: str,
     fmt: str,
 ) -> None:
     """Screen a customer file into OUT/matches.csv (clear | review | match per customer)."""
@@ -102,8 +143,11 @@ def customers_cmd(
         as_of=as_of,
         workers=workers,
         progress=True,
+        product=product,
     )
     emit(report.to_dict(), fmt)
+    for w in report.warnings:
+        click.echo(f"warning: {w}", err=True)
 
 
 @screen.command("compute")

@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from distillguard.schema.errors import DistillguardError, InputError, PayloadTooLargeError
 from distillguard.screen.service import Context, parse_as_of, screen_account
+from distillguard.screen.store import staleness
 
 MAX_BODY = 64 * 1024
 
@@ -45,7 +46,9 @@ def create_app(ctx: Context) -> Starlette:
             {
                 "status": "ok",
                 "entities": len(ctx.screener.entities),
-                "lists": ctx.manifest.get("source_dir", ""),
+                "lists": ctx.manifest.get("store") or ctx.manifest.get("source_dir", ""),
+                "lists_as_of": ctx.manifest.get("as_of", {}),
+                "warnings": staleness(ctx.manifest),
                 "config": list(ctx.config.sources),
                 "jurisdiction_rules": ctx.rules.source,
             }

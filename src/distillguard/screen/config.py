@@ -22,6 +22,8 @@ FEATURES = (
     "name_sort",
     "name_compact",
     "acronym",
+    "rare_word",
+    "extra_words",
     "country_agree",
     "country_conflict",
     "address_overlap",
@@ -99,6 +101,7 @@ class OwnershipRule:
     suspended_until: dt.date
     affiliate_share: float
     significant_minority_share: float
+    parent_share: float = 0.5
 
     def status(self, as_of: dt.date) -> str:
         """not_in_force | in_force | suspended on ``as_of``."""
@@ -125,6 +128,9 @@ class ScreenConfig:
     home_country: str
     compute_levels: tuple[ComputeLevel, ...]
     sources: tuple[str, ...]
+    downloads: tuple[tuple[str, str], ...] = ()
+    ofac_rule_lists: frozenset[str] = frozenset({"SDN"})
+    bis_rule_lists: frozenset[str] = frozenset({"EL", "MEU"})
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -173,7 +179,7 @@ def load_config(path: str = "") -> ScreenConfig:
         unknown = [
             k
             for k in user.data
-            if k not in ("thresholds", "features", "ownership", "compute", "jurisdiction")
+            if k not in ("thresholds", "features", "ownership", "compute", "jurisdiction", "lists")
         ]
         if unknown:
             raise user.error((unknown[0],), "unknown section")
@@ -181,6 +187,10 @@ def load_config(path: str = "") -> ScreenConfig:
             if k not in FEATURES:
                 raise user.error(("features", k), f"unknown feature; known: {', '.join(FEATURES)}")
         data = _merge(data, user.data)
+        user_lists = user.data.get("lists")
+        if isinstance(user_lists, dict) and "download" in user_lists:
+            # A download table replaces the shipped one: a mirror serves every file.
+            data["lists"] = {**data.get("lists", {}), "download": user_lists["download"]}
         doc = user
         sources.append(user.source)
     review = _number(doc, data, ("thresholds", "review"), 0.0, 1.0)
@@ -205,6 +215,7 @@ def load_config(path: str = "") -> ScreenConfig:
         significant_minority_share=_number(
             doc, data, ("ownership", "significant_minority_share"), 0.0, 1.0
         ),
+        parent_share=_number(doc, data, ("ownership", "parent_share"), 0.0, 1.0),
     )
     comp = data.get("compute") or {}
     levels = []
@@ -218,7 +229,24 @@ def load_config(path: str = "") -> ScreenConfig:
                 ("compute", "thresholds", i), "each threshold needs level and numeric ops"
             )
         levels.append(ComputeLevel(str(lv["level"]), float(lv["ops"])))
+    lists = data.get("lists") or {}
+    dl = lists.get("download") or {}
+    if not isinstance(dl, dict):
+        raise doc.error(("lists", "download"), "must map file names to URLs")
+    for k, v in dl.items():
+        if not isinstance(v, str) or not v.startswith(("http://", "https://")):
+            raise doc.error(("lists", "download", str(k)), f"must be an http(s) URL, got {v!r}")
+
+    def _codes(key: str) -> frozenset[str]:
+        v = own.get(key)
+        if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+            raise doc.error(("ownership", key), "must be a list of list codes")
+        return frozenset(v)
+
     return ScreenConfig(
+        downloads=tuple((str(k), str(v)) for k, v in dl.items()),
+        ofac_rule_lists=_codes("ofac_rule_lists"),
+        bis_rule_lists=_codes("bis_rule_lists"),
         review=review,
         match=match,
         weights=weights,

@@ -32,6 +32,7 @@ class CustomerRow:
     address: str = ""
     identifiers: tuple[str, ...] = ()
     note: str = ""
+    parent_country: str = ""
 
 
 @dataclass(frozen=True)
@@ -171,6 +172,7 @@ def _parse_csv(chunk: RawChunk, quarantine: list[dict[str, Any]]) -> list[Custom
     i_id, i_name = col["customer_id"], col["name"]
     i_country, i_address = col.get("country"), col.get("address")
     i_ids, i_ident = col.get("identifiers"), col.get("identifier")
+    i_parent = col.get("parent_country")
     offset = chunk.first_line - 1
     notes = chunk.notes
     out = []
@@ -214,6 +216,7 @@ def _parse_csv(chunk: RawChunk, quarantine: list[dict[str, Any]]) -> list[Custom
                 fields[i_address].strip() if i_address is not None else "",
                 tuple(p.strip() for p in ids.split(";") if p.strip()) if ids else (),
                 notes.get(n, ""),
+                fields[i_parent].strip() if i_parent is not None else "",
             )
         )
     return out
@@ -242,4 +245,5 @@ def _row(
         str(rec.get("address") or "").strip(),
         id_list,
         note,
+        str(rec.get("parent_country") or "").strip(),
     )

@@ -17,7 +17,7 @@ import multiprocessing as mp
 import os
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from distillguard.screen.customer_file import (
     raw_chunks,
     read_customers,
 )
+from distillguard.screen.jurisdiction import JurisdictionDecision, JurisdictionRules
 from distillguard.screen.model import Decision
 from distillguard.screen.scoring import Query, Screener
 
@@ -39,9 +40,34 @@ MATCHES_HEADER = (
     "matched_name",
     "score",
     "reasons",
+    "list_decision",
+    "jurisdiction",
+    "lists_as_of",
 )
+# decision folds the list decision (names and ownership) with jurisdiction:
+# a jurisdiction deny outranks a review, never hides a match.
+RANK = {"clear": 0, "review": 1, "deny": 2, "match": 3}
+_FROM_JURISDICTION = {"allow": "clear", "review": "review", "deny": "deny"}
 CHUNK = 4000
 __all__ = ["MATCHES_HEADER", "BatchReport", "CustomerRow", "read_customers", "screen_customers"]
+
+
+@dataclass(frozen=True)
+class Override:
+    """What the ownership file says about one customer: a finding (decision,
+    reason, the listed owner's entity and list) and its parents' countries."""
+
+    decision: str = "clear"
+    reason: str = ""
+    entity_id: str = ""
+    list: str = ""
+    parents: tuple[tuple[str, str], ...] = ()  # (country, how it controls)
+
+
+@dataclass(frozen=True)
+class JurisdictionPolicy:
+    rules: JurisdictionRules
+    product: str = ""  # "" = the strictest decision over every product
 
 
 @dataclass
@@ -49,15 +75,20 @@ class BatchReport:
     customers: int = 0
     clear: int = 0
     review: int = 0
+    deny: int = 0
     match: int = 0
     quarantined: int = 0
+    owners_quarantined: int = 0
     out_dir: str = ""
+    lists_as_of: str = ""
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
 
 def decision_row(cid: str, d: Decision) -> list[str]:
+    """The first seven columns of a customer's row (the list decision)."""
     if d.best is None or d.decision == "clear":
         score = f"{d.best.score:.4f}" if d.best is not None else "0.0000"
         return [cid, "clear", "", "", "", score, ""]
@@ -74,9 +105,41 @@ def decision_row(cid: str, d: Decision) -> list[str]:
 
 
 _WORKER: Screener | None = None
-_OVERRIDES: dict[str, tuple[str, str]] = {}
+_OVERRIDES: dict[str, Override] = {}
 _EXPLAIN_ALL = False
-_RANK = {"clear": 0, "review": 1, "match": 2}
+_POLICY: JurisdictionPolicy | None = None
+_AS_OF = ""
+
+
+def jurisdiction_of(
+    policy: JurisdictionPolicy, hq: str, parents: dict[str, str]
+) -> tuple[str, str, str]:
+    """(decision, column text, reason) of the jurisdiction rules for one customer;
+    memoised: customers share a few dozen countries."""
+    memo = policy.rules.memo
+    key = (policy.product, hq, *(f"{c}\x1f{why}" for c, why in parents.items()))
+    got = memo.get(key)
+    if got is None:
+        if len(memo) >= 100_000:
+            memo.clear()
+        got = memo[key] = _jurisdiction(policy, hq, parents)
+    return got
+
+
+def _jurisdiction(
+    policy: JurisdictionPolicy, hq: str, parents: dict[str, str]
+) -> tuple[str, str, str]:
+    rules = policy.rules
+    products = [policy.product] if policy.product else list(rules.products)
+    got: list[JurisdictionDecision] = [
+        rules.evaluate(p, hq, list(parents), parents) for p in products
+    ]
+    worst = max(got, key=lambda j: RANK[_FROM_JURISDICTION[j.decision]])
+    column = "; ".join(
+        f"{j.product}={j.decision}" + (f" ({j.rule})" if j.rule else "") for j in got
+    )
+    reason = f"jurisdiction {worst.product}: {worst.decision}: {worst.reason}" if worst.rule else ""
+    return _FROM_JURISDICTION[worst.decision], column, reason
 
 
 def _screen_chunk(rows: list[CustomerRow]) -> list[list[str]]:
@@ -86,7 +149,9 @@ def _screen_chunk(rows: list[CustomerRow]) -> list[list[str]]:
     out = []
     for r in rows:
         if not r.name and not r.identifiers:
-            out.append([r.customer_id, "review", "", "", "", "", "empty name: cannot screen"])
+            row = [r.customer_id, "review", "", "", "", "", "empty name: cannot screen"]
+            _add_jurisdiction(row, r.country, {})
+            out.append(row)
             continue
         q = Query(r.name, r.country, r.address, r.identifiers)
         # Most customers are clear and their row is only the best score: the
@@ -97,15 +162,34 @@ def _screen_chunk(rows: list[CustomerRow]) -> list[list[str]]:
         else:
             row = [r.customer_id, "clear", "", "", "", f"{score:.4f}", ""]
         extra = _OVERRIDES.get(r.customer_id)
+        parents = {r.parent_country: "declared parent"} if r.parent_country else {}
         if extra is not None:
             # Ownership findings can raise a decision, never lower it.
-            if _RANK[extra[0]] > _RANK[row[1]]:
-                row[1] = extra[0]
-            row[6] = "; ".join(p for p in (row[6], extra[1]) if p)
+            if RANK[extra.decision] > RANK[row[1]]:
+                row[1] = extra.decision
+                if extra.entity_id:
+                    row[2], row[3] = extra.entity_id, extra.list
+            row[6] = "; ".join(p for p in (row[6], extra.reason) if p)
+            parents.update(dict(extra.parents))
+        _add_jurisdiction(row, r.country, parents)
         if r.note:
             row[6] = "; ".join(p for p in (row[6], r.note) if p)
         out.append(row)
     return out
+
+
+def _add_jurisdiction(row: list[str], hq: str, parents: dict[str, str]) -> None:
+    """Append list_decision, jurisdiction and lists_as_of; fold the decision."""
+    row.append(row[1])
+    if _POLICY is None:
+        row.extend(("", _AS_OF))
+        return
+    decision, column, reason = jurisdiction_of(_POLICY, hq, parents)
+    if RANK[decision] > RANK[row[1]]:
+        row[1] = decision
+    if reason:
+        row[6] = "; ".join(p for p in (row[6], reason) if p)
+    row.extend((column, _AS_OF))
 
 
 _Result = tuple[str, dict[str, int], list[dict[str, Any]]]
@@ -119,7 +203,7 @@ def _screen_raw(chunk: RawChunk) -> _Result:
     rows = parse_chunk(chunk, quarantine)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    counts = dict.fromkeys(("clear", "review", "match"), 0)
+    counts = dict.fromkeys(("clear", "review", "deny", "match"), 0)
     out = _screen_chunk(rows)
     w.writerows(out)
     for row in out:
@@ -134,21 +218,26 @@ def screen_customers(
     *,
     workers: int = 0,
     progress: bool = False,
-    overrides: dict[str, tuple[str, str]] | None = None,
+    overrides: dict[str, Override] | None = None,
     explain_all: bool = False,
+    policy: JurisdictionPolicy | None = None,
+    lists_as_of: str = "",
 ) -> BatchReport:
     """Screen every customer of ``customers`` into ``out_dir/matches.csv``;
-    ``overrides`` maps customer ids to (decision, reason) from ownership findings.
-    ``explain_all`` builds the full explained decision for every customer, as
-    before the clear-row shortcut (same output, slower; kept to check it)."""
-    global _WORKER, _OVERRIDES, _EXPLAIN_ALL
+    ``overrides`` maps customer ids to ownership findings, ``policy`` applies the
+    jurisdiction rules (None: no jurisdiction column). ``explain_all`` builds the
+    full explained decision for every customer, as before the clear-row shortcut
+    (same output, slower; kept to check it)."""
+    global _WORKER, _OVERRIDES, _EXPLAIN_ALL, _POLICY, _AS_OF
     out_dir.mkdir(parents=True, exist_ok=True)
     quarantine: list[dict[str, Any]] = []
-    report = BatchReport(out_dir=str(out_dir))
+    report = BatchReport(out_dir=str(out_dir), lists_as_of=lists_as_of)
     workers = workers or min(2, os.cpu_count() or 1)
     _WORKER = screener
     _OVERRIDES = dict(overrides or {})
     _EXPLAIN_ALL = explain_all
+    _POLICY = policy
+    _AS_OF = lists_as_of
     chunks = raw_chunks(customers, CHUNK)
     # The index is millions of long-lived objects: freezing them keeps the cyclic
     # garbage collector from rescanning them on every collection, and keeps forked

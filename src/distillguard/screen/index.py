@@ -28,6 +28,7 @@ MAX_WORDS = 60  # word positions tracked per name (bit masks)
 MIN_COVER = 0.6
 MAX_CANDIDATES = 24  # ties beyond the limit are kept up to this many
 TOKEN_CACHE = 200_000  # query words whose index keys are memoised (per process)
+RARE_DF = 5  # a word on at most this many listed entities is rare
 
 
 @dataclass(frozen=True)
@@ -81,8 +82,15 @@ def keys_of(r: Rendering, known: frozenset[str] | None = None) -> dict[str, int]
 class CandidateIndex:
     """Inverted index from blocking keys to name entries, plus identifier lookup."""
 
-    def __init__(self, entities: Sequence[Entity], *, max_postings: int = 40) -> None:
+    def __init__(
+        self,
+        entities: Sequence[Entity],
+        *,
+        max_postings: int = 40,
+        places: frozenset[str] | None = None,
+    ) -> None:
         self.entities = list(entities)
+        self.places = places
         self.entries: list[NameEntry] = []
         postings: dict[str, set[int]] = defaultdict(set)
         token_df: dict[str, set[int]] = defaultdict(set)
@@ -99,10 +107,18 @@ class CandidateIndex:
                 key = normalize_identifier(ident.value)
                 if len(key) >= 5:
                     self.identifiers[key].append(ei)
+        # Fewest words of any name per entity (candidate tie-break).
+        self.name_len = [MAX_WORDS] * len(self.entities)
+        for entry in self.entries:
+            n_tok = min(len(entry.rendering.tokens), MAX_WORDS)
+            if n_tok < self.name_len[entry.entity]:
+                self.name_len[entry.entity] = n_tok
         self.max_postings = max_postings
         n = max(1, len(self.entities))
         self.default_idf = math.log(n + 1.0)
         self.idf: dict[str, float] = {t: math.log((n + 1.0) / len(s)) for t, s in token_df.items()}
+        # A word on at most RARE_DF listed entities names a party by itself.
+        self.rare_idf = math.log((n + 1.0) / RARE_DF)
         # Only selective keys block (postings are entity indices); each keeps its own
         # idf so shared rare keys rank first.
         self.postings: dict[str, tuple[tuple[int, ...], float]] = {}
@@ -156,8 +172,9 @@ class CandidateIndex:
             for k in self._hit_keys(t) if got is None else got:
                 keys[k] = keys.get(k, 0) | (1 << i)
         whole = (1 << n) - 1
+        # No acronym of a long query: initials against initials is not evidence
+        # (the scorer only honours a query that is itself an acronym).
         for k in (
-            acronym(toks),
             "=" + "".join(toks),
             "=" + "".join(sorted(toks)) if n > 1 else "",
         ):
@@ -167,12 +184,19 @@ class CandidateIndex:
 
     def candidates(self, query: Iterable[Rendering], limit: int = 6) -> list[int]:
         """Entity indices worth scoring, best first."""
-        weight: dict[int, tuple[float, int]] = {}
+        weight: dict[int, tuple[float, int, int]] = {}
         idf, default = self.idf, self.default_idf
         postings, commons = self.postings, self.common
+        places = self.places
         for r in query:
             # Renderings are alternatives: an entity keeps its best one, not the sum.
             idfs = [idf.get(t, default) for t in r.tokens[:MAX_WORDS]]
+            # Place words (a branch's city) need not be covered, unless the name is
+            # nothing but places.
+            if places is not None and not places.isdisjoint(r.tokens):
+                named = [0.0 if t in places else w for t, w in zip(r.tokens, idfs, strict=False)]
+                if sum(named) > 0:
+                    idfs = named
             total = sum(idfs)
             if total <= 0:
                 continue
@@ -203,9 +227,18 @@ class CandidateIndex:
                         masks[ei] = masks.get(ei, 0) | m
             if common:
                 common.sort(key=lambda c: len(c[0]))
-                seeded = not masks
+                # Common keys seed candidates when the rare ones cannot make one on
+                # their own ("Huawei Technologies (Beijing)": only common words).
+                hit_union = 0
+                for _, m in hits:
+                    hit_union |= m
+                seeded = not masks or (
+                    sum(w for i, w in enumerate(idfs) if hit_union >> i & 1) < MIN_COVER * total
+                )
                 if seeded:
-                    masks = dict.fromkeys(common[0][0], common[0][1])
+                    m0 = common[0][1]
+                    for ei in common[0][0]:
+                        masks[ei] = masks.get(ei, 0) | m0
                 for ids_set, m in common[1:] if seeded else common:
                     for ei in masks:
                         if ei in ids_set:
@@ -220,8 +253,10 @@ class CandidateIndex:
                     shared = sum(1 for ids, _ in hits if ei in ids) + sum(
                         1 for ids_set, _ in common if ei in ids_set
                     )
-                    rank = (c, shared)
-                    if rank > weight.get(ei, (0.0, 0)):
+                    # Then by fewest words: among "Huawei Technologies <place>" the
+                    # parent's bare name leaves the least unexplained.
+                    rank = (c, shared, -self.name_len[ei])
+                    if rank > weight.get(ei, (0.0, 0, -MAX_WORDS)):
                         weight[ei] = rank
         if not weight:
             return []

@@ -6,7 +6,8 @@ The rules file is validated before use; every error names the file and line.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -49,10 +50,24 @@ class JurisdictionRules:
     products: tuple[str, ...]
     rules: tuple[Rule, ...]
     source: str
+    # Destinations the rules treat as another (Hong Kong and Macau as China).
+    treat_as: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # Decisions already made, per (product, headquarters, parents...): customers
+    # share a few dozen countries.
+    memo: dict[tuple[str, ...], tuple[str, str, str]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def evaluate(
-        self, product: str, hq_country: str = "", parent_country: str = ""
+        self,
+        product: str,
+        hq_country: str = "",
+        parent_country: str | Sequence[str] = "",
+        parent_reasons: Mapping[str, str] | None = None,
     ) -> JurisdictionDecision:
+        """The strictest decision for ``product``. An unknown or missing headquarters
+        country (or an unrecognised parent country) is a review: the rules cannot
+        be applied to a place we do not know."""
         if product not in self.products:
             from distillguard.schema.errors import InputError
 
@@ -60,24 +75,55 @@ class JurisdictionRules:
                 f"unknown product {product!r}; known: {', '.join(self.products)}",
                 details={"product": product},
             )
-        hq, parent = country_code(hq_country), country_code(parent_country)
+        hq = country_code(hq_country)
+        raw_parents = [parent_country] if isinstance(parent_country, str) else parent_country
+        parents = [country_code(p) for p in raw_parents if p and p.strip()]
         best = JurisdictionDecision(product, "allow", "", "no jurisdiction rule applies")
-        for rule in self.rules:
-            where = {"hq_in": [hq], "parent_in": [parent], "hq_or_parent_in": [hq, parent]}[
-                rule.condition
-            ]
-            hit = next(
-                (c for c in where if c and any(c in self.groups[g] for g in rule.groups)), ""
+        if not hq:
+            why = f"country {hq_country!r} unknown" if hq_country.strip() else "no country given"
+            best = JurisdictionDecision(
+                product, "review", "unknown-country", f"{why}: jurisdiction rules cannot be applied"
             )
-            if not hit:
+        bad = [p for p in raw_parents if p and p.strip() and not country_code(p)]
+        if bad and DECISION_ORDER[best.decision] < DECISION_ORDER["review"]:
+            best = JurisdictionDecision(
+                product, "review", "unknown-country", f"parent country {bad[0]!r} unknown"
+            )
+        roles = [("headquarters", hq)] if hq else []
+        roles += [("ultimate parent", p) for p in parents if p]
+        for rule in self.rules:
+            allowed = {
+                "hq_in": ("headquarters",),
+                "parent_in": ("ultimate parent",),
+                "hq_or_parent_in": ("headquarters", "ultimate parent"),
+            }[rule.condition]
+            hit = next(
+                (
+                    (role, c)
+                    for role, c in roles
+                    if role in allowed and any(self._in(c, g) for g in rule.groups)
+                ),
+                None,
+            )
+            if hit is None:
                 continue
             decision = rule.decisions.get(product, "allow")
             if DECISION_ORDER[decision] > DECISION_ORDER[best.decision]:
-                role = "headquarters" if hit == hq else "ultimate parent"
+                role, c = hit
+                where = c
+                if c in self.treat_as:
+                    where = f"{c} (treated as {self.treat_as[c][0]}: {self.treat_as[c][1]})"
+                trail = ""
+                if role == "ultimate parent" and parent_reasons and c in parent_reasons:
+                    trail = f" [{parent_reasons[c]}]"
                 best = JurisdictionDecision(
-                    product, decision, rule.id, f"{role} in {hit}: {rule.reason}"
+                    product, decision, rule.id, f"{role} in {where}{trail}: {rule.reason}"
                 )
         return best
+
+    def _in(self, code: str, group: str) -> bool:
+        members = self.groups[group]
+        return code in members or (code in self.treat_as and self.treat_as[code][0] in members)
 
 
 def _validate(doc: Located) -> JurisdictionRules:
@@ -148,7 +194,19 @@ def _validate(doc: Located) -> JurisdictionRules:
                 str(r["reason"]),
             )
         )
-    return JurisdictionRules(groups, products_t, tuple(rules), doc.source)
+    treat_raw = data.get("treat_as") or {}
+    if not isinstance(treat_raw, dict):
+        raise doc.error(("treat_as",), "must map a country to {as: COUNTRY, reason: text}")
+    treat_as: dict[str, tuple[str, str]] = {}
+    for k, v in treat_raw.items():
+        src = country_code(str(k))
+        dst = country_code(str(v.get("as"))) if isinstance(v, dict) else ""
+        if not src:
+            raise doc.error(("treat_as", str(k)), f"unknown country {k!r}")
+        if not dst:
+            raise doc.error(("treat_as", str(k)), "needs as: COUNTRY (a known country)")
+        treat_as[src] = (dst, str(v.get("reason") or ""))
+    return JurisdictionRules(groups, products_t, tuple(rules), doc.source, treat_as)
 
 
 def load_rules(path: str = "") -> JurisdictionRules:

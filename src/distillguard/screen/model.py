@@ -41,6 +41,10 @@ class Entity:
     programs: tuple[str, ...] = ()
     effective_date: str = ""
     source: str = ""
+    # The date the list this entity came from was current (YYYY-MM-DD).
+    as_of: str = ""
+    # Where a name that is not on the list itself came from: (name, provenance).
+    name_sources: tuple[tuple[str, str], ...] = ()
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -63,6 +67,8 @@ class Entity:
             programs=tuple(d.get("programs", ())),
             effective_date=str(d.get("effective_date", "")),
             source=str(d.get("source", "")),
+            as_of=str(d.get("as_of", "")),
+            name_sources=tuple((str(n), str(src)) for n, src in d.get("name_sources", ()) if n),
         )
 
 

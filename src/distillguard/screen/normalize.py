@@ -351,8 +351,12 @@ _PARTS: dict[str, tuple[str, ...]] = {}
 _PARTS_MAX = 200_000
 
 
-def latin_tokens(text: str, *, drop_legal: bool = True) -> tuple[str, ...]:
-    """Tokens of a non-Han string: folded, abbreviations expanded, legal forms dropped."""
+def latin_tokens(
+    text: str, *, drop_legal: bool = True, keep_legal_only: bool = True
+) -> tuple[str, ...]:
+    """Tokens of a non-Han string: folded, abbreviations expanded, legal forms dropped.
+    ``keep_legal_only=False``: a string made only of legal forms gives nothing (the
+    Latin part of a mixed-script name, "中科寒武纪科技 Co., Ltd.")."""
     out: list[str] = []
     if drop_legal:
         memo = _PARTS
@@ -364,7 +368,7 @@ def latin_tokens(text: str, *, drop_legal: bool = True) -> tuple[str, ...]:
                         memo.clear()
                     parts = memo[tok] = _word_parts(tok, True)
                 out += parts
-        if not out:
+        if not out and keep_legal_only:
             # A name made only of legal-form words ("Holding Co.") is still a name.
             return latin_tokens(text, drop_legal=False)
     else:
@@ -386,14 +390,14 @@ def renderings(name: str) -> tuple[Rendering, ...]:
     glossed: list[str] = []
     pos = 0
     for m in _HAN.finditer(simplified):
-        before = latin_tokens(simplified[pos : m.start()])
+        before = latin_tokens(simplified[pos : m.start()], keep_legal_only=False)
         syl.extend(before)
         glossed.extend(before)
         run = _HAN_ADMIN.sub("", _strip_han_legal(m.group()))
         syl.extend(_pinyin(run))
         glossed.extend(_gloss(run))
         pos = m.end()
-    tail = latin_tokens(simplified[pos:])
+    tail = latin_tokens(simplified[pos:], keep_legal_only=False)
     syl.extend(tail)
     glossed.extend(tail)
     out = [Rendering(tuple(syl), syllables=True)]
@@ -421,9 +425,28 @@ def align(syllables: tuple[str, ...], vocabulary: frozenset[str]) -> tuple[str, 
                 i = j
                 break
         else:
-            out.append(syllables[i])
-            i += 1
+            # A list's romanisation with a slip ("Mo'er Xianchen" for 摩尔线程,
+            # xiancheng): join the syllables closest to one of its words.
+            j = _fuzzy_join(syllables, i, vocabulary)
+            out.append("".join(syllables[i:j]))
+            i = j
     return tuple(out)
+
+
+def _fuzzy_join(syllables: tuple[str, ...], i: int, vocabulary: frozenset[str]) -> int:
+    """End of the longest run of syllables from ``i`` (2 or more, 5+ letters) within
+    Jaro-Winkler 0.93 of a word of ``vocabulary``; ``i + 1`` when there is none."""
+    from rapidfuzz.distance import JaroWinkler
+
+    n = len(syllables)
+    for j in range(min(n, i + 4), i + 1, -1):
+        joined = "".join(syllables[i:j])
+        if len(joined) < 5:
+            break
+        for v in vocabulary:
+            if abs(len(v) - len(joined)) <= 1 and JaroWinkler.similarity(joined, v) >= 0.93:
+                return j
+    return i + 1
 
 
 def normalize_identifier(value: str) -> str:

@@ -12,25 +12,21 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Sequence
-from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import JaroWinkler
 
 from distillguard.screen.config import ScreenConfig
 from distillguard.screen.countries import countries_agree, countries_in, country_code, families
 from distillguard.screen.index import CandidateIndex, NameEntry
 from distillguard.screen.model import Decision, Entity, FeatureScore, Match
-from distillguard.screen.normalize import Rendering, align, fold_latin, renderings
+from distillguard.screen.names import NameValues, name_values, place_words
+from distillguard.screen.normalize import Rendering, fold_latin, renderings
 
 ENTRIES_SCORED = 2  # names per candidate entity given the full feature table
-TOKEN_MATCH = 0.90  # Jaro-Winkler at which two words count as the same (typos)
 NAME_CACHE = 500_000  # normalised names whose candidate scores are memoised (per process)
+CAP_MARGIN = 0.0001  # a capped score sits this far below the match threshold
 _WORD = re.compile(r"\w+")
-_extract_one = process.extractOne
-_jaro_winkler = JaroWinkler.similarity
 
 
 @dataclass(frozen=True)
@@ -41,82 +37,6 @@ class Query:
     country: str = ""
     address: str = ""
     identifiers: tuple[str, ...] = ()
-
-
-def _coverage(
-    a: Sequence[str], b: Sequence[str], bset: AbstractSet[str], index: CandidateIndex
-) -> float:
-    """Share of ``a``'s rarity-weighted words found in ``b`` (typo tolerant)."""
-    total = got = 0.0
-    idf = index.idf
-    default = index.default_idf
-    for t in a:
-        w = idf.get(t, default)
-        total += w
-        if t in bset:
-            got += w
-        elif len(t) >= 3:
-            hit = _extract_one(t, b, scorer=_jaro_winkler, score_cutoff=TOKEN_MATCH)
-            if hit is not None:
-                got += w * hit[1]
-    return got / total if total else 0.0
-
-
-class NameValues(NamedTuple):
-    """The name features of one pair of renderings, and the two word coverages
-    ``tokens`` is made of (for the explanation)."""
-
-    tokens: float
-    sort: float
-    compact: float
-    acronym: float
-    query_found: float
-    listed_found: float
-
-
-def name_values(q: Rendering, e: Rendering, index: CandidateIndex) -> NameValues:
-    # Pinyin syllables are re-segmented against the other side's words first.
-    if q.syllables and not e.syllables:
-        qt = align(q.tokens, e.token_set)
-        if qt != q.tokens:
-            q = Rendering(qt, True)
-    elif e.syllables and not q.syllables:
-        et = align(e.tokens, q.token_set)
-        if et != e.tokens:
-            e = Rendering(et, True)
-    qt, et = q.tokens, e.tokens
-    qset, eset = q.token_set, e.token_set
-    if qset == eset:
-        cq = ce = 1.0
-    else:
-        cq, ce = _coverage(qt, et, eset, index), _coverage(et, qt, qset, index)
-    tokens = (cq * ce) ** 0.5
-    if q.compact == e.compact:
-        sort = compact = 1.0
-    else:
-        sort = fuzz.token_sort_ratio(q.text, e.text) / 100.0
-        compact = JaroWinkler.similarity(q.compact, e.compact)
-        if len(qt) > 1 or len(et) > 1:
-            compact = max(compact, JaroWinkler.similarity(q.sorted_compact, e.sorted_compact))
-    # Only a query that *is* an acronym counts: a long name whose initials happen
-    # to spell a listed acronym is not evidence.
-    acr = 1.0 if len(qt) == 1 and len(et) >= 3 and qt[0] == e.initials else 0.0
-    return NameValues(tokens, sort, compact, acr, cq, ce)
-
-
-def name_features(
-    q: Rendering, e: Rendering, index: CandidateIndex
-) -> dict[str, tuple[float, str]]:
-    v = name_values(q, e, index)
-    return {
-        "name_tokens": (
-            v.tokens,
-            f"query words found {v.query_found:.2f}, listed words found {v.listed_found:.2f}",
-        ),
-        "name_sort": (v.sort, ""),
-        "name_compact": (v.compact, ""),
-        "acronym": (v.acronym, "acronym of the listed name" if v.acronym else ""),
-    }
 
 
 def query_countries(query: Query) -> set[str]:
@@ -166,7 +86,7 @@ class Screener:
     def __init__(
         self, entities: Sequence[Entity], config: ScreenConfig, *, candidates: int = 6
     ) -> None:
-        self.index = CandidateIndex(entities)
+        self.index = CandidateIndex(entities, places=place_words())
         self.config = config
         self.limit = candidates
         self._qualifiers = EntityQualifiers(self.index.entities)
@@ -184,17 +104,21 @@ class Screener:
         w = self.config.weights
         w_tokens, w_sort, w_compact = w["name_tokens"], w["name_sort"], w["name_compact"]
         w_acronym = w["acronym"]
+        w_rare = w["rare_word"]
+        w_extra = w["extra_words"]
         best: tuple[float, NameEntry | None, NameValues | None] = (-1.0, None, None)
         entries = self.index.entries_of(ei)
         if len(entries) > ENTRIES_SCORED:
             # Entities with dozens of aliases: full features only for the closest few
-            # (ties keep list order).
+            # (a name spelled exactly as the query first, then ties keep list order).
             closest = [0.0] * len(entries)
             choices = self._entry_texts(ei)
             for r in qr:
                 for _, sim, i in process.extract(
                     r.text, choices, scorer=fuzz.token_set_ratio, limit=None
                 ):
+                    if choices[i] == r.text:
+                        sim = 101.0
                     if sim > closest[i]:
                         closest[i] = sim
             order = sorted(range(len(entries)), key=lambda i: -closest[i])
@@ -205,8 +129,11 @@ class Screener:
                 v = name_values(r, cand.rendering, index)
                 # Summed in the order of the feature table, as the explanation adds up.
                 base = w_tokens * v.tokens + w_sort * v.sort + w_compact * v.compact
+                base += w_extra * v.extra
                 if v.acronym:
                     base = max(base, w_acronym)
+                if v.rare:
+                    base = max(base, w_rare)
                 if base > best[0]:
                     best = (base, cand, v)
         return best
@@ -233,10 +160,25 @@ class Screener:
                 ),
                 FeatureScore("name_sort", v.sort, w["name_sort"]),
                 FeatureScore("name_compact", v.compact, w["name_compact"]),
+                FeatureScore(
+                    "extra_words",
+                    v.extra,
+                    w["extra_words"],
+                    "share of the customer's words (places aside) the listed name lacks",
+                ),
             ]
             if v.acronym:
                 rows.append(
                     FeatureScore("acronym", 1.0, w["acronym"], "acronym of the listed name")
+                )
+            if v.rare:
+                rows.append(
+                    FeatureScore(
+                        "rare_word",
+                        1.0,
+                        w["rare_word"],
+                        f"every word in the listed name; {v.rare!r} is on few listed names",
+                    )
                 )
         score = max(score, 0.0)
         q_countries = query_countries(query)
@@ -264,9 +206,26 @@ class Screener:
             if overlap > 0:
                 rows.append(FeatureScore("address_overlap", overlap, w["address_overlap"]))
                 score += w["address_overlap"] * overlap
-        return Match(
-            ent, entry.name if entry is not None else ent.name, min(1.0, score), tuple(rows)
-        )
+        score = min(1.0, score)
+        cap = self._cap(ent, v)
+        if cap and score >= self.config.match:
+            score = self.config.match - CAP_MARGIN
+            rows.append(FeatureScore("review_cap", 1.0, 0.0, cap))
+        name = entry.name if entry is not None else ent.name
+        if entry is not None:
+            for n, src in ent.name_sources:
+                if n == name:
+                    rows.append(FeatureScore("name_source", 1.0, 0.0, src))
+        return Match(ent, name, score, tuple(rows))
+
+    @staticmethod
+    def _cap(ent: Entity, v: NameValues | None) -> str:
+        """Why this pair can be a review at most ("" when it can be a match)."""
+        if ent.kind in ("vessel", "aircraft"):
+            return f"listed {ent.kind}: a customer is a person or organisation, review at most"
+        if v is not None and not v.exact:
+            return "no word spelled as listed (typos only): review at most"
+        return ""
 
     def name_scores(self, qr: tuple[Rendering, ...]) -> tuple[tuple[int, float], ...]:
         """(entity, name score floored at 0) per candidate of ``qr``, in candidate

@@ -80,7 +80,7 @@ def split_list(value: str | None, sep: str = ";") -> tuple[str, ...]:
 
 _ID = re.compile(
     r"(?P<kind>Tax ID No\.|Registration Number|Registration ID|Legal Entity Number|"
-    r"Unified Social Credit Code \(USCC\)|Business Registration Number|Company Number|"
+    r"Unified Social Credit Code \(USCC\)|USCC:|Business Registration Number|Company Number|"
     r"Passport|National ID No\.|Identification Number|SWIFT/BIC|IMO|MMSI|"
     r"Government Gazette Number|Certificate of Incorporation Number|D-U-N-S Number)"
     r"\s+(?P<value>[A-Za-z0-9][A-Za-z0-9\-/.]*)(?:\s+\((?P<country>[^)]+)\))?"
@@ -94,7 +94,7 @@ def remark_identifiers(remarks: str) -> tuple[Identifier, ...]:
     for m in _ID.finditer(remarks):
         value = m.group("value").rstrip(".")
         if any(ch.isdigit() for ch in value):
-            out.append(Identifier(m.group("kind").rstrip("."), value, m.group("country") or ""))
+            out.append(Identifier(m.group("kind").rstrip(".:"), value, m.group("country") or ""))
     return tuple(out)
 
 
