@@ -19,7 +19,9 @@ from distillguard.cli.output import error_json
 from distillguard.schema.errors import DistillguardError
 from distillguard.settings import Settings
 
-AREAS = ("ingest", "simulate", "evaluate", "hunt", "gateway", "intel", "screen", "outlook")
+AREAS = (
+    "ingest", "simulate", "evaluate", "hunt", "gateway", "intel", "screen", "outlook", "diversion",
+)
 
 
 class _Root(click.Group):
