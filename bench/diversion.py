@@ -83,11 +83,51 @@ def quality(args: argparse.Namespace) -> None:
 
 
 def locate(args: argparse.Namespace) -> None:
-    from distillguard.diversion.trials import run_trials
+    from distillguard.diversion.trials import relay_curve, run_trials
 
+    t = time.perf_counter()
     report = run_trials(args.trials, seed=args.seed)
+    report["relay_curve"] = relay_curve(
+        [0.0, 2.0, 5.0, 10.0, 15.0, 20.0, 50.0], args.relay_trials, seed=args.seed + 1
+    )
+    report["seconds"] = round(time.perf_counter() - t, 1)
     json.dump(report, sys.stdout, indent=2)
     sys.stdout.write("\n")
+    if args.figure:
+        _figure(report, Path(args.figure))
+
+
+def _figure(report: dict[str, object], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    curve = report["error_vs_rtt"]
+    relay = report["relay_curve"]
+    assert isinstance(curve, list) and isinstance(relay, list)
+    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.8), dpi=110)
+    xs = [c["nearest_rtt_ms"] for c in curve]
+    a.plot(xs, [c["median_error_km"] for c in curve], "o-", label="median error (region centre)")
+    a.plot(xs, [c["p90_error_km"] for c in curve], "s--", label="90th percentile error")
+    a.plot(xs, [c["median_region_radius_km"] for c in curve], "^:", label="median region radius")
+    a.set_xlabel("RTT to the nearest landmark (ms)")
+    a.set_ylabel("km")
+    a.set_yscale("log")
+    a.legend(fontsize=7)
+    a.set_title("honest servers: error versus RTT", fontsize=9)
+    b.plot([r["added_ms"] for r in relay], [r["flagged"] for r in relay], "o-",
+           label="not consistent")
+    b.plot([r["added_ms"] for r in relay], [r["relay_suspected"] for r in relay], "s--",
+           label="relay suspected")
+    b.set_xlabel("delay a relay adds (ms RTT)")
+    b.set_ylabel("share of trials")
+    b.legend(fontsize=7)
+    b.set_title("relays at the declared site", fontsize=9)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
 
 
 # ---- speed ------------------------------------------------------------------------------
@@ -157,6 +197,8 @@ def main() -> None:
     lo = sub.add_parser("locate")
     lo.add_argument("--trials", type=int, default=1000)
     lo.add_argument("--seed", type=int, default=1)
+    lo.add_argument("--relay-trials", type=int, default=300)
+    lo.add_argument("--figure", default="", help="Write the curves as a PNG here.")
     s = sub.add_parser("speed")
     s.add_argument("--orders", type=int, default=1_000_000)
     s.add_argument("--parties", type=int, default=50_000)
