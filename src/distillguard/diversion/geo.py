@@ -96,6 +96,13 @@ def feasible_region(
     # Half the diagonal of the largest grid cell (radial step by the arc between
     # bearings on the outermost ring): no point is farther than this from a sample.
     step = 0.5 * float(np.hypot(r / rings, 2 * np.pi * min(r, EARTH_RADIUS_KM) / bearings))
-    d = distance_km(plat[:, None], plon[:, None], la[None, :], lo[None, :])
-    ok = (d <= b[None, :] + step).all(axis=1)
+    # d(p, L) <= b  <=>  <p, L> >= cos(b / R) on unit vectors: one matrix product
+    # instead of a haversine per pair (a trial's 8,641 x 57 pairs in a millisecond).
+    cos_b = np.cos(np.minimum((b + step) / EARTH_RADIUS_KM, np.pi))
+    ok = (unit_vectors(plat, plon) @ unit_vectors(la, lo).T >= cos_b[None, :] - 1e-12).all(axis=1)
     return Region(plat[ok], plon[ok], step)
+
+
+def unit_vectors(lat: Array, lon: Array) -> Array:
+    p, lam = np.radians(lat), np.radians(lon)
+    return np.stack([np.cos(p) * np.cos(lam), np.cos(p) * np.sin(lam), np.sin(p)], axis=-1)
