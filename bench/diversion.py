@@ -146,23 +146,26 @@ def _party(rng: random.Random, i: int) -> str:
 
 def write_orders(path: Path, n: int, parties: int, seed: int) -> None:
     rng = random.Random(seed)
-    names = [_party(rng, i) for i in range(parties)]
+    # A party has one name and one country; orders draw parties from the pool.
+    pool = [(_party(rng, i), rng.choice(_ALL)) for i in range(parties)]
     forwarders = [f"{rng.choice(_WORDS)} Logistics {i}" for i in range(parties // 50 + 1)]
     with path.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(COLUMNS)
         for i in range(n):
-            c = rng.choice(_ALL)
+            (buyer, bc), (cons, cc), (end, ec), (parent, pc) = (
+                rng.choice(pool) for _ in range(4)
+            )
             q = rng.choice([1, 2, 4, 8, 16, 64, 256, 1024])
             w.writerow([
                 f"o{i}", f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
-                f"20{rng.randint(10, 25):02d}-01-01", "", rng.choice(names), c,
+                f"20{rng.randint(10, 25):02d}-01-01", "", buyer, bc,
                 rng.choice(["cloud services", "university", "trading", "real estate", "AI"]),
-                rng.choice(names), f"{rng.randint(1, 99)} Industrial Rd", c,
-                rng.choice(names), "", rng.choice(_ALL), rng.choice(names), rng.choice(_ALL),
-                rng.choice(forwarders) if rng.random() < 0.2 else "", "", c,
+                cons, f"{rng.randint(1, 99)} Industrial Rd", cc, end, "", ec, parent, pc,
+                rng.choice(forwarders) if rng.random() < 0.2 else "", "", cc,
                 rng.choice(_PRODUCTS), rng.choice(["cloud", "research", "gaming", ""]),
-                "DC1", "wire", rng.choice(_ALL), rng.choice(["accepted", "declined", ""]), "",
+                "DC1", "wire", rng.choice([bc, bc, bc, rng.choice(_ALL)]),
+                rng.choice(["accepted", "declined", ""]), "",
                 q, rng.choice(["", str(q * 2), str(q // 4)]),
             ])
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,7 @@ FLAG_IDS = (
     "little_business_background",
 )
 SHIPPED = "distillguard/diversion/data/flags.yaml"
+MEMO_SIZE = 200_000  # distinct texts remembered per word list
 
 
 @dataclass(frozen=True)
@@ -50,10 +51,12 @@ class FlagSpec:
 
 @dataclass(frozen=True)
 class Phrases:
-    """Words and phrases matched on word boundaries, compiled once."""
+    """Words and phrases matched on word boundaries, compiled once. Order files
+    repeat the same products, uses and payment methods, so answers are memoised."""
 
     items: tuple[str, ...]
     pattern: re.Pattern[str]
+    memo: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, items: list[Any]) -> Phrases:
@@ -64,8 +67,13 @@ class Phrases:
         return cls(words, re.compile(rf"(?<![\w])(?:{alt})(?![\w])"))
 
     def find(self, text: str) -> str:
-        m = self.pattern.search(text.lower())
-        return m.group(0) if m else ""
+        hit = self.memo.get(text)
+        if hit is None:
+            m = self.pattern.search(text.lower())
+            hit = m.group(0) if m else ""
+            if len(self.memo) < MEMO_SIZE:
+                self.memo[text] = hit
+        return hit
 
 
 @dataclass(frozen=True)

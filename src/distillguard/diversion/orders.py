@@ -143,7 +143,8 @@ class Chunk:
     record (line, "reason\\0detail\\0raw text")."""
 
     source: str
-    records: list[tuple[int, dict[str, Any] | str]]
+    records: list[tuple[int, dict[str, Any] | list[str] | str]]
+    header: tuple[str, ...] = ()  # CSV: the names of a record's fields
 
 
 def read_chunks(path: Path, size: int = 5000) -> Iterator[Chunk]:
@@ -180,7 +181,8 @@ def read_chunks(path: Path, size: int = 5000) -> Iterator[Chunk]:
 def _csv(fh: Any, reader: Any, header: list[str], source: str, size: int) -> Iterator[Chunk]:
     width = len(header)
     with fh:
-        buf: list[tuple[int, dict[str, Any] | str]] = []
+        cols = tuple(header)
+        buf: list[tuple[int, dict[str, Any] | list[str] | str]] = []
         for fields in reader:
             n = reader.line_num
             if len(fields) != width:
@@ -189,16 +191,17 @@ def _csv(fh: Any, reader: Any, header: list[str], source: str, size: int) -> Ite
                 bad = f"expected {width} fields, got {len(fields)}"
                 buf.append((n, f"{INVALID_RECORD}\x00{bad}\x00" + ",".join(fields)))
             else:
-                buf.append((n, dict(zip(header, fields, strict=True))))
+                # Field lists, not dicts: the parent only cuts, workers build records.
+                buf.append((n, fields))
             if len(buf) >= size:
-                yield Chunk(source, buf)
+                yield Chunk(source, buf, cols)
                 buf = []
         if buf:
-            yield Chunk(source, buf)
+            yield Chunk(source, buf, cols)
 
 
 def _jsonl(path: Path, size: int) -> Iterator[Chunk]:
-    buf: list[tuple[int, dict[str, Any] | str]] = []
+    buf: list[tuple[int, dict[str, Any] | list[str] | str]] = []
     with path.open(encoding="utf-8-sig", errors="replace") as fh:
         for n, line in enumerate(fh, start=1):
             if not line.strip():
@@ -231,6 +234,8 @@ def parse_records(chunk: Chunk, quarantine: Quarantine) -> list[Order]:
                 raw=raw,
             )
             continue
+        if isinstance(rec, list):
+            rec = dict(zip(chunk.header, rec, strict=True))
         try:
             out.append(to_order(rec, n, chunk.source))
         except RecordError as err:

@@ -9,6 +9,7 @@ restricted-party lists through ``screen`` (a :class:`PartyScreen`).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -75,6 +76,7 @@ class Assessment:
         }
 
 
+@functools.lru_cache(maxsize=65536)
 def _norm(name: str) -> str:
     return _NON_WORD.sub(" ", name.lower()).strip()
 
@@ -83,12 +85,30 @@ def _code(text: str) -> str:
     return country_code(text) if text else ""
 
 
+@functools.lru_cache(maxsize=4096)
+def _families(codes: frozenset[str]) -> frozenset[str]:
+    return families(codes)
+
+
 class RedFlags:
     """Evaluates every flag of ``cfg`` on orders; ``screen`` answers list hits."""
 
     def __init__(self, cfg: FlagConfig, screen: NameScreen | None = None) -> None:
         self.cfg = cfg
         self.screen = screen
+        self._caps: dict[str, tuple[int, str] | None] = {}
+
+    def use_cap(self, use: str) -> tuple[int, str] | None:
+        """The tightest plausible quantity for a stated use, and the word that set it."""
+        try:
+            return self._caps[use]
+        except KeyError:
+            pass
+        caps = [(cap, p.items[0]) for p, cap in self.cfg.max_quantity_by_use if p.find(use)]
+        out = min(caps) if caps else None
+        if len(self._caps) < 100_000:
+            self._caps[use] = out
+        return out
 
     def assess(self, o: Order) -> Assessment:
         cfg = self.cfg
@@ -165,7 +185,11 @@ class RedFlags:
 
         ship = countries["ship-to"] or countries["consignee"]
         end = countries["end user"]
-        if controlled and ship in cfg.hubs and families([end]) != families([ship]):
+        if (
+            controlled
+            and ship in cfg.hubs
+            and _families(frozenset((end,))) != _families(frozenset((ship,)))
+        ):
             hit(
                 "transshipment_route",
                 f"ship-to {ship} is a transshipment hub; end user "
@@ -187,18 +211,13 @@ class RedFlags:
                     f"site power {o.site_power_kw:,.0f} kW below the {need:,.0f} kW {what} need",
                 )
 
-        if o.stated_end_use:
-            caps = [
-                (cap, p.items[0]) for p, cap in cfg.max_quantity_by_use if p.find(o.stated_end_use)
-            ]
-            if caps:
-                cap, use = min(caps)
-                if o.quantity > cap:
-                    hit(
-                        "quantity_vs_use",
-                        f"{o.quantity} accelerators for stated use {o.stated_end_use[:60]!r} "
-                        f"(plausible at most {cap} for {use!r})",
-                    )
+        cap_use = self.use_cap(o.stated_end_use) if o.stated_end_use else None
+        if cap_use is not None and o.quantity > cap_use[0]:
+            hit(
+                "quantity_vs_use",
+                f"{o.quantity} accelerators for stated use {o.stated_end_use[:60]!r} "
+                f"(plausible at most {cap_use[0]} for {cap_use[1]!r})",
+            )
 
         if dc and o.buyer_business:
             w = cfg.unrelated_businesses.find(o.buyer_business)
@@ -211,7 +230,7 @@ class RedFlags:
         payer = _code(o.payer_country)
         if payer:
             parties = {c for r, c in countries.items() if c and r != "ultimate parent"}
-            if parties and not families([payer]) & families(parties):
+            if parties and not _families(frozenset((payer,))) & _families(frozenset(parties)):
                 hit(
                     "third_country_payment",
                     f"paid from {payer}; parties in {', '.join(sorted(parties))}",
