@@ -27,6 +27,7 @@ import csv
 import json
 import os
 import random
+import resource
 import statistics
 import sys
 import tempfile
@@ -179,17 +180,28 @@ def speed(args: argparse.Namespace) -> None:
         path = Path(tmp) / "orders.csv"
         write_orders(path, args.orders, args.parties, args.seed)
         times = []
+        cpus = []
         for _ in range(args.repeats):
             screen.cache.clear()
             t = time.perf_counter()
+            c = _cpu()
             rep = check_orders(cfg, path, Path(tmp) / "out", screen=screen, workers=args.workers)
             times.append(time.perf_counter() - t)
+            cpus.append(_cpu() - c)
         print(json.dumps({k: v for k, v in rep.to_dict().items() if k != "flag_sources"}))
     load = os.getloadavg()
     print(f"{args.orders:,} orders ({args.parties:,} parties), workers={args.workers}: "
           f"median {statistics.median(times):.1f} s over {args.repeats} runs "
-          f"({[round(t, 1) for t in times]}); "
+          f"({[round(t, 1) for t in times]}); CPU seconds (parent and workers) "
+          f"median {statistics.median(cpus):.1f} ({[round(c, 1) for c in cpus]}); "
           f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
+
+
+def _cpu() -> float:
+    """User+system CPU seconds of this process and its finished children (the workers)."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def main() -> None:

@@ -231,6 +231,7 @@ def run_trials(n: int, seed: int = 1, cfg: AttestConfig | None = None) -> dict[s
         "verdicts": verdicts,
         "honest_impossible": verdicts["honest"]["impossible"],
         "honest_median_error_km": round(float(np.nanmedian(errs_all)), 1),
+        "honest_relay_suspected": sum(t.result.relay_suspected for t in honest) / n,
         "relay_flagged": sum(t.result.verdict != "consistent" for t in relays) / len(relays),
         "relay_suspected": sum(t.result.relay_suspected for t in relays) / len(relays),
         "liar_rejected": sum(t.result.verdict != "consistent" for t in by_kind["liar"]) / n,
