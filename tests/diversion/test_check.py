@@ -45,6 +45,9 @@ def test_every_flagged_labelled_order_names_its_flags(
 ) -> None:
     for name in ("dev", "holdout"):
         check_orders(cfg, SETS / f"{name}.jsonl", tmp_path / name, screen=party_screen)
+        with (tmp_path / name / "flags.csv").open() as fh:
+            sources = {r["flag"]: r["source"] for r in csv.DictReader(fh)}
+        assert set(sources) == set(cfg.flags) and all(sources.values())
         for r in _rows(tmp_path / name):
             assert (r["decision"] == "clear") or r["flags"], r
             for flag in filter(None, r["flags"].split(";")):

@@ -52,7 +52,8 @@ def test_each_flag_names_its_evidence(
     assert flag in a.flags, (flag, a.flags)
     h = next(h for h in a.hits if h.flag.id == flag)
     assert evidence.lower() in h.evidence.lower()
-    assert h.flag.source and h.flag.source in h.reason()
+    assert h.flag.source and h.to_dict()["source"] == h.flag.source
+    assert h.reason() == f"{flag}: {h.evidence}"
     if h.severity == "hold" or h.weight >= flags.cfg.review:
         assert a.decision in ("review", "hold")
 

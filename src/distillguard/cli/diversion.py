@@ -30,7 +30,7 @@ def diversion() -> None:
     "--out",
     required=True,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Directory for decisions.csv and quarantine.jsonl.",
+    help="Directory for decisions.csv, flags.csv and quarantine.jsonl.",
 )
 @click.option("--flags", default="", help="YAML overriding the shipped flag set.")
 @click.option("--no-screen", is_flag=True, help="Skip restricted-party screening of parties.")

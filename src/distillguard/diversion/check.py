@@ -1,5 +1,6 @@
 """``diversion check``: every order of a file through the red flags into
-``OUT/decisions.csv`` (one row per usable order, in input order) and
+``OUT/decisions.csv`` (one row per usable order, in input order),
+``OUT/flags.csv`` (the flag set used, each flag with its legal source) and
 ``OUT/quarantine.jsonl`` (every record that could not be read, with line,
 field and reason). A run in which no order was usable fails.
 
@@ -27,6 +28,7 @@ from distillguard.schema.errors import InputError
 from distillguard.screen.scoring import Query, Screener
 
 DECISIONS_HEADER = ("order_id", "line", "decision", "score", "flags", "reasons")
+FLAGS_HEADER = ("flag", "severity", "weight", "title", "evidence", "source")
 CHUNK = 5000
 
 
@@ -134,6 +136,7 @@ def check_orders(
             _write(fh, map(_check_chunk, chunks), report, quarantine, progress)
         report.quarantined = quarantine.total
     os.replace(tmp, out_dir / "decisions.csv")
+    write_flags(cfg, out_dir / "flags.csv")
     if report.orders == 0:
         raise InputError(
             f"{orders}: no usable order ({report.quarantined} quarantined, see "
@@ -141,6 +144,15 @@ def check_orders(
             details={"file": str(orders), "quarantined": report.quarantined},
         )
     return report
+
+
+def write_flags(cfg: FlagConfig, path: Path) -> None:
+    """The flag set the decisions were made with, each flag with its legal source."""
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(FLAGS_HEADER)
+        for f in cfg.flags.values():
+            w.writerow([f.id, f.severity, f"{f.weight:g}", f.title, f.evidence, f.source])
 
 
 def _write(

@@ -43,7 +43,9 @@ class FlagHit:
     weight: float
 
     def reason(self) -> str:
-        return f"{self.flag.id}: {self.evidence} [{self.flag.source}]"
+        """The flag and its evidence; the legal source is in ``flags.csv`` beside it
+        (once per flag, not once per order: a million rows would repeat it)."""
+        return f"{self.flag.id}: {self.evidence}"
 
     def to_dict(self) -> dict[str, Any]:
         return {
