@@ -187,21 +187,22 @@ def speed(args: argparse.Namespace) -> None:
             c = _cpu()
             rep = check_orders(cfg, path, Path(tmp) / "out", screen=screen, workers=args.workers)
             times.append(time.perf_counter() - t)
-            cpus.append(_cpu() - c)
+            c2 = _cpu()
+            cpus.append((c2[0] - c[0], c2[1] - c[1]))
         print(json.dumps({k: v for k, v in rep.to_dict().items() if k != "flag_sources"}))
     load = os.getloadavg()
     print(f"{args.orders:,} orders ({args.parties:,} parties), workers={args.workers}: "
           f"median {statistics.median(times):.1f} s over {args.repeats} runs "
-          f"({[round(t, 1) for t in times]}); CPU seconds (parent and workers) "
-          f"median {statistics.median(cpus):.1f} ({[round(c, 1) for c in cpus]}); "
+          f"({[round(t, 1) for t in times]}); CPU seconds (parent, workers) "
+          f"{[(round(p, 1), round(w, 1)) for p, w in cpus]}; "
           f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
 
 
-def _cpu() -> float:
-    """User+system CPU seconds of this process and its finished children (the workers)."""
+def _cpu() -> tuple[float, float]:
+    """User+system CPU seconds of this process, and of its finished children (the workers)."""
     me = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+    return me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime
 
 
 def main() -> None:
