@@ -19,12 +19,19 @@ CLOSED_PORT = "redis://127.0.0.1:1/0"
 @pytest.mark.redis
 def test_buckets_hold_across_replicas(redis_prefix: str) -> None:
     async def go() -> int:
-        replicas = [RedisState(REDIS_URL, prefix=redis_prefix) for _ in range(3)]
-        buckets = [Bucket("account:a", 0.001, 25), Bucket("org:o", 0.001, 1000)]
-        results = await asyncio.gather(*(replicas[i % 3].take(buckets) for i in range(120)))
-        await replicas[0].clear()
-        for r in replicas:
-            await r.aclose()
+        # Atomicity is under test, not speed: a generous timeout keeps a busy machine's
+        # slow connects from failing it, and the replicas are closed whatever happens
+        # (a leaked socket would fail a later test on its ResourceWarning).
+        replicas = [RedisState(REDIS_URL, prefix=redis_prefix, timeout_s=10.0)
+                    for _ in range(3)]
+        try:
+            buckets = [Bucket("account:a", 0.001, 25), Bucket("org:o", 0.001, 1000)]
+            results = await asyncio.gather(*(replicas[i % 3].take(buckets)
+                                             for i in range(120)))
+            await replicas[0].clear()
+        finally:
+            for r in replicas:
+                await r.aclose()
         return sum(1 for r in results if r.allowed)
 
     assert run(go()) == 25  # exactly the burst, not 3x it
