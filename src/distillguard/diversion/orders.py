@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from distillguard.ingest.quarantine import INVALID_JSON, INVALID_RECORD, NOT_AN_OBJECT, Quarantine
-from distillguard.schema.errors import FieldError, InputError, NotFoundError, RecordError
+from distillguard.ingest.sources import text_head
+from distillguard.schema.errors import FieldError, InputError, RecordError
 
 TEXT_FIELDS = (
     "buyer",
@@ -150,15 +151,7 @@ class Chunk:
 def read_chunks(path: Path, size: int = 5000) -> Iterator[Chunk]:
     """The order file in chunks of ``size`` records; checked (exists, text, a CSV
     header with order_id) before the first chunk is asked for."""
-    if not path.exists():
-        raise NotFoundError(f"{path}: no such file", details={"file": str(path)})
-    with path.open("rb") as fh:
-        head = fh.read(4096)
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
-        raise InputError(
-            f"{path}: UTF-16 or binary content; save the order file as UTF-8 CSV or JSONL",
-            details={"file": str(path)},
-        )
+    head = text_head(path, "order file")
     stripped = head.lstrip(b"\xef\xbb\xbf \r\n\t")
     if path.suffix.lower() in (".jsonl", ".ndjson", ".json") or stripped.startswith(b"{"):
         return _jsonl(path, size)

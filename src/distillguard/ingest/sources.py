@@ -108,6 +108,20 @@ def check_file(path: Path) -> None:
         raise InputError(f"{path}: not a file", details={"path": str(path)})
 
 
+def text_head(path: Path, what: str, size: int = 4096) -> bytes:
+    """The first ``size`` bytes of a record file (CSV or JSONL) named ``what`` in errors:
+    a clear error when it is missing, UTF-16 or binary, before any record is read."""
+    check_file(path)
+    with path.open("rb") as fh:
+        head = fh.read(size)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
+        raise InputError(
+            f"{path}: UTF-16 or binary content; save the {what} as UTF-8 CSV or JSONL",
+            details={"file": str(path)},
+        )
+    return head
+
+
 def open_binary(path: Path) -> IO[bytes]:
     """A buffered binary stream of the decompressed content of ``path``."""
     check_file(path)

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from distillguard.schema.errors import InputError, NotFoundError
+from distillguard.ingest.sources import text_head
+from distillguard.schema.errors import InputError
 
 REQUIRED = ("customer_id", "name")
 
@@ -62,15 +63,7 @@ def _decode_lines(path: Path, notes: dict[int, str]) -> Iterator[str]:
 def raw_chunks(path: Path, size: int) -> Iterator[RawChunk]:
     """Chunks of about ``size`` records each. The file is checked (exists, not
     UTF-16, required columns) before this returns, not on first iteration."""
-    if not path.exists():
-        raise NotFoundError(f"{path}: no such file", details={"file": str(path)})
-    with path.open("rb") as fh:
-        raw_head = fh.read(4096)
-    if raw_head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in raw_head:
-        raise InputError(
-            f"{path}: UTF-16 or binary content; save the customer file as UTF-8 CSV or JSONL",
-            details={"file": str(path)},
-        )
+    raw_head = text_head(path, "customer file")
     head = raw_head[:64].lstrip(b"\xef\xbb\xbf \r\n\t")
     notes: dict[int, str] = {}
     if path.suffix.lower() in (".jsonl", ".ndjson", ".json") or head.startswith(b"{"):
