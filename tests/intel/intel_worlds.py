@@ -42,7 +42,7 @@ BENIGN_PROMPTS = [
 ]
 T0 = datetime(2026, 5, 2, 8, 0, tzinfo=UTC)
 NOW = datetime(2026, 5, 3, 12, 0, tzinfo=UTC)
-SECRET = "5f1c0de5a1b2c3d4e5f60718293a4b5c"
+SECRET = "5f1c0de5a1b2c3d4e5f60718293a4b5c" "9e8d7c6b5a4f3e2d1c0b0a0918273645"
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 import sys
 from pathlib import Path
@@ -242,8 +241,11 @@ def keys() -> None:
 
 @keys.command("generate")
 def keys_generate() -> None:
-    """Print a fresh 256-bit community key (hex) for DISTILLGUARD_INTEL_COMMUNITY_KEY."""
-    sys.stdout.write(json.dumps({"key": secrets.token_hex(32)}) + "\n")
+    """Print a fresh 256-bit community key: 64 hex digits, for DISTILLGUARD_INTEL_COMMUNITY_KEY.
+
+    The bare key, so `export DISTILLGUARD_INTEL_COMMUNITY_KEY=$(... keys generate)` works.
+    """
+    sys.stdout.write(secrets.token_hex(32) + "\n")
 
 
 commands: list[click.Command] = [intel]
