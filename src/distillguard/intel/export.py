@@ -295,6 +295,10 @@ class _Builder:
     def behaviors(self) -> None:
         hasher = sketch.MinHasher.for_key(self.key)
         for group, g in sorted(self.col.groups.items()):
+            if group.startswith("a:") and self.hunt.verdicts[group[2:]].verdict != "block":
+                # A lone account the hunt only sent to review is not evidence enough to
+                # travel: its sketch would match the same customer's accounts elsewhere.
+                continue
             pure = self._pure_lines(g)
             sh = sketch.skeleton_shingles(pure)
             if len(sh) >= sketch.MIN_SKETCH_SHINGLES:
