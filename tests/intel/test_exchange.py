@@ -142,6 +142,28 @@ def test_a_lone_review_account_does_not_travel(community_key: CommunityKey,
     assert behaviors and all(o.get("campaign_ref") for o in behaviors)
 
 
+def test_a_quiet_wing_of_a_campaign_travels_with_it(community_key: CommunityKey,
+                                                   tmp_path: Path) -> None:
+    # Lab A's hunt put a loud wing (6 accounts, 120 requests each) and a quiet one
+    # (3 accounts, 4 harvest requests each amid chat, another wrapper) in one cluster.
+    # The quiet wrapper is under 1 % of the cluster's requests, yet it ties the quiet
+    # accounts together and must travel, or lab B never sees its quiet accounts.
+    a = make_lab(tmp_path / "a", "a", n_distillers=6, n_benign=8, seed=1,
+                 requests_per_distiller=120, slow_distillers=3)
+    b = make_lab(tmp_path / "b", "b", n_distillers=0, n_benign=6, seed=2,
+                 op_prefix="100.64.9", slow_distillers=2, hunt=False)
+    export_bundle(community_key, a.hunt, [a.events], a.accounts, tmp_path / "a.json",
+                  ExportOptions(producer="Lab A", now=NOW))
+    run_match(Keyring(community_key), tmp_path / "a.json", [b.events], b.accounts,
+              tmp_path / "al.csv", tmp_path / "bl.csv")
+    with (tmp_path / "bl.csv").open() as fh:
+        listed = {r["account_id"] for r in csv.DictReader(fh)}
+    assert listed == set(b.distillers) == {"b-slow-00", "b-slow-01"}
+    sketch_hits = {r["account_id"] for r in _alerts(tmp_path / "al.csv")
+                   if r["feature"] == "wrapper-sketch"}
+    assert sketch_hits == set(b.distillers)
+
+
 _KEYS = st.binary(min_size=32, max_size=32)
 
 

@@ -95,8 +95,13 @@ def frequent_lines(counts: Mapping[str, int], requests: int) -> list[str]:
     A line needs three real words: ``Final answer: <num>`` or ``Q <num>:`` recur
     in anyone's numbered prompts and tie nobody to an operation.
     """
-    floor = max(MIN_LINE_REPEATS, math.ceil(LINE_SHARE * requests))
+    floor = line_floor(requests)
     return sorted(line for line, n in counts.items() if n >= floor and _words(line) >= 3)
+
+
+def line_floor(requests: int) -> int:
+    """How many of ``requests`` requests a template line recurs in, at least."""
+    return max(MIN_LINE_REPEATS, math.ceil(LINE_SHARE * requests))
 
 
 def _words(text: str) -> int:
