@@ -30,9 +30,9 @@ MIN_LINE_TOKENS: Final = 3
 MIN_LINE_REPEATS: Final = 3
 LINE_SHARE: Final = 0.05  # a template line recurs in at least this share of requests
 MIN_SKETCH_SHINGLES: Final = 8  # less than that is a phrase, not a wrapper
-# One-sided 95 % bound: a sketch similarity is the lower confidence bound of the
+# One-sided 99.9 % bound: a sketch similarity is the lower confidence bound of the
 # MinHash estimate, so a true overlap under the threshold passes it under few keys.
-CONFIDENCE_Z: Final = 1.645
+CONFIDENCE_Z: Final = 3.09
 SLOT_TOKENS: Final = frozenset({"<url>", "<email>", "<quote>", "<num>"})
 LINES_FOR_FULL_MATCH: Final = 3
 _MERSENNE: Final = (1 << 61) - 1
