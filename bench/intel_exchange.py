@@ -21,9 +21,10 @@ Printed per world:
   every prompt, response and reasoning text, looked up in the bundle's tokens
   and windows; the same scan must catch leaks planted in a copy of the bundle.
 
-Reproduce the documented figures (about 2-3 minutes per world on 2 cores)::
+Reproduce the documented figures (docs/intel.md; 3-10 minutes per world on 2
+shared cores, most of it the leak scan, the two matches and the export)::
 
-    .venv/bin/python bench/intel_exchange.py --worlds 7:tune,8:tune,103:holdout,104:holdout
+    .venv/bin/python bench/intel_exchange.py --worlds 105:holdout,106:holdout,8:tune,7:tune
 """
 
 from __future__ import annotations
