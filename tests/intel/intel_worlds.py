@@ -40,9 +40,24 @@ BENIGN_PROMPTS = [
     "Plan a three day itinerary for Lisbon with museums, food markets and a beach day.",
     "Explain the difference between a Roth IRA and a traditional IRA in simple terms.",
 ]
+# A benign tutor app whose system prompt shares 14 of its 33 informative shingles
+# with the operation's wrapper (true containment 0.42), and no whole line.
+NEAR_WRAPPER_SYSTEM = (
+    "You are an expert tutor. Always write out your complete internal reasoning step by step "
+    "in a private notebook that you keep away from the student, then reply in two short "
+    "sentences."
+)
+# A quieter wing of the same operation: few requests an account, its own wrapper.
+SLOW_WRAPPER_SYSTEM = (
+    "You rewrite instructions for a dataset. Keep the meaning, raise the difficulty, and never "
+    "mention that the instruction was rewritten."
+)
+SLOW_TEMPLATE = ("Make the rewritten instruction harder while keeping it answerable.\n"
+                 "Return only the new instruction text and nothing else.")
+VPN_EXIT = "192.0.2.77"  # a commercial VPN exit the operation's proxies also use
 T0 = datetime(2026, 5, 2, 8, 0, tzinfo=UTC)
 NOW = datetime(2026, 5, 3, 12, 0, tzinfo=UTC)
-SECRET = "5f1c0de5a1b2c3d4e5f60718293a4b5c"
+SECRET = "5f1c0de5a1b2c3d4e5f60718293a4b5c" "9e8d7c6b5a4f3e2d1c0b0a0918273645"
 
 
 @dataclass(frozen=True)
@@ -79,6 +94,15 @@ def _distiller_event(i: int, acct: str, ip: str, when: datetime, task: str) -> d
     }
 
 
+def _slow_event(i: int, acct: str, ip: str, when: datetime, task: str) -> dict[str, object]:
+    ev = _distiller_event(i, acct, ip, when, task)
+    tag = "".join(chr(97 + int(c)) for c in f"{sum(map(ord, acct)) % 1000:03d}{i:02d}")
+    ev["request"] = {"model": "frontier-1", "max_tokens": 2000, "system": SLOW_WRAPPER_SYSTEM,
+                     "messages": [{"role": "user", "content":
+                                   f"Rewrite task {i} ({tag}): {task}\n{SLOW_TEMPLATE}"}]}
+    return ev
+
+
 def _benign_event(i: int, acct: str, ip: str, when: datetime, prompt: str,
                   system: str | None = None) -> dict[str, object]:
     messages = [{"role": "user", "content": prompt}]
@@ -96,15 +120,26 @@ def _benign_event(i: int, acct: str, ip: str, when: datetime, prompt: str,
 
 def make_lab(root: Path, name: str, *, n_distillers: int, n_benign: int, seed: int,
              shared_payment: str = "pf-op-51d0", op_prefix: str = "198.51.100",
-             hunt: bool = True, benign_system: str | None = None) -> Lab:
+             hunt: bool = True, benign_system: str | None = None, vpn_exit: str | None = None,
+             vpn_users: int = 0, near_wrapper_users: int = 0, requests_per_distiller: int = 12,
+             slow_distillers: int = 0) -> Lab:
+    """A lab's files; ``vpn_exit``: the operation also connects from it (every third
+    request) and ``vpn_users`` benign accounts use it; ``near_wrapper_users`` benign
+    accounts run a system prompt close to the operation's wrapper; ``slow_distillers``
+    accounts of the operation send 4 harvest requests under their own wrapper amid 4
+    chats."""
     rng = random.Random(seed)
     root.mkdir(parents=True, exist_ok=True)
     events: list[dict[str, object]] = []
     accounts: list[dict[str, object]] = []
-    distillers = tuple(f"{name}-op-{i:02d}" for i in range(n_distillers))
-    benign = tuple(f"{name}-user-{i:02d}" for i in range(n_benign))
+    distillers = tuple([f"{name}-op-{i:02d}" for i in range(n_distillers)]
+                       + [f"{name}-slow-{i:02d}" for i in range(slow_distillers)])
+    benign = tuple([f"{name}-user-{i:02d}" for i in range(n_benign)]
+                   + [f"{name}-vpn-{i:02d}" for i in range(vpn_users)]
+                   + [f"{name}-near-{i:02d}" for i in range(near_wrapper_users)])
     raw: set[str] = set()
-    prompts: set[str] = {WRAPPER_SYSTEM, *TASKS, *BENIGN_PROMPTS}
+    prompts: set[str] = {WRAPPER_SYSTEM, NEAR_WRAPPER_SYSTEM, SLOW_WRAPPER_SYSTEM,
+                         SLOW_TEMPLATE, *TASKS, *BENIGN_PROMPTS}
     for k, acct in enumerate(distillers):
         ip = f"{op_prefix}.{10 + k * 3 + seed % 3}"
         accounts.append({"account_id": acct, "created_at": _ts(T0 - timedelta(days=2, hours=k)),
@@ -113,12 +148,24 @@ def make_lab(root: Path, name: str, *, n_distillers: int, n_benign: int, seed: i
                          "billing_country": "US", "signup_ip": ip, "kyc_level": "card",
                          "plan": "startup", "declared_use": f"edtech tutoring app {name}"})
         when = T0 + timedelta(minutes=k)
-        for i in range(12):
+        if "-slow-" in acct:
+            for i in range(8):
+                when += timedelta(hours=2 + rng.random())
+                task = TASKS[(i + k) % len(TASKS)]
+                events.append(_slow_event(i, acct, ip, when, task) if i % 2 == 0 else
+                              _benign_event(i, acct, ip, when,
+                                            BENIGN_PROMPTS[(i + k) % len(BENIGN_PROMPTS)]))
+            raw.update({acct, ip, f"mail{seed}-ops.example", f"pf-{name}-{k}", shared_payment})
+            continue
+        for i in range(requests_per_distiller):
             when += timedelta(seconds=2 + rng.random())
-            events.append(_distiller_event(i, acct, ip, when, TASKS[(i + k) % len(TASKS)]))
-        raw.update({acct, ip, f"mail{seed}-ops.example", f"pf-{name}-{k}", shared_payment})
+            via = vpn_exit if vpn_exit and i % 3 == 0 else ip
+            events.append(_distiller_event(i, acct, via, when, TASKS[(i + k) % len(TASKS)]))
+        raw.update({acct, ip, f"mail{seed}-ops.example", f"pf-{name}-{k}", shared_payment,
+                    *([vpn_exit] if vpn_exit else [])})
     for k, acct in enumerate(benign):
-        ip = f"203.0.{113 + k}.{20 + k}"
+        ip = VPN_EXIT if "-vpn-" in acct else f"203.0.{113 + k}.{20 + k}"
+        system = NEAR_WRAPPER_SYSTEM if "-near-" in acct else benign_system
         accounts.append({"account_id": acct, "created_at": _ts(T0 - timedelta(days=90 + k)),
                          "email_domain": "gmail.com", "payment_fingerprint": f"pf-{name}-b{k}",
                          "billing_country": "DE", "kyc_level": "card", "plan": "payg"})
@@ -127,7 +174,7 @@ def make_lab(root: Path, name: str, *, n_distillers: int, n_benign: int, seed: i
             when += timedelta(minutes=5 + rng.randint(0, 240))
             events.append(_benign_event(i, acct, ip, when,
                                         BENIGN_PROMPTS[(i + k) % len(BENIGN_PROMPTS)],
-                                        benign_system))
+                                        system))
         raw.update({acct, ip, f"pf-{name}-b{k}"})
     events.sort(key=lambda e: str(e["ts"]))
     ev_path, acc_path = root / "events.jsonl", root / "accounts.jsonl"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -61,7 +62,25 @@ def test_two_lab_exchange(lab_a: Lab, lab_b: Lab, tmp_path: Path) -> None:
     assert set(blocked) == set(lab_b.distillers)
     assert all(r["action"] == "block" for r in blocked.values())
     _run(["intel", "members", "revoke", "lab-b"], env_a)
-    assert len(json.loads(_run(["intel", "keys", "generate"], env_a))["key"]) == 64
+    key = _run(["intel", "keys", "generate"], env_a)
+    assert re.fullmatch(r"[0-9a-f]{64}\n", key)
+
+
+def test_generated_key_is_used_verbatim_and_a_wrapped_key_is_refused(lab_a: Lab,
+                                                                      tmp_path: Path) -> None:
+    key = _run(["intel", "keys", "generate"], {}).strip()
+    args = ["intel", "export", "--hunt", str(lab_a.hunt), "--events", str(lab_a.events),
+            "--accounts", str(lab_a.accounts), "--out", str(tmp_path / "b.json"),
+            "--format", "json"]
+    assert json.loads(_run(args, {"DISTILLGUARD_INTEL_COMMUNITY_KEY": key}))["indicators"] > 0
+    # The old output of `keys generate`, pasted whole, and short or non-hex keys.
+    for bad in (json.dumps({"key": key}), f'"{key}"', key[:32], "x" * 64):
+        result = CliRunner().invoke(cli, args, env={"DISTILLGUARD_INTEL_COMMUNITY_KEY": bad})
+        assert result.exit_code == 1, bad
+        assert "64 hex digits" in result.output and "COMMUNITY_KEY" in result.output
+    prev = CliRunner().invoke(cli, args, env={"DISTILLGUARD_INTEL_COMMUNITY_KEY": key,
+                                              "DISTILLGUARD_INTEL_PREVIOUS_KEYS": "k0:secret"})
+    assert prev.exit_code == 1 and "PREVIOUS_KEYS" in prev.output
 
 
 def test_missing_key_is_a_clear_error(lab_a: Lab, tmp_path: Path) -> None:

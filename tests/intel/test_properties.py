@@ -13,7 +13,16 @@ from distillguard.intel import CommunityKey
 from distillguard.intel import keys as K
 from distillguard.intel.match import FEATURES, Hit, Provenance
 from distillguard.intel.objectcheck import version_key
-from distillguard.intel.sketch import MinHasher, mask_slots, similarity
+from distillguard.intel.sketch import (
+    MIN_SKETCH_SHINGLES,
+    MinHasher,
+    containment,
+    mask_slots,
+    similarity,
+    similarity_lower_bound,
+    skeleton_shingles,
+    tokens,
+)
 from distillguard.intel.store import decode_cursor, encode_cursor, ts_to_us, us_to_ts
 
 KEY = CommunityKey("c", "k1", b"0123456789abcdef")
@@ -87,3 +96,22 @@ def test_scores_stay_in_unit_interval_and_grow(items: list[tuple[str, int, float
     score = 1 - math.prod(1 - c for c in contributions.values())
     assert 0.0 <= score <= 1.0
     assert score >= max(contributions.values(), default=0.0) - 1e-12
+
+
+@given(st.sets(st.text(min_size=1, max_size=12), min_size=1, max_size=60),
+       st.sets(st.text(min_size=1, max_size=12), max_size=60))
+def test_similarity_bound_is_below_the_estimate_and_never_negative(a: set[str],
+                                                                   b: set[str]) -> None:
+    h = MinHasher.for_key(KEY)
+    sa, sb = h.signature(a), h.signature(b)
+    lo = similarity_lower_bound(sa, sb)
+    assert 0.0 <= lo <= similarity(sa, sb) + 1e-12
+    if len(a) < MIN_SKETCH_SHINGLES or len(b) < MIN_SKETCH_SHINGLES:
+        assert containment(sa, len(a), sb, len(b)) == 0.0  # too small to judge
+
+
+@given(st.lists(st.integers(0, 10**6), min_size=1, max_size=8))
+def test_numbers_and_slot_markers_make_no_shingle(numbers: list[int]) -> None:
+    line = " ".join(tokens(" : ".join(f"({n})" for n in numbers) + " <num> Q 7:"))
+    assert skeleton_shingles([line]) == set()
+    assert "<num>" in line.split(" ")  # a slot is one token, not "< num >"

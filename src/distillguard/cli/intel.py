@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 import sys
 from pathlib import Path
@@ -221,17 +220,23 @@ def pull_cmd(url: str, collection: str, token: str | None, user: str | None,
               help="alerts.csv to write.")
 @click.option("--blocklist", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the gateway blocklist CSV (account_id,action,reason,source).")
+@click.option("--hunt", "own_hunt", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Your own hunt's output directory: indicators are judged against its "
+                   "verdicts (an indicator matching many accounts it cleared weighs little).")
+@click.option("--min-confidence", type=click.IntRange(0, 100), default=0, show_default=True,
+              help="Ignore indicators the producer is less confident of (0-100).")
 @format_option
 @click.pass_obj
 def match_cmd(settings: Settings, intel_path: Path, events: tuple[Path, ...],
               accounts: Path | None, community: str | None, out: Path,
-              blocklist: Path | None, fmt: str) -> None:
+              blocklist: Path | None, own_hunt: Path | None, min_confidence: int,
+              fmt: str) -> None:
     """Match shared indicators against your own accounts and events."""
     from distillguard.intel import Keyring
     from distillguard.intel.match import run_match
 
     report = run_match(Keyring.from_settings(settings, community), intel_path, list(events),
-                       accounts, out, blocklist)
+                       accounts, out, blocklist, own_hunt, min_confidence)
     emit(report.as_row(), fmt, title="intel match")
 
 
@@ -242,8 +247,11 @@ def keys() -> None:
 
 @keys.command("generate")
 def keys_generate() -> None:
-    """Print a fresh 256-bit community key (hex) for DISTILLGUARD_INTEL_COMMUNITY_KEY."""
-    sys.stdout.write(json.dumps({"key": secrets.token_hex(32)}) + "\n")
+    """Print a fresh 256-bit community key: 64 hex digits, for DISTILLGUARD_INTEL_COMMUNITY_KEY.
+
+    The bare key, so `export DISTILLGUARD_INTEL_COMMUNITY_KEY=$(... keys generate)` works.
+    """
+    sys.stdout.write(secrets.token_hex(32) + "\n")
 
 
 commands: list[click.Command] = [intel]

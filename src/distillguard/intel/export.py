@@ -105,6 +105,7 @@ class _Collector:
         self.profiles: dict[str, set[str]] = defaultdict(set)
         self.group_profiles: dict[str, Counter[str]] = defaultdict(Counter)
         self.acct_lines: dict[str, Counter[bytes]] = defaultdict(Counter)
+        self.acct_events: Counter[str] = Counter()
 
     def group_of(self, account_id: str) -> str | None:
         v = self.flagged.get(account_id)
@@ -145,6 +146,7 @@ class _Collector:
         self.profiles[profile].add(a)
         lines = sketch.template_lines(view)
         mine = self.acct_lines[a]
+        self.acct_events[a] += 1
         for line in lines:
             k = sketch.line_key(line)
             if k in mine or len(mine) < MAX_LINES_PER_ACCOUNT:
@@ -279,9 +281,33 @@ class _Builder:
         risk = max(self.col.flagged[a].risk for a in g.accounts)
         self._marked(obj, round(100 * risk))
 
+    def _template_lines(self, g: _Group) -> list[str]:
+        """Lines recurring across the group, or in the templates of two of its accounts.
+
+        The second rule keeps a campaign whole: a low-and-slow operation the hunt
+        merged with a loud one sends a small share of the cluster's requests, so
+        its wrapper never recurs in 5 % of them, yet it is the template of each of
+        its own accounts (the scaffolding that ties them).
+        """
+        lines = set(sketch.frequent_lines(g.lines, g.events))
+        if len(g.accounts) < 2:
+            return sorted(lines)
+        floors = {a: sketch.line_floor(self.col.acct_events[a]) for a in g.accounts}
+        for line in sketch.frequent_lines(g.lines, 0):
+            if line in lines:
+                continue
+            k = sketch.line_key(line)
+            holders = 0
+            for a in g.accounts:
+                holders += self.col.acct_lines[a].get(k, 0) >= floors[a]
+                if holders >= 2:
+                    lines.add(line)
+                    break
+        return sorted(lines)
+
     def _pure_lines(self, g: _Group) -> list[str]:
         """Template lines of the group that mostly flagged accounts repeat."""
-        lines = sketch.frequent_lines(g.lines, g.events)
+        lines = self._template_lines(g)
         keys = {sketch.line_key(line): line for line in lines}
         users: dict[bytes, list[str]] = defaultdict(list)
         for account, counts in self.col.acct_lines.items():
@@ -295,6 +321,10 @@ class _Builder:
     def behaviors(self) -> None:
         hasher = sketch.MinHasher.for_key(self.key)
         for group, g in sorted(self.col.groups.items()):
+            if group.startswith("a:") and self.hunt.verdicts[group[2:]].verdict != "block":
+                # A lone account the hunt only sent to review is not evidence enough to
+                # travel: its sketch would match the same customer's accounts elsewhere.
+                continue
             pure = self._pure_lines(g)
             sh = sketch.skeleton_shingles(pure)
             if len(sh) >= sketch.MIN_SKETCH_SHINGLES:

@@ -19,7 +19,7 @@ from typing import Final
 from distillguard.schema.errors import ConfigError, InputError
 from distillguard.settings import Settings
 
-MIN_SECRET_BYTES: Final = 16
+SECRET_HEX_DIGITS: Final = 64
 KEY_ID_RE: Final = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 # Observable kinds: the domain-separation label hashed with every value, so an
@@ -33,19 +33,22 @@ USER_AGENT: Final = "user-agent"
 OBSERVABLE_KINDS: Final = (IP, IP_PREFIX, ASN, PAYMENT, EMAIL_DOMAIN, USER_AGENT)
 
 
-def parse_secret(text: str) -> bytes:
-    """Hex (an even number of hex digits) is decoded; anything else is taken as UTF-8."""
+def parse_secret(text: str, setting: str = "DISTILLGUARD_INTEL_COMMUNITY_KEY") -> bytes:
+    """Exactly 64 hex digits (256 bits), as ``intel keys generate`` prints them.
+
+    Anything else is refused: a key pasted with its JSON wrapper or quotes would
+    hash everything differently from the partner's and match nothing, silently.
+    """
     raw = text.strip()
-    if len(raw) % 2 == 0 and raw and all(c in string.hexdigits for c in raw):
-        secret = bytes.fromhex(raw)
-    else:
-        secret = raw.encode("utf-8")
-    if len(secret) < MIN_SECRET_BYTES:
+    if len(raw) != SECRET_HEX_DIGITS or any(c not in string.hexdigits for c in raw):
+        shown = f"{len(raw)} characters" + (
+            ", not all hex digits" if any(c not in string.hexdigits for c in raw) else "")
         raise ConfigError(
-            f"community key is {len(secret)} bytes; at least {MIN_SECRET_BYTES} are required",
-            details={"setting": "DISTILLGUARD_INTEL_COMMUNITY_KEY"},
+            f"{setting}: a community key is {SECRET_HEX_DIGITS} hex digits (256 bits, as "
+            f"`distillguard intel keys generate` prints it); got {shown}",
+            details={"setting": setting},
         )
-    return secret
+    return bytes.fromhex(raw)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +110,7 @@ class Keyring:
         secret = parse_secret(settings.intel_community_key)
         current = CommunityKey(name, settings.intel_key_id, secret)
         previous = tuple(
-            CommunityKey(name, kid, parse_secret(secret))
+            CommunityKey(name, kid, parse_secret(secret, "DISTILLGUARD_INTEL_PREVIOUS_KEYS"))
             for kid, secret in parse_previous_keys(settings.intel_previous_keys)
         )
         if any(p.key_id == current.key_id for p in previous):

@@ -10,10 +10,9 @@ table, and accounts over the thresholds go to the gateway blocklist.
 from __future__ import annotations
 
 import csv
-import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -23,53 +22,30 @@ import orjson
 
 from distillguard.intel import keys as K
 from distillguard.intel import sketch
+from distillguard.intel.huntdir import read_hunt
 from distillguard.intel.keys import CommunityKey, Keyring
+from distillguard.intel.scoring import (
+    BLOCK,
+    FEATURES,
+    REVIEW,
+    AccountMatch,
+    Hit,
+    Provenance,
+    raw_hit,
+    score_accounts,
+)
 from distillguard.intel.stixdefs import BEHAVIOR_TYPE, KEYED_HASH_TYPE, TLP_BY_ID
 from distillguard.schema import Account, Event, normalize_request
 from distillguard.schema.errors import InputError
 
-
-@dataclass(frozen=True, slots=True)
-class Feature:
-    weight: float
-    explanation: str
-    min_similarity: float = 1.0
-
-
-# The scoring table: one named feature per indicator kind. A hit contributes
-# weight x indicator confidence x similarity; an account keeps its best hit per
-# feature and the score is 1 - prod(1 - contribution).
-FEATURES: Final[Mapping[str, Feature]] = {
-    K.PAYMENT: Feature(0.9, "same payment instrument as a reported account"),
-    K.IP: Feature(0.7, "same client address as a reported account"),
-    K.EMAIL_DOMAIN: Feature(0.45, "sign-up e-mail domain used only by reported accounts"),
-    K.IP_PREFIX: Feature(0.35, "same /24 or /48 network as reported accounts"),
-    K.USER_AGENT: Feature(0.25, "client user agent seen only on reported accounts"),
-    K.ASN: Feature(0.1, "autonomous system used by reported accounts"),
-    "wrapper-sketch": Feature(0.65, "prompt wrapper resembles a reported operation's", 0.5),
-    "parameter-fingerprint": Feature(0.3, "identical request parameter profile", 1.0),
-    "timing-signature": Feature(0.15, "request timing resembles a reported operation's", 0.97),
-}
-REVIEW: Final = 0.5
-BLOCK: Final = 0.75
 ALERT_COLUMNS: Final = ("account_id", "score", "action", "feature", "similarity",
-                        "contribution", "indicator_id", "producer", "campaign", "confidence",
-                        "tlp", "key_id", "explanation")
+                        "contribution", "local_share", "local_holders", "indicator_id",
+                        "producer", "campaign", "confidence", "tlp", "key_id", "explanation")
 BLOCKLIST_COLUMNS: Final = ("account_id", "action", "reason", "source")
 _PATTERN: Final = re.compile(
     rf"\[{KEYED_HASH_TYPE}:kind = '([a-z-]+)' AND {KEYED_HASH_TYPE}:key_id = "
     rf"'([A-Za-z0-9._-]+)' AND {KEYED_HASH_TYPE}:value = '([0-9a-f]{{64}})'\]")
 MAX_LINES: Final = 2_000
-
-
-@dataclass(frozen=True, slots=True)
-class Provenance:
-    indicator_id: str
-    producer: str
-    campaign: str
-    confidence: int
-    tlp: str
-    key_id: str
 
 
 @dataclass(slots=True)
@@ -224,30 +200,6 @@ def _collect(events: Iterable[Event], accounts: Iterable[Account]) -> dict[str, 
     return data
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
-    feature: str
-    similarity: float
-    contribution: float
-    provenance: Provenance
-
-
-@dataclass(frozen=True, slots=True)
-class AccountMatch:
-    account_id: str
-    score: float
-    action: str
-    hits: tuple[Hit, ...]
-
-
-def _hit(feature: str, similarity: float, prov: Provenance) -> Hit | None:
-    f = FEATURES[feature]
-    if similarity < f.min_similarity:
-        return None
-    return Hit(feature, round(similarity, 4),
-               round(f.weight * prov.confidence / 100 * similarity, 4), prov)
-
-
 def _behavior_hits(d: _AccountData, intel: Intel, keyring: Keyring,
                    cache: dict[str, Any]) -> list[Hit]:
     hits: list[Hit] = []
@@ -267,15 +219,15 @@ def _behavior_hits(d: _AccountData, intel: Intel, keyring: Keyring,
             # Operations rotate wrappers: a few shared template lines are evidence even
             # when the whole sets differ.
             sim = max(sim, sketch.line_similarity(lines, set(obj.get("line_hashes") or [])))
-            h = _hit(kind, sim, prov)
+            h = raw_hit(kind, sim, prov)
         elif kind == "parameter-fingerprint" and d.events:
             profile, uses = d.profiles.most_common(1)[0]
             same = sketch.parameter_fingerprint(key, profile) == obj.get("fingerprint")
-            h = _hit(kind, 1.0, prov) if same and uses * 2 >= d.events else None
+            h = raw_hit(kind, 1.0, prov) if same and uses * 2 >= d.events else None
         elif kind == "timing-signature" and obj.get("histogram_permille"):
             mine = sketch.timing_histogram(d.times)
             hist = [x / 1000 for x in obj["histogram_permille"]]
-            h = _hit(kind, sketch.cosine(mine, hist), prov) if mine else None
+            h = raw_hit(kind, sketch.cosine(mine, hist), prov) if mine else None
         else:
             h = None
         if h is not None:
@@ -298,10 +250,16 @@ def _account_sketch(d: _AccountData, key: CommunityKey, num_perm: int,
 
 
 def match_accounts(intel: Intel, keyring: Keyring, events: Iterable[Event],
-                   accounts: Iterable[Account]) -> list[AccountMatch]:
+                   accounts: Iterable[Account], local_flagged: frozenset[str] | None = None,
+                   min_confidence: int = 0) -> list[AccountMatch]:
+    """Every account an indicator hits, scored against our own base rates.
+
+    ``local_flagged``: accounts our own hunt flagged; ``min_confidence``: ignore
+    indicators the producer is less confident of (0-100).
+    """
     data = _collect(events, accounts)
     key_ids = sorted({k for k, _, _ in intel.hashes})
-    out: list[AccountMatch] = []
+    raw: dict[str, list[Hit]] = {}
     for account_id in sorted(data):
         d = data[account_id]
         hits: list[Hit] = []
@@ -310,21 +268,13 @@ def match_accounts(intel: Intel, keyring: Keyring, events: Iterable[Event],
                 key = keyring.get(kid)
                 assert key is not None
                 prov = intel.hashes.get((kid, kind, key.digest(kind, value)))
-                if prov is not None and (h := _hit(kind, 1.0, prov)) is not None:
+                if prov is not None and (h := raw_hit(kind, 1.0, prov)) is not None:
                     hits.append(h)
         hits.extend(_behavior_hits(d, intel, keyring, {}))
-        if not hits:
-            continue
-        best: dict[str, Hit] = {}
-        for h in hits:
-            if h.feature not in best or h.contribution > best[h.feature].contribution:
-                best[h.feature] = h
-        score = 1 - math.prod(1 - h.contribution for h in best.values())
-        action = "block" if score >= BLOCK else "review" if score >= REVIEW else "allow"
-        ordered = tuple(sorted(hits, key=lambda h: (-h.contribution, h.feature,
-                                                    h.provenance.indicator_id)))
-        out.append(AccountMatch(account_id, round(score, 4), action, ordered))
-    return out
+        hits = [h for h in hits if h.provenance.confidence >= min_confidence]
+        if hits:
+            raw[account_id] = hits
+    return score_accounts(raw, local_flagged)
 
 
 @dataclass(frozen=True, slots=True)
@@ -354,10 +304,12 @@ def write_alerts(matches: Sequence[AccountMatch], path: Path) -> None:
             for h in m.hits:
                 p = h.provenance
                 w.writerow([m.account_id, f"{m.score:.4f}", m.action, h.feature,
-                            f"{h.similarity:.4f}", f"{h.contribution:.4f}", p.indicator_id,
+                            f"{h.similarity:.4f}", f"{h.contribution:.4f}",
+                            f"{h.local_share:.4f}", h.local_holders, p.indicator_id,
                             p.producer, p.campaign, p.confidence, p.tlp, p.key_id,
-                            f"{FEATURES[h.feature].explanation} (thresholds review {REVIEW}, "
-                            f"block {BLOCK})"])
+                            f"{FEATURES[h.feature].explanation}; matched {h.local_holders} of "
+                            f"our accounts, weight x{h.local_share:.2f} for our base rate "
+                            f"(thresholds review {REVIEW}, block {BLOCK})"])
 
 
 def write_blocklist(matches: Sequence[AccountMatch], path: Path) -> None:
@@ -379,10 +331,19 @@ def write_blocklist(matches: Sequence[AccountMatch], path: Path) -> None:
 
 def run_match(keyring: Keyring, intel_path: str | Path, events: Sequence[str | Path],
               accounts: str | Path | None, alerts: str | Path,
-              blocklist: str | Path | None = None) -> MatchReport:
-    """``distillguard intel match``: read intel and our logs, write alerts (and blocklist)."""
+              blocklist: str | Path | None = None, own_hunt: str | Path | None = None,
+              min_confidence: int = 0) -> MatchReport:
+    """``distillguard intel match``: read intel and our logs, write alerts (and blocklist).
+
+    ``own_hunt``: our own hunt's output directory; its verdicts are the base
+    rates indicators are judged against (see ``scoring``).
+    """
     from distillguard.ingest import Quarantine, iter_events, read_accounts
 
+    local_flagged = None
+    if own_hunt is not None:
+        local_flagged = frozenset(a for a, v in read_hunt(own_hunt).verdicts.items()
+                                  if v.verdict in ("review", "block"))
     bad: list[str] = []
     intel = index_intel(load_objects(intel_path, bad), keyring)
     quarantine = Quarantine()
@@ -392,7 +353,7 @@ def run_match(keyring: Keyring, intel_path: str | Path, events: Sequence[str | P
         for p in events:
             yield from iter_events(p, quarantine)
 
-    matches = match_accounts(intel, keyring, all_events(), accs)
+    matches = match_accounts(intel, keyring, all_events(), accs, local_flagged, min_confidence)
     write_alerts(matches, Path(alerts))
     if blocklist:
         write_blocklist(matches, Path(blocklist))

@@ -23,16 +23,20 @@ from typing import Any, Final
 from distillguard.intel.keys import CommunityKey
 from distillguard.schema import NormalizedRequest
 
-NUM_PERM: Final = 64
+NUM_PERM: Final = 128
 SHINGLE: Final = 3
 TIMING_BINS: Final = 16  # bin i holds gaps in [2^(i-1), 2^i) seconds, bin 0 is < 1 s
 MIN_LINE_TOKENS: Final = 3
 MIN_LINE_REPEATS: Final = 3
 LINE_SHARE: Final = 0.05  # a template line recurs in at least this share of requests
-MIN_SKETCH_SHINGLES: Final = 6  # less than that is a phrase, not a wrapper
+MIN_SKETCH_SHINGLES: Final = 8  # less than that is a phrase, not a wrapper
+# One-sided 99.9 % bound: a sketch similarity is the lower confidence bound of the
+# MinHash estimate, so a true overlap under the threshold passes it under few keys.
+CONFIDENCE_Z: Final = 3.09
+SLOT_TOKENS: Final = frozenset({"<url>", "<email>", "<quote>", "<num>"})
 LINES_FOR_FULL_MATCH: Final = 3
 _MERSENNE: Final = (1 << 61) - 1
-_TOKEN = re.compile(r"\w+|[^\w\s]", re.UNICODE)
+_TOKEN = re.compile(r"<(?:url|email|quote|num)>|\w+|[^\w\s]", re.UNICODE)
 _SLOTS: Final = (
     (re.compile(r"https?://\S+"), " <url> "),
     (re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+"), " <email> "),
@@ -86,28 +90,51 @@ def line_similarity(mine: set[str], theirs: set[str]) -> float:
 
 
 def frequent_lines(counts: Mapping[str, int], requests: int) -> list[str]:
-    """Lines seen in enough of ``requests`` requests to be part of a template."""
-    floor = max(MIN_LINE_REPEATS, math.ceil(LINE_SHARE * requests))
-    return sorted(line for line, n in counts.items() if n >= floor)
+    """Lines seen in enough of ``requests`` requests to be part of a template.
+
+    A line needs three real words: ``Final answer: <num>`` or ``Q <num>:`` recur
+    in anyone's numbered prompts and tie nobody to an operation.
+    """
+    floor = line_floor(requests)
+    return sorted(line for line, n in counts.items() if n >= floor and _words(line) >= 3)
+
+
+def line_floor(requests: int) -> int:
+    """How many of ``requests`` requests a template line recurs in, at least."""
+    return max(MIN_LINE_REPEATS, math.ceil(LINE_SHARE * requests))
+
+
+def _words(text: str) -> int:
+    return sum(1 for t in text.split(" ") if t not in SLOT_TOKENS and t.isalpha())
 
 
 def skeleton_shingles(lines: Iterable[str]) -> set[str]:
-    """3-token shingles inside each template line (never across lines)."""
+    """Informative 3-token shingles inside each template line (never across lines).
+
+    A shingle needs two real words: ``: <num> )`` or ``< num >`` occur in any
+    numbered prompt and would make unrelated wrappers look alike.
+    """
     out: set[str] = set()
     for line in lines:
-        out |= shingles(line.split(" "))
+        out |= {s for s in shingles(line.split(" ")) if informative(s)}
     return out
+
+
+def informative(shingle: str) -> bool:
+    return _words(shingle) >= 2
 
 
 def containment(sig_small: Sequence[int], n_small: int, sig_large: Sequence[int],
                 n_large: int) -> float:
-    """Estimated share of the smaller shingle set contained in the larger one.
+    """Lower confidence bound of the share of the first set contained in the second.
 
     An operation rotates several templates; one account uses a few of them, so
-    Jaccard similarity would understate a true match.
+    Jaccard similarity would understate a true match. The Jaccard estimate's
+    lower bound is used, so a small set against a large one (few agreeing
+    permutations) cannot pass on luck.
     """
-    j = similarity(sig_small, sig_large)
-    if j == 0.0 or n_small <= 0:
+    j = similarity_lower_bound(sig_small, sig_large)
+    if j == 0.0 or n_small < MIN_SKETCH_SHINGLES or n_large < MIN_SKETCH_SHINGLES:
         return 0.0
     return min(1.0, j * (n_small + n_large) / ((1 + j) * n_small))
 
@@ -152,6 +179,18 @@ def similarity(a: Sequence[int], b: Sequence[int]) -> float:
     if not a or len(a) != len(b):
         return 0.0
     return sum(1 for x, y in zip(a, b, strict=True) if x == y) / len(a)
+
+
+def similarity_lower_bound(a: Sequence[int], b: Sequence[int],
+                           z: float = CONFIDENCE_Z) -> float:
+    """Wilson lower bound of the Jaccard similarity from the agreeing permutations."""
+    if not a or len(a) != len(b):
+        return 0.0
+    k = len(a)
+    p = sum(1 for x, y in zip(a, b, strict=True) if x == y) / k
+    centre = p + z * z / (2 * k)
+    spread = z * math.sqrt(p * (1 - p) / k + z * z / (4 * k * k))
+    return max(0.0, (centre - spread) / (1 + z * z / k))
 
 
 def _bucket(v: Any) -> str:
