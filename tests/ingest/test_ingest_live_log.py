@@ -47,3 +47,4 @@ def test_a_log_dir_with_only_live_files(tmp_path: Path) -> None:
     (log / "exchanges-2026-05-01.r1.jsonl").write_bytes(
         orjson.dumps(_event(0, 0).to_json_dict()) + b"\n")
     assert sum(b.num_rows for b in iter_event_batches(log)) == 1
+

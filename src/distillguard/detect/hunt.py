@@ -30,6 +30,7 @@ from distillguard.detect.scoring import feature_values, score, verdicts
 from distillguard.features import plan
 from distillguard.features.engine import Engine, make_engine
 from distillguard.graph import Edges, build_edges, communities, keep_edges, lockstep
+from distillguard.ingest.readers import live_log_files
 from distillguard.schema import EVENT_SCHEMA, Account, InputError
 from distillguard.settings import Settings
 
@@ -50,7 +51,10 @@ class HuntResult:
 
 def _files(path: Path) -> list[Path]:
     if path.is_dir():
-        return sorted(p for p in path.rglob("*.parquet") if p.is_file())
+        # A gateway's log directory: its rotated Parquet and the live JSONL of the current
+        # days, so the hunt sees the latest exchanges without waiting for rotation.
+        return sorted(p for p in path.rglob("*.parquet") if p.is_file()) + \
+            live_log_files(path)
     return [path]
 
 
