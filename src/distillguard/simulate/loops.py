@@ -66,21 +66,19 @@ class LoopSessions:
     seed: int
     index: dict[str, int]
 
-    def _at(self, rng: random.Random, day0: datetime, tz: int, profile: Sequence[float]
-            ) -> datetime:
-        raise NotImplementedError
+    if TYPE_CHECKING:
+        # Provided by Traffic; declared for the type checker only.
+        def _at(self, rng: random.Random, day0: datetime, tz: int,
+                profile: Sequence[float]) -> datetime: ...
 
-    def _model(self, a: Actor, ts: datetime, rng: random.Random, small: bool = False) -> str:
-        raise NotImplementedError
+        def _model(self, a: Actor, ts: datetime, rng: random.Random,
+                   small: bool = False) -> str: ...
 
-    def _s_casual(self, a: Actor, s: Session, rng: random.Random) -> Built:
-        raise NotImplementedError
+        def _s_casual(self, a: Actor, s: Session, rng: random.Random) -> Built: ...
 
-    def _s_coerce(self, a: Actor, s: Session, rng: random.Random) -> Built:
-        raise NotImplementedError
+        def _s_coerce(self, a: Actor, s: Session, rng: random.Random) -> Built: ...
 
-    def _s_evol(self, a: Actor, s: Session, rng: random.Random) -> Built:
-        raise NotImplementedError
+        def _s_evol(self, a: Actor, s: Session, rng: random.Random) -> Built: ...
 
     # --- planning ---------------------------------------------------------------------
 
