@@ -99,7 +99,6 @@ def feature_values(
     vals["tool_loop"] = share("tool_loop")
     vals["prompt_diversity"] = np.where(shaped, _col(agg, "distinct_tasks", n)
                                         / np.maximum(ev, 1.0), np.nan)
-    vals["throttled"] = share("throttled_share")
     vals["burstiness"] = (np.where(shaped, busiest_bin / np.maximum(ev, 1.0), np.nan)
                           if busiest_bin is not None else np.full(n, np.nan))
     first = _col(agg, "first_ms", n)

@@ -80,7 +80,7 @@ PLAN_COLUMNS: Final = (
     "event_id", "ts", "account_id", "ip", "ip_prefix", "asn", "user_agent", "model",
     "prompt_tokens", "completion_tokens", "req_system", "req_user", "req_n_turns",
     "req_max_tokens", "req_n", "req_logprobs", "req_temperature", "req_reasoning_enabled",
-    "req_reasoning_effort", "req_thinking_budget", "req_param_keys", "req_tools", "status",
+    "req_reasoning_effort", "req_thinking_budget", "req_param_keys", "req_tools",
 )
 #: Characters of the user turn that tell one task from another (prompt diversity).
 TASK_CHARS: Final = 200
@@ -125,7 +125,7 @@ SELECT account_id, event_id, ts_ms, hr, dy, model, ua, ip, ip_prefix, asn, pt, c
   {topic} AS topic,
   {skel_sql},
   CASE WHEN length(msys) > 0 THEN substr(msys, 1, {SYSTEM_SKELETON_CHARS}) END AS sysk,
-  pfp, tools, throttled, task
+  pfp, tools, task
 FROM (
   SELECT account_id, event_id, {d.epoch_ms('ts')} AS ts_ms, hour(ts) AS hr, {d.date('ts')} AS dy,
     model, coalesce(user_agent, '') AS ua, ip, ip_prefix, CAST(asn AS STRING) AS asn,
@@ -141,7 +141,6 @@ FROM (
       || CAST(coalesce(req_max_tokens, -1) AS STRING) || '|'
       || CAST(coalesce(req_temperature, -1.0) AS STRING) AS pfp,
     coalesce(req_tools, '') AS tools,
-    CASE WHEN coalesce(status, 200) = 429 THEN 1.0E0 ELSE 0.0E0 END AS throttled,
     substr(coalesce(req_user, ''), 1, {TASK_CHARS}) AS task,
     1 AS one
   FROM ({unique_events(source)}) u
@@ -162,7 +161,7 @@ WITH base AS (
     sum(pt) AS prompt_tokens, sum(ct) AS completion_tokens,
     count(DISTINCT model) AS n_models,
     avg(CASE WHEN {harvest} > 0 THEN 1.0E0 ELSE 0.0E0 END) AS harvest_any,
-    avg(throttled) AS throttled_share, count(DISTINCT task) AS distinct_tasks
+    count(DISTINCT task) AS distinct_tasks
   FROM ev GROUP BY account_id
 ),
 gaps AS (
