@@ -38,7 +38,7 @@ Progress = Callable[[str], None]
 #: Precision the block threshold is chosen for, on out-of-fold risks.
 BLOCK_PRECISION = 0.975
 #: Precision at which review starts.
-REVIEW_PRECISION = 0.6
+REVIEW_PRECISION = 0.8
 MODEL_VERSION = 2
 
 
