@@ -287,3 +287,38 @@ def test_settings_reach_the_store(tmp_path: Path) -> None:
     from distillguard.screen.store import store_dir
 
     assert store_dir(s.screen_lists_dir, s.data_dir) == tmp_path / "lists"
+
+
+@pytest.mark.parametrize("name,chip", [
+    ("H100", "H100-SXM"), ("NVIDIA H100 80GB HBM3", "H100-SXM"), ("h100-pcie", "H100-PCIE"),
+    ("H100 PCIe 80GB", "H100-PCIE"), ("A100-SXM4-80GB", "A100"), ("AMD Instinct MI300X", "MI300X"),
+    ("GeForce RTX 4090", "RTX-4090"), ("Ascend 910B", "ASCEND-910B"), ("TPU v5p", "TPU-V5P"),
+])
+def test_common_chip_names_are_known(name: str, chip: str) -> None:
+    from distillguard.screen.compute import chip_key, chips
+
+    assert chips()[chip_key(name)].chip == chip
+
+
+def test_an_unknown_chip_lists_the_known_ones(write) -> None:  # type: ignore[no-untyped-def]
+    usage = write("u.csv", "account,chip,count,hours,country\nx,H1000,1,1,CN\n")
+    _, quarantine = compute_report(usage, load_config())
+    assert "unknown chip 'H1000'" in quarantine[0]["reason"]
+    assert "H100-SXM" in quarantine[0]["reason"] and "MI300X" in quarantine[0]["reason"]
+
+
+def test_no_alias_names_two_chips() -> None:
+    import csv as csv_
+    from collections import Counter
+    from importlib import resources
+
+    from distillguard.screen.compute import chip_key
+
+    text = resources.files("distillguard.screen").joinpath("data/chips.csv").read_text("utf-8")
+    keys: Counter[str] = Counter()
+    for r in csv_.DictReader(text.splitlines()):
+        names = [r["chip"], *filter(None, r["aliases"].split(";"))]
+        own = [chip_key(n) for n in names]
+        assert len(own) == len(set(own)), f"{r['chip']}: an alias its own name already covers"
+        keys.update(own)
+    assert [k for k, n in keys.items() if n > 1] == []

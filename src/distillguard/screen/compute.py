@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from distillguard.schema.errors import NotFoundError
 from distillguard.screen.config import ScreenConfig
@@ -31,18 +31,34 @@ class Chip:
     source: str
 
 
+#: Vendor words that usage exports put in front of a model name ("NVIDIA H100").
+VENDORS: Final = ("NVIDIA", "AMD", "GOOGLE", "INTEL", "HUAWEI")
+
+
 def chip_key(name: str) -> str:
-    return "".join(ch for ch in name.upper() if ch.isalnum())
+    key = "".join(ch for ch in name.upper() if ch.isalnum())
+    for vendor in VENDORS:
+        if key.startswith(vendor) and len(key) > len(vendor):
+            return key[len(vendor):]
+    return key
 
 
 @functools.lru_cache(maxsize=1)
 def chips() -> dict[str, Chip]:
+    """Every chip of the table under its own name and the common names usage exports
+    give it (``aliases``: "H100" is the SXM part, as clouds rent it)."""
     text = resources.files("distillguard.screen").joinpath("data/chips.csv").read_text("utf-8")
     out = {}
     for rec in csv.DictReader(text.splitlines()):
         c = Chip(rec["chip"], float(rec["peak_ops_per_s"]), rec["precision"], rec["source"])
-        out[chip_key(c.chip)] = c
+        for name in (c.chip, *filter(None, (rec.get("aliases") or "").split(";"))):
+            out[chip_key(name)] = c
     return out
+
+
+def chip_names() -> list[str]:
+    """The table's chip names (each also reachable by its aliases)."""
+    return sorted({c.chip for c in chips().values()})
 
 
 @dataclass
@@ -112,7 +128,8 @@ def compute_report(
         if not acct:
             problems.append("empty account")
         if chip is None and "__error__" not in rec:
-            problems.append(f"unknown chip {rec.get('chip') or rec.get('chip_type')!r}")
+            problems.append(f"unknown chip {rec.get('chip') or rec.get('chip_type')!r} "
+                            f"(known: {', '.join(chip_names())})")
         try:
             count = float(rec.get("count") or 0)
             hours = float(rec.get("hours") or 0)
