@@ -32,14 +32,31 @@ def _accounts_csv(out: Path) -> dict[str, dict[str, str]]:
         return {r["account_id"]: r for r in csv.DictReader(fh)}
 
 
-def test_empty_inputs(tmp_path: Path) -> None:
+def test_empty_inputs_are_nothing_to_hunt(tmp_path: Path) -> None:
     ev = _write(tmp_path / "ev.jsonl", [])
     ac = _write(tmp_path / "ac.jsonl", [])
+    with pytest.raises(InputError, match="nothing to hunt"):
+        hunt(ev, ac, tmp_path / "out")
+
+
+def test_accounts_without_any_event_are_scored_from_their_records(tmp_path: Path) -> None:
+    ev = _write(tmp_path / "ev.jsonl", [])
+    ac = _write(tmp_path / "ac.jsonl", [ACCOUNT])
     res = hunt(ev, ac, tmp_path / "out")
-    assert res.summary["accounts"] == 0 and res.summary["events"] == 0
+    assert res.summary["accounts"] == 1 and res.summary["events"] == 0
     assert any("no usable events" in n for n in res.summary["notes"])
-    assert (tmp_path / "out" / "accounts.csv").read_text().strip() == \
-        "account_id,risk,verdict,cluster_id,reasons"
+
+
+def test_a_run_where_every_event_was_quarantined_fails_loudly(tmp_path: Path) -> None:
+    # A CSV given as events: every line is quarantined, nothing is usable.
+    ev = tmp_path / "events.csv"
+    ev.write_text("event_id,ts,account_id\ne1,2026-05-01T00:00:00Z,a\ne2,2026-05-01,b\n")
+    with pytest.raises(InputError, match="no usable event; 3 rows quarantined") as exc:
+        hunt(ev, None, tmp_path / "out")
+    assert exc.value.details["quarantined"] == 3
+    # Nothing is lost: the rows are in the quarantine file the error names.
+    q = (tmp_path / "out" / "quarantine.jsonl").read_text().splitlines()
+    assert len(q) == 3 and str(tmp_path / "out" / "quarantine.jsonl") in str(exc.value)
 
 
 def test_accounts_without_events_and_events_without_accounts(tmp_path: Path) -> None:

@@ -26,8 +26,11 @@ def test_report_is_self_contained_with_campaign_pictures(tmp_path: Path) -> None
     assert "quarantined" in html and "duckdb" in html
 
 
-def test_report_of_an_empty_world(tmp_path: Path) -> None:
+def test_report_of_a_world_without_events(tmp_path: Path) -> None:
     (tmp_path / "ev.jsonl").write_text("")
-    res = hunt(tmp_path / "ev.jsonl", None, tmp_path / "out", render=render_report)
+    (tmp_path / "ac.jsonl").write_text(
+        '{"account_id": "a", "created_at": "2026-01-01T00:00:00Z"}\n')
+    res = hunt(tmp_path / "ev.jsonl", tmp_path / "ac.jsonl", tmp_path / "out",
+               render=render_report)
     html = (res.out_dir / "report.html").read_text()
     assert "No campaign" in html and "No events." in html

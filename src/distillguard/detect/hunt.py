@@ -179,6 +179,7 @@ def hunt(
         finally:
             eng.close()
         qsummary = quarantine.summary()
+    _require_something_usable(tables["totals"], acc_list, qsummary, ev_paths)
     with stages.stage("scoring and attribution"):
         result = _judge(tables, acc_list, cfg)
     result.summary.update(
@@ -195,6 +196,26 @@ def hunt(
             render(out, result, written, cfg)
     return HuntResult(out, engine_name, seconds, result.summary, written.rows,
                       written.campaigns)
+
+
+def _require_something_usable(totals: pa.Table, acc_list: Sequence[Account],
+                              qsummary: dict[str, Any], ev_paths: Sequence[Path]) -> None:
+    """A run where nothing was usable fails loudly (a CSV given as events, a file of
+    garbage), instead of writing an empty hunt that reads "no attack seen"."""
+    events = int((totals.to_pylist()[0].get("events") if totals.num_rows else 0) or 0)
+    if events > 0:
+        return
+    names = ", ".join(str(p) for p in ev_paths)
+    if qsummary["total"]:
+        reasons = ", ".join(f"{k} {v}" for k, v in qsummary["by_reason"].items())
+        raise InputError(
+            f"{names}: no usable event; {qsummary['total']} rows quarantined ({reasons}), "
+            f"see {qsummary['path']}",
+            details={"source": names, "quarantined": qsummary["total"],
+                     "by_reason": qsummary["by_reason"], "quarantine": qsummary["path"]})
+    if not acc_list:
+        raise InputError(f"{names}: no events and no accounts: nothing to hunt",
+                         details={"source": names})
 
 
 def run_plan(eng: Engine, files: Sequence[Path]) -> dict[str, pa.Table]:
