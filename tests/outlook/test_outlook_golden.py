@@ -58,7 +58,10 @@ def test_run_writes_charts_report_and_tables(tmp_path: Path) -> None:
     assert html.count("data:image/png;base64,") == 4 and "src=\"http" not in html
     assert "Epoch AI" in html and "assumed" in html
     assert (out / "lag.png").read_bytes()[:4] == b"\x89PNG"
-    again = run_outlook("neck-and-neck", draws=300, seed=1)
+    again = run_outlook("neck-and-neck", draws=300, seed=1, out_dir=tmp_path / "again")
     assert again.result.summaries == res.result.summaries
+    # The same seed gives byte-identical charts, SVG included (its ids are salted).
+    for name in ("lag.svg", "ratio.svg", "lag.png"):
+        assert (tmp_path / "again" / name).read_bytes() == (out / name).read_bytes(), name
     text = json.dumps(summary_dict(again.result), indent=2) + "\n"
     assert text == (out / "summary.json").read_text()

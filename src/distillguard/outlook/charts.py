@@ -29,7 +29,10 @@ def save(fig: Figure, out_dir: Path, stem: str, formats: tuple[str, ...] = FORMA
         p = out_dir / f"{stem}.{fmt}"
         # No creation date in the files, so reruns with one seed give identical charts.
         meta: dict[str, str | None] = {"Date": None} if fmt == "svg" else {"Software": None}
-        fig.savefig(p, format=fmt, dpi=120, bbox_inches="tight", metadata=meta)
+        # SVG element ids are salted at random unless a salt is set: fixed, so the
+        # same seed gives byte-identical SVG too.
+        with matplotlib.rc_context({"svg.hashsalt": "distillguard"}):
+            fig.savefig(p, format=fmt, dpi=120, bbox_inches="tight", metadata=meta)
         paths.append(p)
     return paths
 
