@@ -109,6 +109,21 @@ def test_user_scenario_inherits_a_builtin_and_overrides(tmp_path: Path) -> None:
     assert sc.lineage and sc.lineage[-1].endswith("us-leads.yaml")
 
 
+@pytest.mark.parametrize("param,entry,needle", [
+    ("smuggled_2026", "low: 0.1\n    mode: 0.4\n    high: .inf", "high: must be a finite number"),
+    ("smuggled_2026", "low: .nan\n    mode: 0.4\n    high: 1.0", "low: must be a finite number"),
+    ("us_compute_2026", "low: 0\n    mode: 0\n    high: 0", "low: must be >= 0.001"),
+])
+def test_infinite_or_zero_values_that_would_print_nan_are_errors(
+        tmp_path: Path, param: str, entry: str, needle: str) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(f"name: bad\nbase: us-leads\nparameters:\n  {param}:\n    {entry}\n"
+                    "    status: assumed\n    source: 'assumed'\n")
+    with pytest.raises(ScenarioError) as ei:
+        load_scenario(str(path))
+    assert needle in str(ei.value) and "bad.yaml:" in str(ei.value)
+
+
 def test_base_cycle_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text("base: b.yaml\n")
     (tmp_path / "b.yaml").write_text("base: a.yaml\n")

@@ -100,7 +100,9 @@ class Lever:
 PARAMS: tuple[ParamSpec, ...] = (
     ParamSpec("frontier_growth", "x/yr",
               "Yearly growth factor of frontier training compute", lower_bound=1.0001),
-    ParamSpec("us_compute_2026", "M H100e/yr", "AI compute the US adds in 2026"),
+    # Positive: the compute ratio and its logarithm are taken of it.
+    ParamSpec("us_compute_2026", "M H100e/yr", "AI compute the US adds in 2026",
+              lower_bound=0.001),
     ParamSpec("us_growth", "x/yr", "Yearly growth of US AI compute additions", lower_bound=1.0),
     ParamSpec("licensed_open_2026", "M H100e/yr",
               "Licensed imports to China in 2026 if Blackwell-class exports are allowed"),

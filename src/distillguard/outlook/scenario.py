@@ -7,6 +7,7 @@ analyst editing a scenario sees all mistakes at once. A scenario may name a
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from importlib import resources
@@ -236,7 +237,8 @@ def _int(doc: _Lined, key: str, default: int, lo: int, hi: int, problems: list[P
 
 
 def _num(v: Any) -> float | None:
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
+    # .inf and .nan are YAML floats, but no model quantity: a finite number or nothing.
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
         return None
     return float(v)
 
@@ -267,7 +269,7 @@ def _params(raw: Any, line: int | None, problems: list[Problem]) -> dict[str, Pa
         for k in ("low", "mode", "high"):
             v = _num(entry.get(k))
             if v is None:
-                why = "must be a number" if k in entry else "required number"
+                why = "must be a finite number" if k in entry else "required number"
                 problems.append(Problem(entry.lines.get(k, at), f"{where}.{k}", why))
             else:
                 vals[k] = v
