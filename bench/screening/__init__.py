@@ -1,0 +1,1 @@
+"""The screening benchmark's parts (run through bench/screen.py)."""
