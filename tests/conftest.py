@@ -32,3 +32,34 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture(scope="session")
 def fixtures_dir() -> Path:
     return FIXTURES
+
+
+@pytest.fixture
+def live_log_dir(tmp_path: Path) -> Path:
+    """A gateway log directory: day 1 rotated to Parquet (e0-e2), day 2 still live JSONL
+    in two replicas' files (e3-e6 and e7), and the gateway's own quarantine beside them."""
+    from datetime import UTC, datetime, timedelta
+
+    import orjson
+    import pyarrow.parquet as pq
+
+    from distillguard.schema import Event, event_row, events_table
+
+    t0 = datetime(2026, 5, 1, tzinfo=UTC)
+
+    def event(i: int, day: int) -> Event:
+        return Event(event_id=f"e{i}", ts=t0 + timedelta(days=day, minutes=i), account_id="a",
+                     endpoint="chat.completions", model="m",
+                     request={"model": "m", "messages": [{"role": "user", "content": f"q{i}"}]},
+                     response_text="r")
+
+    log = tmp_path / "log"
+    (log / "events" / "day=2026-05-01").mkdir(parents=True)
+    pq.write_table(events_table([event_row(event(i, 0)) for i in range(3)]),
+                   log / "events" / "day=2026-05-01" / "part-r1.parquet")
+    (log / "exchanges-2026-05-02.r1.jsonl").write_bytes(b"".join(
+        orjson.dumps(event(i, 1).to_json_dict()) + b"\n" for i in range(3, 7)))
+    (log / "exchanges-2026-05-02.r2.jsonl").write_bytes(
+        orjson.dumps(event(7, 1).to_json_dict()) + b"\n")
+    (log / "quarantine.jsonl").write_bytes(b'{"not": "an event"}\n')
+    return log
