@@ -89,9 +89,9 @@ def test_values_are_in_the_unit_interval(risk: list[float], lab: list[int]) -> N
 
 def test_campaign_ids_go_to_members_at_review_only_and_never_to_organisations() -> None:
     risk = np.array([0.9, 0.8, 0.1, 0.95, 0.9])
-    op = Cluster(label=0, members=np.array([0, 1, 2]), median_base=0.5, is_org=False,
+    op = Cluster(label=0, members=np.array([0, 1, 2]), is_org=False,
                  org_id=None, kinds=(), created_span_h=None)
-    org = Cluster(label=1, members=np.array([3, 4]), median_base=0.5, is_org=True,
+    org = Cluster(label=1, members=np.array([3, 4]), is_org=True,
                   org_id="o", kinds=(), created_span_h=None)
     ids, chosen = assign_ids([op, org], risk, 0.5, 5)
     assert ids == ["C0001", "C0001", "", "", ""]

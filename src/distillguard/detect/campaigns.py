@@ -1,5 +1,6 @@
-"""From communities to campaigns: what each cluster shares, whether it is an org,
-and how much its evidence lifts its members."""
+"""From communities to campaigns: what each cluster shares, whether it is one
+organisation, and which members carry a campaign id (the lift itself is the
+fitted coordination table's, :mod:`distillguard.detect.coordination`)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,6 @@ KIND_NAMES: Final = {
     "s64": "wrapper skeleton (ending)", "sysk": "system prompt skeleton",
     "lockstep": "lockstep activity",
 }
-WRAPPER_KINDS: Final = frozenset({"p24", "s24", "p64", "s64", "sysk"})
 #: Share of members that must agree for a cluster to be one organisation.
 ORG_SHARE: Final = 0.5
 
@@ -31,25 +31,10 @@ ORG_SHARE: Final = 0.5
 class Cluster:
     label: int
     members: np.ndarray
-    median_base: float
     is_org: bool
     org_id: str | None
     kinds: tuple[tuple[str, int], ...]  # shared kinds and their edge counts, strongest first
     created_span_h: float | None
-    #: Share of the internal tie weight that comes from shared wrapper skeletons.
-    wrapper_share: float = 0.0
-    #: Median over members of harvesting content (largest family share, discounted
-    #: for one-off batch runs).
-    content_median: float = 0.0
-    #: Upper quartile over members of harvesting content: the rate of the cluster's
-    #: harvesters even when bystanders (a shared template, card or proxy pool) are
-    #: the majority and pull the median down.
-    content_high: float = 0.0
-    #: Median over the wrapper core (members with an internal wrapper tie) of the
-    #: larger of base risk and harvesting content: the template pipeline's own accounts.
-    core_median: float = 0.0
-    #: Members with a wrapper tie inside the cluster (the template pipeline's accounts).
-    core: np.ndarray | None = None
 
     @property
     def size(self) -> int:
@@ -75,16 +60,10 @@ def _span(hours: float) -> str:
     return f"{hours / 24:.0f} days"
 
 
-def _wrapper_kind_ids(edges: Edges) -> list[int]:
-    """Indices into ``edges.kinds`` of the shared-wrapper-skeleton kinds."""
-    return [i for i, k in enumerate(edges.kinds) if k in WRAPPER_KINDS]
-
-
-def analyse(labels: np.ndarray, edges: Edges, base_risk: np.ndarray,
-            accounts: Sequence[Account | None],
-            harvest: np.ndarray | None = None) -> list[Cluster]:
-    """One :class:`Cluster` per community of at least two accounts: what it shares,
-    whether it is one organisation, how its members' content looks."""
+def analyse(labels: np.ndarray, edges: Edges,
+            accounts: Sequence[Account | None]) -> list[Cluster]:
+    """One :class:`Cluster` per community of at least two accounts: what it shares and
+    whether it is one organisation."""
     out: list[Cluster] = []
     if edges.size == 0:
         return out
@@ -98,13 +77,6 @@ def analyse(labels: np.ndarray, edges: Edges, base_risk: np.ndarray,
     counts = np.bincount(flat, minlength=n_labels * n_kinds).reshape(n_labels, n_kinds)
     weights = np.bincount(flat, weights=edges.part_weight[inside],
                           minlength=n_labels * n_kinds).reshape(n_labels, n_kinds)
-    wrapper_cols = _wrapper_kind_ids(edges)
-    # Members with at least one wrapper tie inside their own community (the core).
-    core = np.zeros(labels.size, dtype=bool)
-    wrap_part = inside & np.isin(edges.part_kind, wrapper_cols)
-    core[edges.src[edges.part_edge[wrap_part]]] = True
-    core[edges.dst[edges.part_edge[wrap_part]]] = True
-    own_ev = base_risk if harvest is None else np.maximum(base_risk, harvest)
     order = np.argsort(labels, kind="stable")
     sorted_labels = labels[order]
     for lab in np.unique(labels[labels >= 0]):
@@ -112,8 +84,6 @@ def analyse(labels: np.ndarray, edges: Edges, base_risk: np.ndarray,
         members = np.sort(order[lo:hi])
         if members.size < 2:
             continue
-        total_w = float(weights[lab].sum())
-        skel_w = float(weights[lab, wrapper_cols].sum()) if wrapper_cols else 0.0
         kinds: Counter[str] = Counter()
         strength: dict[str, float] = {}
         for k in np.flatnonzero(counts[lab]).tolist():
@@ -129,18 +99,9 @@ def analyse(labels: np.ndarray, edges: Edges, base_risk: np.ndarray,
         is_org = org_id is not None and org_n >= ORG_SHARE * members.size \
             and formal >= ORG_SHARE * members.size
         out.append(Cluster(
-            label=int(lab), members=members,
-            median_base=float(np.median(base_risk[members])), is_org=bool(is_org),
-            org_id=org_id,
+            label=int(lab), members=members, is_org=bool(is_org), org_id=org_id,
             kinds=tuple(sorted(kinds.items(), key=lambda kv: (-strength[kv[0]], kv[0]))),
-            created_span_h=span, wrapper_share=skel_w / total_w if total_w > 0 else 0.0,
-            content_median=float(np.median(harvest[members])) if harvest is not None else 0.0,
-            content_high=float(np.quantile(harvest[members], 0.75))
-            if harvest is not None else 0.0,
-            core_median=float(np.median(own_ev[members[core[members]]]))
-            if int(core[members].sum()) >= 2 else 0.0,
-            core=members[core[members]],
-        ))
+            created_span_h=span))
     return out
 
 

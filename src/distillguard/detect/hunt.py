@@ -333,7 +333,7 @@ def _judge(tables: dict[str, pa.Table], acc_list: Sequence[Account],
     values = judge_values(p, base.risk)
     final = score(values, cfg, n, include_graph=True)
     verdict = verdicts(final.risk, cfg)
-    clusters = analyse(p.labels, p.edges, base.risk, p.accounts, p.harvest)
+    clusters = analyse(p.labels, p.edges, p.accounts)
     return Judgement(
         universe=p.universe, accounts=p.accounts, agg=p.agg, values=values, base=base,
         final=final, verdicts=verdict, labels=p.labels, clusters=clusters, edges=p.edges,

@@ -288,6 +288,6 @@ def predict_world(w: LabelledWorld, cfg: HuntConfig) -> WorldVerdicts:
     base = score(p.values, cfg, p.n, include_graph=False)
     final = score(judge_values(p, base.risk), cfg, p.n, include_graph=True)
     verdict = verdicts(final.risk, cfg)
-    clusters = analyse(p.labels, p.edges, base.risk, p.accounts, p.harvest)
+    clusters = analyse(p.labels, p.edges, p.accounts)
     ids, _ = assign_ids(clusters, final.risk, cfg.review, p.n)
     return WorldVerdicts(list(p.universe), final.risk, verdict, ids)
