@@ -112,6 +112,8 @@ def main() -> None:
     ap.add_argument("--l2", type=float, default=1e-3)
     ap.add_argument("--blind-weight", type=float, default=0.5,
                     help="weight of the blind copies of campaign members (0: none)")
+    ap.add_argument("--floor-quantile", type=float, default=0.5,
+                    help="benign quantile of the own logit used as its floor (-1: none)")
     ap.add_argument("--model", type=Path, default=None,
                     help="score the held-out worlds with this fitted model (per tactic) "
                     "instead of fitting leave-one-tactic-out")
@@ -142,12 +144,14 @@ def main() -> None:
     print("| fold (tactic) | accounts | recall @ block | precision @ block (all) | "
           "hard negatives blocked | completeness |")
     print("| --- | --- | --- | --- | --- | --- |")
-    full = with_model(base, fit_model(train, l2=args.l2, blind_weight=args.blind_weight), "bench")
+    full = with_model(base, fit_model(train, l2=args.l2, blind_weight=args.blind_weight,
+                    floor_quantile=args.floor_quantile), "bench")
     print(_row("in-sample: all tactics, training worlds", _metrics(train, full, None)))
     print(_row("held-out worlds: all tactics", _metrics(hold, full, None)))
     for t in tactics:
         cfg = with_model(base, fit_model(train, exclude_tactics=[t], l2=args.l2,
-                                              blind_weight=args.blind_weight), "bench")
+                                              blind_weight=args.blind_weight,
+                    floor_quantile=args.floor_quantile), "bench")
         print(_row(f"leave out {t} (in-sample fit: {_metrics(hold, full, t)['recall']:.3f})",
                    _metrics(hold, cfg, t)), flush=True)
     print(f"# {time.time() - started:.0f} s")

@@ -108,3 +108,21 @@ def test_edges_match_pairwise_weights(rows: list[tuple[int, str, str]]) -> None:
         assert w == pytest.approx(expected[p])
     order = list(zip(edges.part_edge.tolist(), edges.part_kind.tolist(), strict=True))
     assert order == sorted(order)
+
+
+def test_a_popular_template_alone_does_not_link_but_with_infrastructure_it_does() -> None:
+    # 0-99 share one public framework's system prompt (popular: discounted by idf); 0 and 1
+    # also share a sign-up address; 200 and 201 share a rare prompt skeleton.
+    n = 2000
+    rows = [(i, "sysk", "framework prompt") for i in range(100)]
+    rows += [(0, "signup_ip", "10.0.0.1"), (1, "signup_ip", "10.0.0.1"),
+             (200, "sysk", "rare wrapper"), (201, "sysk", "rare wrapper")]
+    e = build_edges(_keys(rows), n, DEFAULT_LINK_WEIGHTS)
+    scaffold = frozenset({"sysk", "tools", "pfp", "ua"})
+    plain = keep_edges(e, 0.9)
+    kept = keep_edges(e, 0.9, shared_kinds=scaffold, shared_min=1.5)
+    pairs = {(int(s), int(d)) for s, d in zip(kept.src, kept.dst, strict=True)}
+    assert plain.size > 1000  # without the rule the popular prompt links every pair it holds
+    assert pairs == {(0, 1), (200, 201)}
+    # The parts of a kept edge stay with it.
+    assert sorted(kept.kinds[k] for k in kept.part_kind) == ["signup_ip", "sysk", "sysk"]

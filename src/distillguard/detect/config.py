@@ -163,8 +163,15 @@ class HuntConfig:
     link_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_LINK_WEIGHTS))
     #: Smallest summed pair weight kept as a graph edge.
     min_edge: float = 0.9
+    #: Smallest weight of an edge made of scaffolding alone (skeletons, tool sets,
+    #: parameter fingerprints, SDKs): a popular public template alone does not link.
+    min_scaffold_edge: float = 1.5
     #: Leiden resolution (CPM on normalised weights).
     resolution: float = 0.1
+    #: Logit below which an account's own evidence does not count when its group's is
+    #: weighed (what an ordinary account shows): looking more innocent than ordinary
+    #: traffic cannot clear a member of an operation (fitted; -inf: no floor).
+    own_floor: float = float("-inf")
     #: Which fitted model the weights came from (its version and training manifest).
     model: dict[str, Any] = field(default_factory=dict, compare=False)
     source: str = "built-in"
@@ -174,6 +181,10 @@ class HuntConfig:
             if f.name == name:
                 return f
         raise KeyError(name)
+
+
+def _floor(value: Any) -> float:
+    return float("-inf") if value is None else float(value)
 
 
 def with_model(cfg: HuntConfig, model: dict[str, Any], source: str) -> HuntConfig:
@@ -188,6 +199,7 @@ def with_model(cfg: HuntConfig, model: dict[str, Any], source: str) -> HuntConfi
     return replace(cfg, features=tuple(feats), bias=float(model["bias"]),
                    review=float(th.get("review", cfg.review)),
                    block=float(th.get("block", cfg.block)),
+                   own_floor=_floor(model.get("own_floor")),
                    link_weights={**cfg.link_weights, **model.get("links", {})},
                    model={k: v for k, v in model.items() if k != "features"}, source=source)
 

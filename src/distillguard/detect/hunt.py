@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 from distillguard.detect import outputs
 from distillguard.detect.campaigns import Cluster, analyse, linkage_values
 from distillguard.detect.config import HuntConfig, load_config
-from distillguard.detect.coordination import coordination
+from distillguard.detect.coordination import SCAFFOLD_KINDS, coordination
 from distillguard.detect.judgement import AccountRow, CampaignRow, HuntOutputs, Judgement
 from distillguard.detect.progress import Stages
 from distillguard.detect.scoring import feature_values, score, verdicts
@@ -297,7 +297,8 @@ def prepare(tables: dict[str, pa.Table], acc_list: Sequence[Account],
     act_t = pa.table({"account": pa.array(act_idx, pa.int64()), "bin": act["bin"],
                       "c": act["c"]})
     edges = lockstep(edges, act_t, n, cfg.link_weights.get("lockstep", 0.0))
-    edges = keep_edges(edges, cfg.min_edge)
+    edges = keep_edges(edges, cfg.min_edge, shared_kinds=SCAFFOLD_KINDS,
+                       shared_min=cfg.min_scaffold_edge)
     labels = communities(edges, n, cfg.resolution)
     # Harvesting content: share of requests in any of the three harvesting families
     # (an operation that mixes families and camouflage still shows its total), at

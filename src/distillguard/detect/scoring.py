@@ -142,9 +142,19 @@ def score(values: Mapping[str, np.ndarray], cfg: HuntConfig, n: int, *,
     logit = np.full(n, cfg.bias)
     strengths: dict[str, np.ndarray] = {}
     contribs: dict[str, np.ndarray] = {}
-    for f in cfg.features:
+    graph_seen = False
+    for f in sorted(cfg.features, key=lambda f: f.graph):
         if not include_graph and f.graph:
             continue
+        if f.graph and not graph_seen:
+            graph_seen = True
+            # The account's own evidence counts no lower than ordinary traffic's when
+            # its group's evidence is added (see HuntConfig.own_floor).
+            lift = np.maximum(cfg.own_floor - logit, 0.0)
+            if lift.any():
+                contribs["own_floor"] = lift
+                strengths["own_floor"] = (lift > 0).astype(np.float64)
+                logit = logit + lift
         v = values.get(f.name)
         if v is None:
             continue
@@ -154,7 +164,10 @@ def score(values: Mapping[str, np.ndarray], cfg: HuntConfig, n: int, *,
         logit = logit + contribs[f.name]
     # Rounded so engines whose float sums differ in the last bits agree on verdicts.
     risk = np.round(1.0 / (1.0 + np.exp(-logit)), 6)
-    return Scored(dict(values), strengths, contribs, logit, risk)
+    vals = dict(values)
+    if "own_floor" in contribs:
+        vals["own_floor"] = contribs["own_floor"]
+    return Scored(vals, strengths, contribs, logit, risk)
 
 
 def strength(f: Feature, v: np.ndarray) -> np.ndarray:
@@ -208,6 +221,13 @@ def explain_rows(cfg: HuntConfig, cols: Mapping[str, tuple[list[float], list[flo
         rows.append({"name": f.name, "group": f.group, "value": value, "weight": f.weight,
                      "strength": round(col[1][i], 4), "contribution": round(contrib, 4),
                      "explanation": text})
+    lift = cols.get("own_floor")
+    if lift is not None and lift[2][i] > 0:
+        rows.append({"name": "own_floor", "group": "coordination", "value": round(lift[0][i], 4),
+                     "weight": 1.0, "strength": 1.0, "contribution": round(lift[2][i], 4),
+                     "explanation": "its own traffic looks cleaner than ordinary traffic; counted "
+                     f"as ordinary (logit {cfg.own_floor:.1f}) while its group's evidence is "
+                     "weighed"})
     return rows
 
 

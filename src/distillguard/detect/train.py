@@ -39,7 +39,7 @@ Progress = Callable[[str], None]
 BLOCK_PRECISION = 0.975
 #: Precision at which review starts.
 REVIEW_PRECISION = 0.8
-MODEL_VERSION = 2
+MODEL_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -160,7 +160,8 @@ def _others(k: int, items: Sequence[np.ndarray]) -> list[np.ndarray]:
 
 
 def fit_model(worlds: Sequence[LabelledWorld], *, exclude_tactics: Sequence[str] = (),
-              l2: float = 1e-3, blind_weight: float = 0.5, cfg: HuntConfig | None = None,
+              l2: float = 1e-3, blind_weight: float = 0.5, floor_quantile: float = 0.5,
+              cfg: HuntConfig | None = None,
               progress: Progress | None = None) -> dict[str, Any]:
     """Fit the table and the thresholds; return the model as saved by :func:`save_model`.
 
@@ -188,8 +189,14 @@ def fit_model(worlds: Sequence[LabelledWorld], *, exclude_tactics: Sequence[str]
     fold1 = [_fit(_others(k, x1r), _others(k, ys), sign1, l2) if k_worlds > 1 else (w1, b1)
              for k in range(k_worlds)]
     base = [logit(x1[k], *fold1[k]) for k in range(k_worlds)]
+    # What ordinary traffic shows on its own: a quantile of the benign accounts' logits.
+    floor = float(np.quantile(np.concatenate([z[w.y == 0] for z, w in zip(base, worlds,
+                                                                         strict=True)]),
+                              floor_quantile)) if floor_quantile >= 0 else -math.inf
+    raw = base
+    base = [np.maximum(z, floor) for z in raw]
     x2 = [_matrix(graph, judge_values(w.prepared, _sigmoid(z)), w.prepared.n)
-          for w, z in zip(worlds, base, strict=True)]
+          for w, z in zip(worlds, raw, strict=True)]
     x2r = [x[r] for x, r in zip(x2, rows, strict=True)]
     off = [z[r] for z, r in zip(base, rows, strict=True)]
     sw = [np.ones(int(r.sum())) for r in rows]
@@ -209,12 +216,12 @@ def fit_model(worlds: Sequence[LabelledWorld], *, exclude_tactics: Sequence[str]
             benign = w.y == 0
             if not sel.any() or not benign.any():
                 continue
-            ordinary = float(np.median(base[k][benign]))
-            zb = np.where(member & (w.y == 1), np.minimum(base[k], ordinary), base[k])
+            ordinary = float(np.median(raw[k][benign]))
+            zb = np.where(member & (w.y == 1), np.minimum(raw[k], ordinary), raw[k])
             blind = replace(w.prepared, harvest=np.where(member, 0.0, w.prepared.harvest))
             xb = _matrix(graph, judge_values(blind, _sigmoid(zb)), w.prepared.n)
             x2r.append(xb[sel])
-            off.append(zb[sel])
+            off.append(np.maximum(zb, floor)[sel])
             ys2.append(np.ones(int(sel.sum())))
             sw.append(np.full(int(sel.sum()), blind_weight))
             blind_of.append(k)
@@ -246,6 +253,7 @@ def fit_model(worlds: Sequence[LabelledWorld], *, exclude_tactics: Sequence[str]
     return {
         "version": MODEL_VERSION,
         "bias": round(b1, 6),
+        "own_floor": round(floor, 6) if math.isfinite(floor) else None,
         "thresholds": {"review": review, "block": block},
         "features": [
             {"name": f.name, "group": f.group, "sign": f.sign, "lo": f.lo, "hi": f.hi,
@@ -253,7 +261,9 @@ def fit_model(worlds: Sequence[LabelledWorld], *, exclude_tactics: Sequence[str]
         "manifest": {
             "worlds": [{k: v for k, v in w.info.items() if k != "campaign"} for w in worlds],
             "excluded_tactics": sorted(excluded),
-            "l2": l2, "blind_weight": blind_weight, "block_precision_target": BLOCK_PRECISION,
+            "l2": l2, "blind_weight": blind_weight,
+            "floor_quantile": floor_quantile,
+            "block_precision_target": BLOCK_PRECISION,
             "out_of_fold": oof,
         },
     }

@@ -230,9 +230,18 @@ def lockstep(edges: Edges, activity: pa.Table, n_accounts: int, weight: float,
     )
 
 
-def keep_edges(edges: Edges, min_weight: float) -> Edges:
-    """Only the edges whose summed weight reaches ``min_weight``."""
+def keep_edges(edges: Edges, min_weight: float, *, shared_kinds: frozenset[str] = frozenset(),
+               shared_min: float = 0.0) -> Edges:
+    """Only the edges whose summed weight reaches ``min_weight``; an edge made of
+    ``shared_kinds`` alone (what strangers can share: a public framework's system prompt,
+    its tool set, an SDK's parameters) must reach ``shared_min``: one popular template
+    is not common control, a rare one or several together may be."""
     keep = edges.weight >= min_weight
+    if shared_kinds and edges.size:
+        kid = np.array([k in shared_kinds for k in edges.kinds], dtype=bool)
+        other = np.zeros(edges.size, dtype=bool)
+        other[edges.part_edge[~kid[edges.part_kind]]] = True
+        keep &= other | (edges.weight >= shared_min)
     remap = np.full(edges.size, -1, dtype=np.int64)
     remap[keep] = np.arange(int(keep.sum()))
     pk = keep[edges.part_edge]
