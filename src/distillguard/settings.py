@@ -109,6 +109,11 @@ class Settings:
     watch_window: str = _setting(
         "7d", "The rolling window of the exchange log each watch cycle hunts (e.g. 36h, 7d)."
     )
+    watch_block_hold: str = _setting(
+        "7d", "How long a block the continuous hunt issued holds although later cycles no "
+        "longer block the account (verdicts on a young window fluctuate; an operation must "
+        "not get back in on a quieter day). An analyst lifts a block early (e.g. 0s: none)."
+    )
     intel_community: str = _setting("default", "Sharing community name for intel exports.")
     intel_community_key: str = _setting(
         "", "Secret HMAC key of the sharing community (hex or text); required to export or match."

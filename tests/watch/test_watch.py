@@ -75,7 +75,9 @@ def test_key_rule_keeps_values_ordinary_accounts_share() -> None:
         ("ip", "vpn exit"): {"h1", "h2", "b1"},  # one allowed holder: within the rule
         ("p64", "one member only"): {"h1"},  # two members needed in a campaign of two
         ("payment", "card-9"): {"h1", "h2", "new-1"},
-        ("s64", "lone template"): {"lone"},
+        ("s64", "lone template"): {"lone"},  # one flagged account's wrapper: no key
+        ("sysk", "framework prompt"): {"h1", "h2", "b1"},  # a template one allowed user has
+        ("payment", "lone card"): {"lone", "new-2"},
     }
     accounts = [_acc("h1", "card-9"), _acc("h2", "card-9"), _acc("new-1", "card-9"),
                 _acc("b1")]
@@ -84,7 +86,9 @@ def test_key_rule_keeps_values_ordinary_accounts_share() -> None:
     assert "public agent prompt" not in book.keys.get("sysk", {})
     assert book.keys["ip"] == {"vpn exit": ("C1",)}
     assert "p64" not in book.keys
-    assert book.keys["s64"] == {"lone template": ("A:lone",)}
+    assert "s64" not in book.keys
+    assert "framework prompt" not in book.keys["sysk"]
+    assert book.keys["payment"] == {"card-9": ("C1",), "lone card": ("A:lone",)}
     assert book.record_keys == {"new-1": {"payment": "card-9"}}
     assert book.campaigns["C1"].tier == "block" and book.campaigns["C1"].members == 2
     assert set(book.verdicts) == {"h1", "h2", "lone"}
@@ -166,3 +170,30 @@ def test_watch_verb_runs_cycles_and_reports_them(tmp_path: Path) -> None:
         await ch.aclose()
 
     asyncio.run(cleanup())
+
+
+def test_a_block_holds_for_the_hold_period_whatever_later_cycles_say() -> None:
+    from distillguard.gateway.linkage import LinkBook
+    from distillguard.gateway.verdicts import External
+    from distillguard.watch.cycle import hold_blocks
+
+    t0 = datetime(2026, 5, 4, 18, tzinfo=UTC)
+    hold = timedelta(days=2)
+    first = hold_blocks(LinkBook(verdicts={"a": External("block", "harvest", "watch"),
+                                           "b": External("review", "odd", "watch")}),
+                        None, t0, hold)
+    assert first.held == {"a": "2026-05-04T18:00:00Z"}
+    # The next cycle allows a (a quieter window): the block holds, with its origin.
+    second = hold_blocks(LinkBook(verdicts={}), first, t0 + timedelta(hours=6), hold)
+    assert second.verdicts["a"].tier == "block"
+    assert second.verdicts["a"].reason == "held since 2026-05-04T18:00:00Z: harvest"
+    assert second.held == first.held and "b" not in second.verdicts
+    # Blocked again later: it keeps the first time, so the hold does not restart.
+    third = hold_blocks(LinkBook(verdicts={"a": External("block", "harvest", "watch")}),
+                        second, t0 + timedelta(days=1), hold)
+    assert third.held == first.held
+    # Past the hold and no longer blocked by the hunt: released.
+    fourth = hold_blocks(LinkBook(verdicts={}), third, t0 + timedelta(days=2, hours=1), hold)
+    assert "a" not in fourth.verdicts and not fourth.held
+    # The book's wire form keeps the holds.
+    assert LinkBook.from_bytes(second.to_bytes()).held == second.held

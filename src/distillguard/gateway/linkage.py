@@ -71,6 +71,9 @@ class LinkBook:
     #: account -> its record's keys (payment, signup_ip), for accounts whose records match
     record_keys: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     stats: Mapping[str, Any] = field(default_factory=dict)
+    #: account -> when (ISO, the hunt's clock) its block was first issued; a block holds
+    #: for the watch's hold period (see :func:`distillguard.watch.cycle.hold_blocks`)
+    held: Mapping[str, str] = field(default_factory=dict)
 
     def lookup(self, account_id: str) -> External | None:
         return self.verdicts.get(account_id)
@@ -106,7 +109,7 @@ class LinkBook:
                           for c in self.campaigns.values()},
             "keys": {k: {v: list(c) for v, c in vals.items()} for k, vals in self.keys.items()},
             "record_keys": {a: dict(k) for a, k in self.record_keys.items()},
-            "stats": dict(self.stats),
+            "stats": dict(self.stats), "held": dict(self.held),
         })
 
     @classmethod
@@ -119,11 +122,12 @@ class LinkBook:
                        for cid, (t, m, r) in obj["campaigns"].items()},
             keys={k: {v: tuple(c) for v, c in vals.items()} for k, vals in obj["keys"].items()},
             record_keys=obj.get("record_keys", {}), stats=obj.get("stats", {}),
+            held=obj.get("held", {}),
         )
 
     def with_version(self, version: int, published_at: str) -> LinkBook:
         return LinkBook(version, published_at, self.verdicts, self.campaigns, self.keys,
-                        self.record_keys, self.stats)
+                        self.record_keys, self.stats, self.held)
 
     def summary(self) -> dict[str, Any]:
         return {"version": self.version, "published_at": self.published_at,

@@ -18,7 +18,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ import orjson
 
 from distillguard.gateway.door import Channel
 from distillguard.gateway.linkage import LinkBook
+from distillguard.gateway.verdicts import External
 from distillguard.ingest import live_log_files, read_accounts
 from distillguard.schema import Account, ConfigError, InputError, account_row
 from distillguard.settings import Settings
@@ -67,6 +68,35 @@ class CycleResult:
                 "hunt_s": round(self.hunt_s, 2), "keys_s": round(self.keys_s, 2),
                 "publish_s": round(self.publish_s, 3), "verdicts": self.verdicts,
                 "campaigns": self.campaigns, "keys": self.keys}
+
+
+def hold_blocks(book: LinkBook, previous: LinkBook | None, now: datetime,
+                hold: timedelta) -> LinkBook:
+    """``book`` with the blocks of ``previous`` that are younger than ``hold`` kept in
+    force: a block holds for the hold period from when a cycle first issued it, whatever
+    later cycles say (an analyst lifts it early); the book records when each block began."""
+    stamp = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    before = dict(previous.held) if previous is not None else {}
+    verdicts = dict(book.verdicts)
+    held: dict[str, str] = {}
+    for acct, ext in book.verdicts.items():
+        if ext.tier == "block":
+            held[acct] = before.get(acct, stamp)
+    if previous is not None:
+        for acct, since in before.items():
+            if acct in held or acct not in previous.verdicts:
+                continue
+            try:
+                began = datetime.fromisoformat(since.replace("Z", "+00:00"))
+            except ValueError:
+                continue
+            if now - began < hold:
+                old = previous.verdicts[acct]
+                reason = old.reason if old.reason.startswith("held since") else \
+                    f"held since {since}: {old.reason}"
+                verdicts[acct] = External("block", reason, old.source)
+                held[acct] = since
+    return replace(book, verdicts=verdicts, held=held)
 
 
 def window_files(log_dir: Path, since_day: str) -> list[Path]:
@@ -116,6 +146,8 @@ async def run_cycle(log_dir: Path, accounts: Sequence[Account] | Path | None, ou
                          details={"log_dir": str(log_dir), "since_day": since_day})
     book, summary, hunt_s, keys_s = await asyncio.to_thread(
         hunt_window, files, accounts, out_dir, settings, max_outside=max_outside)
+    previous = await channel.fetch(await channel.version())
+    book = hold_blocks(book, previous, now, parse_window(settings.watch_block_hold))
     t0 = time.perf_counter()
     version = await channel.publish(book)
     publish_s = time.perf_counter() - t0

@@ -14,7 +14,9 @@ The rule for a key (say it to whoever asks why a new account was refused): a
 value becomes a linkage key of a campaign when at least two of its flagged
 members hold it (its only member, for a campaign of one), and at most
 ``max_outside`` accounts the hunt let through (verdict ``allow``) hold it
-anywhere. A VPN exit, a campus NAT or a public agent framework's system prompt
+anywhere. A template (wrapper skeleton, system prompt, tool schema) is held to
+more: two flagged holders even in a campaign of one, and no allowed holder.
+A VPN exit, a campus NAT or a public agent framework's system prompt
 that ordinary customers share fails the second half and never becomes a key;
 accounts flagged in other campaigns do not count against it. Only campaigns
 whose tier is ``block`` get keys: the door links new accounts to what the hunt
@@ -41,6 +43,9 @@ from distillguard.schema import Account, InputError
 #: ordinary customers share too widely to refuse anyone by).
 REQUEST_KINDS: Final = ("p24", "s24", "p64", "s64", "sysk", "ip", "ip_prefix", "tools")
 RECORD_KINDS: Final = ("payment", "signup_ip")
+#: Templates strangers can share (a public benchmark's wrapper, a framework's prompt and
+#: tools): a key of these kinds needs two flagged holders and no allowed one.
+SCAFFOLD_KINDS: Final = frozenset({"p24", "s24", "p64", "s64", "sysk", "tools"})
 MAX_OUTSIDE: Final = 1
 FLAGGED: Final = ("block", "review")
 
@@ -123,13 +128,17 @@ def build_book(rows: Sequence[HuntRow], holders: dict[tuple[str, str], set[str]]
                 inside[campaign_of[holder]] += 1
         if not inside:
             continue
-        if len(accts & allowed) > max_outside:
+        scaffold = kind in SCAFFOLD_KINDS
+        if len(accts & allowed) > (0 if scaffold else max_outside):
             rejected += 1
             continue
         for cid, n in inside.items():
             # only a blocked campaign refuses at the door: linking new accounts to a
-            # reviewed one would ask ordinary users who resemble it to verify
-            if campaigns[cid].tier == "block" and n >= min(2, campaigns[cid].members):
+            # reviewed one would ask ordinary users who resemble it to verify. A template
+            # is an operation's only when several of its members use it: one flagged
+            # account's wrapper may be a public benchmark's or framework's.
+            need = 2 if scaffold else min(2, campaigns[cid].members)
+            if campaigns[cid].tier == "block" and n >= need:
                 keys[kind].setdefault(value, []).append(cid)
     record_keys: dict[str, dict[str, str]] = {}
     for acc in accounts:
