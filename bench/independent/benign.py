@@ -6,7 +6,8 @@ from datetime import timedelta
 
 import infra
 from bodies import CODING_TOOLS, DOMAIN_TOOLSETS, Params, mutate_tools
-from content import APP_TEMPLATES, Corpora, app_prompt, code_task, hard_task, math_task, mcq, zh_task
+from content import (APP_TEMPLATES, Corpora, app_prompt, code_task, code_task_varied, hard_task_varied, humanize, math_task,
+                     math_task_varied, mcq, zh_task)
 from sessions import EMAIL_CONSUMER, chat, pf, poisson_days, think, tool_loop
 from world import World
 
@@ -77,7 +78,7 @@ def chinese_users(w: World, corp: Corpora, n: int) -> None:
                 t = w.local_time(d, "CN", (9, 24), rng)
                 pairs = []
                 for _ in range(rng.randint(1, 4)):
-                    p, ans, _r = (code_task(rng) if dev and rng.random() < 0.4 else zh_task(rng))
+                    p, ans, _r = (code_task_varied(rng) if dev and rng.random() < 0.4 else zh_task(rng))
                     pairs.append((p, ans))
                 eff = rng.random() < 0.25
                 chat(w, a, t, pairs, params=Params(stream=True, effort="medium" if eff else None),
@@ -128,7 +129,7 @@ def agent_framework_users(w: World, corp: Corpora, n: int) -> None:
         for d, k in poisson_days(w, 1.5, rng.uniform(0.15, 0.6), rng):
             for _ in range(k):
                 t = w.local_time(d, c, (9, 26), rng)
-                task = code_task(rng)[0].replace("Write a", "In this repo, add a") + " " + rng.choice(["Tests are in tests/.", "", "Keep the public API."])
+                task = humanize(rng, code_task_varied(rng)[0]) + " " + rng.choice(["Tests are in tests/.", "", "Keep the public API."])
                 tool_loop(w, a, t, FRAMEWORK_PROMPT, task, CODING_TOOLS, rng.randint(3, 18), params=Params(temperature=0.0, stream=rng.random() < 0.5),
                           step_gap=(3, 60), model="frontier-2" if t > w.release + timedelta(days=1) and rng.random() < 0.4 else None)
 
@@ -157,7 +158,7 @@ def enterprise_coding(w: World, corp: Corpora, n_accounts: int) -> None:
             for d, k in poisson_days(w, 2.5, 0.75, rng, weekdays_only=True):
                 for _ in range(k):
                     t = w.local_time(d, c, (9, 18.5), rng)
-                    tool_loop(w, a, t, sysp, code_task(rng)[0], tools, rng.randint(2, 12), params=Params(temperature=0.2, stream=True),
+                    tool_loop(w, a, t, sysp, humanize(rng, code_task_varied(rng)[0]), tools, rng.randint(2, 12), params=Params(temperature=0.2, stream=True),
                               step_gap=(2, 25))
 
 
@@ -191,8 +192,8 @@ def university_students(w: World, corp: Corpora, n_accounts: int) -> None:
                         g = rng.choice(corp.gsm)
                         pairs = [(g["question"] + rng.choice(["", " Explain step by step.", " show working pls"]), g["answer"].replace("<<", "").split("####")[0])]
                     else:
-                        p, ans, _ = (math_task if rng.random() < 0.5 else code_task)(rng)
-                        pairs = [(p, ans)]
+                        p, ans, _ = (math_task_varied if rng.random() < 0.5 else code_task_varied)(rng)
+                        pairs = [(humanize(rng, p), ans)]
                     if rng.random() < 0.4:
                         pairs.append((rng.choice(["I don't get step 2", "can you check my answer: 42", "why that formula?"]), "Good question. " + pairs[0][1][:200]))
                     eff = rng.random() < 0.3
@@ -246,11 +247,11 @@ def eval_researchers(w: World, corp: Corpora, n_accounts: int) -> None:
                         q, ans = mcq(rng, corp)
                         chat(w, a, t, [("Answer with the letter only.\n\n" + q, ans)], params=p, model=mdl, reasoning=rfn)
                     elif kind == "code":
-                        pr, ans, _ = code_task(rng)
+                        pr, ans, _ = code_task_varied(rng)
                         chat(w, a, t, [(pr + "\nReturn only the code.", ans)], params=p, model=mdl, reasoning=rfn)
                     else:  # SWE-bench style agentic runs with a standard harness prompt
                         tool_loop(w, a, t, "You are solving a GitHub issue in the repository checked out at /testbed. Use the tools; when done, reply DONE.",
-                                  "Issue: " + code_task(rng)[0], CODING_TOOLS, rng.randint(10, 40), params=p, model=mdl, step_gap=(1, 8), reasoning=rfn)
+                                  "Issue: " + code_task_varied(rng)[0], CODING_TOOLS, rng.randint(10, 40), params=p, model=mdl, step_gap=(1, 8), reasoning=rfn)
 
 
 def ci_pipelines(w: World, corp: Corpora, n: int) -> None:
@@ -260,7 +261,7 @@ def ci_pipelines(w: World, corp: Corpora, n: int) -> None:
         c = rng.choice(["US", "DE", "GB", "IN", "FR"])
         runners = [infra.Net(8075, "US", "cloud"), infra.Net(16509, "US", "cloud"), infra.Net(8075, "NL", "cloud")]
         eg = infra.Egress(runners, rotate=True)
-        fixtures = [hard_task(rng)[0] if rng.random() < 0.4 else app_prompt(rng, rng.choice(APP_TEMPLATES)) for _ in range(rng.randint(3, 12))]
+        fixtures = [hard_task_varied(rng)[0] if rng.random() < 0.4 else app_prompt(rng, rng.choice(APP_TEMPLATES)) for _ in range(rng.randint(3, 12))]
         a = w.account(label="benign", campaign="", persona="ci_pipeline", tactic="", created_at=_created(w, rng, 500, 10), country=c,
                       egress=eg, ua=infra.sdk(rng, rng.choice(["openai-py", "anthropic-py", "raw"])),
                       endpoint=rng.choice(["chat.completions", "messages", "responses"]), model=rng.choice(["frontier-1", "frontier-1-mini"]),

@@ -259,3 +259,56 @@ def mcq(rng: random.Random, corp: Corpora) -> tuple[str, str]:
     rng.shuffle(opts)
     body = g["question"] + "\n" + "\n".join(f"{c}. {o}" for c, o in zip("ABCD", opts))
     return body, "ABCD"[opts.index(true)]
+
+
+# ---------------------------------------------------------------- phrasing variety
+# Task generators above have a few fixed phrasings; real traffic (a person's homework,
+# an operator's scraped problem bank) does not repeat one skeleton. These add variety.
+
+CODE_OPENERS = ["Write a {lang} function that {task}.", "Implement, in {lang}, a routine which {task}.",
+                "I need {lang} code that {task}.", "Can you show me how to write something in {lang} that {task}?",
+                "Create a {lang} module that {task}.", "Give me a {lang} implementation: it {task}.",
+                "How would you write a {lang} class that {task}?", "{lang}: {task}. Provide the code.",
+                "Please code a solution in {lang} which {task}.", "Help me build a {lang} utility that {task}."]
+
+
+def code_task_varied(rng: random.Random) -> tuple[str, str, str]:
+    p, ans, r = code_task(rng)
+    lang = p.split(" ")[2]
+    task = p.split(" that ", 1)[1].split(".")[0]
+    return rng.choice(CODE_OPENERS).format(lang=lang, task=task) + rng.choice(CODE_CONSTRAINTS), ans, r
+
+
+MATH_FRAMES = ["{p}", "{p}", "Problem {k}. {p}", "{p} Give an exact answer where possible.", "Consider the following. {p}",
+               "{p} Justify your answer.", "Here's one I'm stuck on: {p}", "Q{k}: {p}", "{p} (from a practice set)",
+               "Exercise: {p}", "{p} Answer in simplest form.", "Let's see if you can do this: {p}"]
+
+
+def math_task_varied(rng: random.Random) -> tuple[str, str, str]:
+    p, ans, r = math_task(rng)
+    return rng.choice(MATH_FRAMES).format(p=p, k=rng.randint(1, 60)), ans, r
+
+
+def hard_task_varied(rng: random.Random) -> tuple[str, str, str]:
+    x = rng.random()
+    if x < 0.45:
+        return math_task_varied(rng)
+    if x < 0.75:
+        return code_task_varied(rng)
+    return science_task(rng)
+
+
+HUMAN_OPENERS = ["", "", "", "hey, ", "hi! ", "quick question: ", "ok so ", "I'm a bit confused. ", "For my class, ",
+                 "My teacher gave us this: ", "work question - ", "sorry if this is dumb but ", "Hello. "]
+HUMAN_CLOSERS = ["", "", "", " thanks", " thx!", " Thank you.", " please help", " (due tomorrow)", " ??", " - can you keep it short?"]
+
+
+def humanize(rng: random.Random, text: str) -> str:
+    """What a person types: openers, sign-offs, lower case, the odd typo."""
+    s = rng.choice(HUMAN_OPENERS) + text + rng.choice(HUMAN_CLOSERS)
+    if rng.random() < 0.3:
+        s = s.lower()
+    if rng.random() < 0.2 and len(s) > 20:
+        i = rng.randrange(5, len(s) - 5)
+        s = s[:i] + s[i + 1] + s[i] + s[i + 2:]
+    return s

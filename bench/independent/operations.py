@@ -11,7 +11,8 @@ from typing import Any
 
 import infra
 from bodies import CODING_TOOLS, DOMAIN_TOOLSETS, Params, mutate_tools
-from content import Corpora, code_task, hard_task, math_task, science_task, zh_hard_task, zh_task
+from content import (Corpora, code_task_varied as code_task, hard_task_varied as hard_task, math_task_varied as math_task,
+                     humanize, science_task, zh_hard_task, zh_task)
 from sessions import EMAIL_CONSUMER, chat, pf, think, tool_loop
 from world import Account, World
 
@@ -166,7 +167,8 @@ def low_and_slow(w: World, corp: Corpora, n: int, campaign: str) -> None:
                 eff = rng.random() < 0.7
                 params = Params(effort="high" if eff and ep != "messages" else None,
                                 thinking_budget=rng.choice([6000, 10000]) if eff and ep == "messages" else None, max_tokens=8000)
-                chat(w, a, t, [(rng.choice(wrappers).format(p=p), ans)], params=params,
+                q = rng.choice(wrappers).format(p=p)
+                chat(w, a, t, [(humanize(rng, q) if rng.random() < 0.5 else q, ans)], params=params,
                      reasoning=(lambda: think(rng, r, 2.0)) if eff else None)
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import io
 import json
 import os
 import random
@@ -117,7 +118,10 @@ class World:
     def write(self) -> None:
         for fh in self.day_files.values():
             fh.close()
-        with gzip.open(self.out / "events.jsonl.gz", "wt", encoding="utf-8", compresslevel=4) as gz:
+        # mtime=0 and no file name in the gzip header: same seed, same bytes
+        with open(self.out / "events.jsonl.gz", "wb") as raw, \
+                gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=4) as gzb, \
+                io.TextIOWrapper(gzb, encoding="utf-8") as gz:
             for day in sorted(self.day_files):
                 with open(self.tmp / f"{day:03d}.jsonl", encoding="utf-8") as fh:
                     lines = fh.readlines()

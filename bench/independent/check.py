@@ -1,0 +1,83 @@
+"""Check a generated world against the input contract (shared/spec/log-format.md) and for label leakage.
+
+    python bench/independent/check.py DIR
+
+Exits non-zero naming the file, line and field of the first problems found.
+"""
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+TS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
+ENDPOINTS = {"chat.completions", "messages", "responses", "completions"}
+KYC = {"none", "email", "card", "id_verified", "contract"}
+PLANS = {"free", "payg", "enterprise", "education", "research", "startup"}
+
+
+def check(world: Path) -> list[str]:
+    errs: list[str] = []
+    labels = {r["account_id"]: r for r in csv.DictReader(open(world / "labels.csv", encoding="utf-8"))}
+    secrets = {r["campaign"] for r in labels.values() if r["campaign"]}
+    secrets |= {r["tactic"] for r in csv.DictReader(open(world / "personas.csv", encoding="utf-8")) if r["tactic"]}
+    secret_re = re.compile("|".join(re.escape(s) for s in sorted(secrets)) or "$^")
+    accounts = set()
+    for i, line in enumerate(open(world / "accounts.jsonl", encoding="utf-8"), 1):
+        a = json.loads(line)
+        where = f"accounts.jsonl:{i}"
+        for f in ("account_id", "created_at"):
+            if f not in a:
+                errs.append(f"{where}: missing {f}")
+        if not TS.match(a.get("created_at", "")):
+            errs.append(f"{where}: created_at not RFC 3339")
+        if a.get("kyc_level", "none") not in KYC or a.get("plan", "free") not in PLANS:
+            errs.append(f"{where}: kyc_level/plan outside the spec's values")
+        if secret_re.search(line):
+            errs.append(f"{where}: contains a campaign or tactic name")
+        accounts.add(a["account_id"])
+    if set(labels) != accounts:
+        errs.append(f"labels.csv and accounts.jsonl disagree on {len(set(labels) ^ accounts)} accounts")
+    ids: set[str] = set()
+    n, last, eps = 0, "", Counter()
+    with gzip.open(world / "events.jsonl.gz", "rt", encoding="utf-8") as fh:
+        for i, line in enumerate(fh, 1):
+            e = json.loads(line)
+            where = f"events.jsonl.gz:{i}"
+            n += 1
+            for f in ("event_id", "ts", "account_id", "endpoint", "model", "request", "response_text"):
+                if f not in e:
+                    errs.append(f"{where}: missing {f}")
+            if e["event_id"] in ids:
+                errs.append(f"{where}: duplicate event_id {e['event_id']}")
+            ids.add(e["event_id"])
+            if not TS.match(e["ts"]) or e["ts"] < last:
+                errs.append(f"{where}: ts malformed or out of order")
+            last = e["ts"]
+            if e["endpoint"] not in ENDPOINTS or e["account_id"] not in accounts:
+                errs.append(f"{where}: bad endpoint or unknown account")
+            r = e["request"]
+            shape_ok = {"chat.completions": "messages" in r, "messages": "messages" in r and "max_tokens" in r,
+                        "responses": "input" in r}.get(e["endpoint"], True)
+            if not shape_ok or r.get("model") != e["model"]:
+                errs.append(f"{where}: request body does not match endpoint {e['endpoint']}")
+            if i % 50 == 0 and secret_re.search(line):  # sampled: a full scan costs minutes
+                errs.append(f"{where}: contains a campaign or tactic name")
+            eps[e["endpoint"]] += 1
+            if len(errs) > 20:
+                break
+    if n == 0:
+        errs.append("events.jsonl.gz: no events")
+    print(f"{world}: {len(accounts)} accounts, {n} events, endpoints {dict(eps)}", file=sys.stderr)
+    return errs
+
+
+if __name__ == "__main__":
+    problems = check(Path(sys.argv[1]))
+    for p in problems[:20]:
+        print(p)
+    raise SystemExit(1 if problems else 0)
