@@ -25,7 +25,8 @@ def check(world: Path) -> list[str]:
     labels = {r["account_id"]: r for r in csv.DictReader(open(world / "labels.csv", encoding="utf-8"))}
     secrets = {r["campaign"] for r in labels.values() if r["campaign"]}
     secrets |= {r["tactic"] for r in csv.DictReader(open(world / "personas.csv", encoding="utf-8")) if r["tactic"]}
-    secret_re = re.compile("|".join(re.escape(s) for s in sorted(secrets)) or "$^")
+    # whole tokens only: "top-3" in a user's text is not campaign "op-3"
+    secret_re = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(s) for s in sorted(secrets)) + r")(?![\w-])" if secrets else "$^")
     accounts = set()
     for i, line in enumerate(open(world / "accounts.jsonl", encoding="utf-8"), 1):
         a = json.loads(line)

@@ -1,6 +1,7 @@
 """Score a hunt's accounts.csv against this world's labels, independently of the project's evaluate.
 
     python bench/independent/score.py WORLD_DIR [HUNT_DIR]   (HUNT_DIR defaults to WORLD_DIR/hunt)
+    python bench/independent/score.py WORLD_DIR --evaluate-personas OUT.csv   (input for `distillguard evaluate --personas`)
 
 Measures (all at verdict == block):
 - precision / recall over distiller accounts;
@@ -62,6 +63,20 @@ def score(world: Path, hunt: Path) -> dict[str, object]:
     }
 
 
+def evaluate_personas(world: Path, out: Path) -> None:
+    """The project's `evaluate --personas` wants account_id,persona,campaign,tactic; the world keeps
+    campaign names only in labels.csv, so the joined file is written outside the world."""
+    camp = {r["account_id"]: r["campaign"] for r in csv.DictReader(open(world / "labels.csv", encoding="utf-8"))}
+    with open(out, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["account_id", "persona", "campaign", "tactic"])
+        for r in csv.DictReader(open(world / "personas.csv", encoding="utf-8")):
+            w.writerow([r["account_id"], r["persona"], camp[r["account_id"]], r["tactic"]])
+
+
 if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[2] == "--evaluate-personas":
+        evaluate_personas(Path(sys.argv[1]), Path(sys.argv[3]))
+        raise SystemExit(0)
     w = Path(sys.argv[1])
     print(json.dumps(score(w, Path(sys.argv[2]) if len(sys.argv) > 2 else w / "hunt"), indent=1))
