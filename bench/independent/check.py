@@ -1,13 +1,16 @@
-"""Check a generated world against the input contract (shared/spec/log-format.md) and for label leakage.
+"""Check a generated world against the input contract (shared/spec/log-format.md)
+and for label leakage.
 
     python bench/independent/check.py DIR
 
 Exits non-zero naming the file, line and field of the first problems found.
 """
+
 from __future__ import annotations
 
 import csv
 import gzip
+import io
 import json
 import re
 import sys
@@ -20,15 +23,25 @@ KYC = {"none", "email", "card", "id_verified", "contract"}
 PLANS = {"free", "payg", "enterprise", "education", "research", "startup"}
 
 
+def _rows(path: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+
+
 def check(world: Path) -> list[str]:
     errs: list[str] = []
-    labels = {r["account_id"]: r for r in csv.DictReader(open(world / "labels.csv", encoding="utf-8"))}
+    labels = {r["account_id"]: r for r in _rows(world / "labels.csv")}
     secrets = {r["campaign"] for r in labels.values() if r["campaign"]}
-    secrets |= {r["tactic"] for r in csv.DictReader(open(world / "personas.csv", encoding="utf-8")) if r["tactic"]}
+    secrets |= {r["tactic"] for r in _rows(world / "personas.csv") if r["tactic"]}
     # whole tokens only: "top-3" in a user's text is not campaign "op-3"
-    secret_re = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(s) for s in sorted(secrets)) + r")(?![\w-])" if secrets else "$^")
+    secret_re = re.compile(
+        r"(?<![\w-])(?:" + "|".join(re.escape(s) for s in sorted(secrets)) + r")(?![\w-])"
+        if secrets
+        else "$^"
+    )
     accounts = set()
-    for i, line in enumerate(open(world / "accounts.jsonl", encoding="utf-8"), 1):
+    for i, line in enumerate(
+        (world / "accounts.jsonl").read_text(encoding="utf-8").splitlines(), 1
+    ):
         a = json.loads(line)
         where = f"accounts.jsonl:{i}"
         for f in ("account_id", "created_at"):
@@ -42,7 +55,9 @@ def check(world: Path) -> list[str]:
             errs.append(f"{where}: contains a campaign or tactic name")
         accounts.add(a["account_id"])
     if set(labels) != accounts:
-        errs.append(f"labels.csv and accounts.jsonl disagree on {len(set(labels) ^ accounts)} accounts")
+        errs.append(
+            f"labels.csv and accounts.jsonl disagree on {len(set(labels) ^ accounts)} accounts"
+        )
     ids: set[str] = set()
     n, last, eps = 0, "", Counter()
     with gzip.open(world / "events.jsonl.gz", "rt", encoding="utf-8") as fh:
@@ -50,7 +65,15 @@ def check(world: Path) -> list[str]:
             e = json.loads(line)
             where = f"events.jsonl.gz:{i}"
             n += 1
-            for f in ("event_id", "ts", "account_id", "endpoint", "model", "request", "response_text"):
+            for f in (
+                "event_id",
+                "ts",
+                "account_id",
+                "endpoint",
+                "model",
+                "request",
+                "response_text",
+            ):
                 if f not in e:
                     errs.append(f"{where}: missing {f}")
             if e["event_id"] in ids:
@@ -62,8 +85,11 @@ def check(world: Path) -> list[str]:
             if e["endpoint"] not in ENDPOINTS or e["account_id"] not in accounts:
                 errs.append(f"{where}: bad endpoint or unknown account")
             r = e["request"]
-            shape_ok = {"chat.completions": "messages" in r, "messages": "messages" in r and "max_tokens" in r,
-                        "responses": "input" in r}.get(e["endpoint"], True)
+            shape_ok = {
+                "chat.completions": "messages" in r,
+                "messages": "messages" in r and "max_tokens" in r,
+                "responses": "input" in r,
+            }.get(e["endpoint"], True)
             if not shape_ok or r.get("model") != e["model"]:
                 errs.append(f"{where}: request body does not match endpoint {e['endpoint']}")
             if i % 50 == 0 and secret_re.search(line):  # sampled: a full scan costs minutes

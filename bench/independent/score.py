@@ -1,7 +1,8 @@
 """Score a hunt's accounts.csv against this world's labels, independently of the project's evaluate.
 
     python bench/independent/score.py WORLD_DIR [HUNT_DIR]   (HUNT_DIR defaults to WORLD_DIR/hunt)
-    python bench/independent/score.py WORLD_DIR --evaluate-personas OUT.csv   (input for `distillguard evaluate --personas`)
+    python bench/independent/score.py WORLD_DIR --evaluate-personas OUT.csv
+        (writes the input for `distillguard evaluate --personas`)
 
 Measures (all at verdict == block):
 - precision / recall over distiller accounts;
@@ -12,9 +13,11 @@ Measures (all at verdict == block):
 - campaign completeness: per campaign, the largest share of its accounts that sit
   in one predicted cluster AND are blocked; averaged over campaigns (equal weight).
 """
+
 from __future__ import annotations
 
 import csv
+import io
 import json
 import sys
 from collections import Counter, defaultdict
@@ -24,13 +27,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benign import HARD  # noqa: E402
 
 
+def _rows(path: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+
+
 def score(world: Path, hunt: Path) -> dict[str, object]:
-    labels = {r["account_id"]: r for r in csv.DictReader(open(world / "labels.csv", encoding="utf-8"))}
-    personas = {r["account_id"]: r for r in csv.DictReader(open(world / "personas.csv", encoding="utf-8"))}
-    pred = {r["account_id"]: r for r in csv.DictReader(open(hunt / "accounts.csv", encoding="utf-8"))}
+    labels = {r["account_id"]: r for r in _rows(world / "labels.csv")}
+    personas = {r["account_id"]: r for r in _rows(world / "personas.csv")}
+    pred = {r["account_id"]: r for r in _rows(hunt / "accounts.csv")}
     missing = [a for a in labels if a not in pred]
     if missing:
-        raise SystemExit(f"{hunt / 'accounts.csv'}: {len(missing)} labelled accounts have no row (e.g. {missing[0]})")
+        raise SystemExit(
+            f"{hunt / 'accounts.csv'}: {len(missing)} labelled accounts have no row (e.g. "
+            f"{missing[0]})"
+        )
     blocked = {a for a, r in pred.items() if r["verdict"] == "block"}
     reviewed = {a for a, r in pred.items() if r["verdict"] == "review"}
     dist = {a for a, r in labels.items() if r["label"] == "distiller"}
@@ -48,29 +58,39 @@ def score(world: Path, hunt: Path) -> dict[str, object]:
             camps[r["campaign"]].append(a)
     completeness = {}
     for c, members in sorted(camps.items()):
-        clusters = Counter(pred[a]["cluster_id"] for a in members if a in blocked and pred[a]["cluster_id"])
+        clusters = Counter(
+            pred[a]["cluster_id"] for a in members if a in blocked and pred[a]["cluster_id"]
+        )
         completeness[c] = (clusters.most_common(1)[0][1] / len(members)) if clusters else 0.0
     return {
-        "accounts": len(labels), "distillers": len(dist), "blocked": len(blocked),
+        "accounts": len(labels),
+        "distillers": len(dist),
+        "blocked": len(blocked),
         "precision_block": round(tp / len(blocked), 4) if blocked else None,
         "recall_block": round(tp / len(dist), 4),
         "recall_block_or_review": round(len((blocked | reviewed) & dist) / len(dist), 4),
-        "hard_negative_block_rate": round(len(blocked & hard) / len(hard), 4), "hard_negatives": len(hard),
+        "hard_negative_block_rate": round(len(blocked & hard) / len(hard), 4),
+        "hard_negatives": len(hard),
         "benign_block_rate": round(len(blocked - dist) / (len(labels) - len(dist)), 4),
-        "per_persona_or_tactic": {k: {"n": v[0], "block": round(v[1] / v[0], 3), "review": round(v[2] / v[0], 3)} for k, v in sorted(by_persona.items())},
+        "per_persona_or_tactic": {
+            k: {"n": v[0], "block": round(v[1] / v[0], 3), "review": round(v[2] / v[0], 3)}
+            for k, v in sorted(by_persona.items())
+        },
         "campaign_completeness": {c: round(v, 3) for c, v in completeness.items()},
-        "campaign_completeness_mean": round(sum(completeness.values()) / len(completeness), 4) if completeness else None,
+        "campaign_completeness_mean": round(sum(completeness.values()) / len(completeness), 4)
+        if completeness
+        else None,
     }
 
 
 def evaluate_personas(world: Path, out: Path) -> None:
     """The project's `evaluate --personas` wants account_id,persona,campaign,tactic; the world keeps
     campaign names only in labels.csv, so the joined file is written outside the world."""
-    camp = {r["account_id"]: r["campaign"] for r in csv.DictReader(open(world / "labels.csv", encoding="utf-8"))}
+    camp = {r["account_id"]: r["campaign"] for r in _rows(world / "labels.csv")}
     with open(out, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(["account_id", "persona", "campaign", "tactic"])
-        for r in csv.DictReader(open(world / "personas.csv", encoding="utf-8")):
+        for r in _rows(world / "personas.csv"):
             w.writerow([r["account_id"], r["persona"], camp[r["account_id"]], r["tactic"]])
 
 

@@ -1,4 +1,5 @@
 """The world: accounts, the event stream and the writers (spec: /work/shared/spec/log-format.md)."""
+
 from __future__ import annotations
 
 import csv
@@ -9,7 +10,7 @@ import os
 import random
 import shutil
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -51,19 +52,44 @@ class World:
         self.n_events = 0
 
     # ------------------------------------------------------------ accounts
-    def account(self, *, label: str, campaign: str, persona: str, tactic: str, created_at: datetime,
-                country: str, egress: Egress, ua: str, endpoint: str = "chat.completions", model: str = "frontier-1",
-                n_keys: int = 1, **fields: Any) -> Account:
+    def account(
+        self,
+        *,
+        label: str,
+        campaign: str,
+        persona: str,
+        tactic: str,
+        created_at: datetime,
+        country: str,
+        egress: Egress,
+        ua: str,
+        endpoint: str = "chat.completions",
+        model: str = "frontier-1",
+        n_keys: int = 1,
+        **fields: Any,
+    ) -> Account:
         if fields.get("signup_ip") is None and self.rng.random() < 0.9:
-            fields["signup_ip"] = egress.draw(self.rng)[0]  # most providers log it, for everyone alike
-        a = Account(f"acct_{hexid(self.rng, 16)}", created_at, country, egress, ua, endpoint, model,
-                    [f"key_{hexid(self.rng, 10)}" for _ in range(n_keys)],
-                    {k: v for k, v in fields.items() if v is not None})
+            fields["signup_ip"] = egress.draw(self.rng)[
+                0
+            ]  # most providers log it, for everyone alike
+        a = Account(
+            f"acct_{hexid(self.rng, 16)}",
+            created_at,
+            country,
+            egress,
+            ua,
+            endpoint,
+            model,
+            [f"key_{hexid(self.rng, 10)}" for _ in range(n_keys)],
+            {k: v for k, v in fields.items() if v is not None},
+        )
         self.accounts.append(a)
         self.rows.append((a.account_id, label, campaign, f"{persona}|{tactic}"))
         return a
 
-    def local_time(self, day: int, country: str, hours: tuple[float, float], rng: random.Random) -> datetime:
+    def local_time(
+        self, day: int, country: str, hours: tuple[float, float], rng: random.Random
+    ) -> datetime:
         """A moment on world day `day` between local `hours` (may wrap past midnight)."""
         lo, hi = hours
         h = rng.uniform(lo, hi if hi > lo else hi + 24)
@@ -74,10 +100,25 @@ class World:
         return (self.start + timedelta(days=day)).weekday()
 
     # ------------------------------------------------------------ events
-    def emit(self, a: Account, ts: datetime, turns: list[Turn], response: str, *, params: Params | None = None,
-             tools: list[dict[str, Any]] | None = None, reasoning: str | None = None, reasoning_tokens: int | None = None,
-             completion_tokens: int | None = None, status: int = 200, endpoint: str | None = None, model: str | None = None,
-             ip: tuple[str, int, str] | None = None, ua: str | None = None, key: str | None = None) -> None:
+    def emit(
+        self,
+        a: Account,
+        ts: datetime,
+        turns: list[Turn],
+        response: str,
+        *,
+        params: Params | None = None,
+        tools: list[dict[str, Any]] | None = None,
+        reasoning: str | None = None,
+        reasoning_tokens: int | None = None,
+        completion_tokens: int | None = None,
+        status: int = 200,
+        endpoint: str | None = None,
+        model: str | None = None,
+        ip: tuple[str, int, str] | None = None,
+        ua: str | None = None,
+        key: str | None = None,
+    ) -> None:
         if ts < a.created_at or ts >= self.end or ts < self.start:
             return
         rng = self.rng
@@ -85,12 +126,20 @@ class World:
         p = params or Params()
         req = build(ep, mdl, turns, p, tools)
         ipx, asn, ctry = ip or a.egress.draw(rng)
-        prompt_tok = sum(tokens(json.dumps(t[1]) if not isinstance(t[1], str) else t[1]) + 4 for t in turns) + (
-            sum(40 for _ in tools) if tools else 0)
+        prompt_tok = sum(
+            tokens(json.dumps(t[1]) if not isinstance(t[1], str) else t[1]) + 4 for t in turns
+        ) + (sum(40 for _ in tools) if tools else 0)
         ev: dict[str, Any] = {
-            "event_id": f"evt_{hexid(rng, 20)}", "ts": ts.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ts.microsecond // 1000:03d}Z",
-            "account_id": a.account_id, "api_key_id": key or (a.keys[0] if len(a.keys) == 1 else rng.choice(a.keys)),
-            "ip": ipx, "asn": asn, "ip_country": ctry, "user_agent": ua or a.ua, "endpoint": ep, "model": mdl,
+            "event_id": f"evt_{hexid(rng, 20)}",
+            "ts": ts.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ts.microsecond // 1000:03d}Z",
+            "account_id": a.account_id,
+            "api_key_id": key or (a.keys[0] if len(a.keys) == 1 else rng.choice(a.keys)),
+            "ip": ipx,
+            "asn": asn,
+            "ip_country": ctry,
+            "user_agent": ua or a.ua,
+            "endpoint": ep,
+            "model": mdl,
             "request": req,
         }
         if status == 200:
@@ -105,12 +154,19 @@ class World:
             ev["status"] = 200
             ev["latency_ms"] = int(300 + ct * rng.uniform(8, 25) + rng.expovariate(1 / 400))
         else:
-            ev.update(response_text="", prompt_tokens=prompt_tok, completion_tokens=0, status=status,
-                      latency_ms=int(rng.uniform(20, 120)))
+            ev.update(
+                response_text="",
+                prompt_tokens=prompt_tok,
+                completion_tokens=0,
+                status=status,
+                latency_ms=int(rng.uniform(20, 120)),
+            )
         day = int((ts - self.start).total_seconds() // 86400)
         fh = self.day_files.get(day)
         if fh is None:
-            fh = self.day_files[day] = open(self.tmp / f"{day:03d}.jsonl", "w", encoding="utf-8")
+            fh = self.day_files[day] = open(  # noqa: SIM115 -- one file per day, open across calls, closed in write()
+                self.tmp / f"{day:03d}.jsonl", "w", encoding="utf-8"
+            )
         fh.write(ev["ts"] + "\t" + json.dumps(ev, ensure_ascii=False, separators=(",", ":")) + "\n")
         self.n_events += 1
 
@@ -119,9 +175,11 @@ class World:
         for fh in self.day_files.values():
             fh.close()
         # mtime=0 and no file name in the gzip header: same seed, same bytes
-        with open(self.out / "events.jsonl.gz", "wb") as raw, \
-                gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=4) as gzb, \
-                io.TextIOWrapper(gzb, encoding="utf-8") as gz:
+        with (
+            open(self.out / "events.jsonl.gz", "wb") as raw,
+            gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=4) as gzb,
+            io.TextIOWrapper(gzb, encoding="utf-8") as gz,
+        ):
             for day in sorted(self.day_files):
                 with open(self.tmp / f"{day:03d}.jsonl", encoding="utf-8") as fh:
                     lines = fh.readlines()
@@ -134,7 +192,11 @@ class World:
         with open(self.out / "accounts.jsonl", "w", encoding="utf-8") as fh:
             for i in order:
                 a = self.accounts[i]
-                rec = {"account_id": a.account_id, "created_at": a.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"), **a.acct}
+                rec = {
+                    "account_id": a.account_id,
+                    "created_at": a.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    **a.acct,
+                }
                 fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
         with open(self.out / "labels.csv", "w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh)
@@ -152,7 +214,7 @@ class World:
 
 
 def utc(y: int, m: int, d: int) -> datetime:
-    return datetime(y, m, d, tzinfo=timezone.utc)
+    return datetime(y, m, d, tzinfo=UTC)
 
 
 def ensure_dir(p: Path) -> Path:
