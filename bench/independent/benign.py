@@ -18,7 +18,7 @@ from content import (
     mcq,
     zh_task,
 )
-from sessions import EMAIL_CONSUMER, chat, pf, poisson_days, think, tool_loop
+from sessions import chat, email, pf, poisson_days, think, tool_loop
 from world import World
 
 HARD = {
@@ -64,7 +64,7 @@ def casual(w: World, corp: Corpora, n: int) -> None:
             ua=infra.sdk(rng, rng.choice(["browser-app", "openai-py", "openai-node", "raw"])),
             endpoint=rng.choice(["chat.completions"] * 3 + ["messages", "responses"]),
             model=rng.choice(["frontier-1", "frontier-1-mini"]),
-            email_domain=rng.choice(EMAIL_CONSUMER),
+            email_domain=email(rng),
             payment_fingerprint=pf(rng) if rng.random() < 0.6 else None,
             billing_country=c,
             kyc_level=rng.choice(["email", "card", "card"]),
@@ -210,6 +210,8 @@ def app_developers(w: World, corp: Corpora, n: int) -> None:
                         "SaaS feature",
                         "customer support automation",
                         "content generation in our app",
+                        "workflow automation",
+                        "evaluation of our chatbot",
                     ]
                 ),
             )
@@ -258,12 +260,14 @@ def agent_framework_users(w: World, corp: Corpora, n: int) -> None:
             ua=infra.sdk(rng, rng.choice(["openai-py", "openai-node", "anthropic-py", "litellm"])),
             endpoint=rng.choice(["chat.completions", "messages", "responses"]),
             model="frontier-1",
-            email_domain=rng.choice(EMAIL_CONSUMER + ["company.com"]),
+            email_domain=email(rng) if rng.random() < 0.9 else "company.com",
             payment_fingerprint=pf(rng),
             billing_country=c,
             kyc_level="card",
             plan=rng.choice(["payg", "payg", "startup"]),
-            declared_use=rng.choice([None, "coding agent", "side project"]),
+            declared_use=rng.choice(
+                [None, "coding agent", "side project", "building AI agents", "agent platform"]
+            ),
         )
         for d, k in poisson_days(w, 1.5, rng.uniform(0.15, 0.6), rng):
             for _ in range(k):
@@ -594,7 +598,9 @@ def ci_pipelines(w: World, corp: Corpora, n: int) -> None:
             billing_country=c,
             kyc_level="card",
             plan=rng.choice(["payg", "startup"]),
-            declared_use=rng.choice([None, "integration tests", "regression tests of prompts"]),
+            declared_use=rng.choice(
+                [None, "integration tests", "regression tests of prompts", "QA automation"]
+            ),
         )
         rate = rng.uniform(2, 15)
         for d in range(w.days):
@@ -695,7 +701,7 @@ def power_writers(w: World, corp: Corpora, n: int) -> None:
             ua=infra.sdk(rng, rng.choice(["browser-app", "anthropic-ts", "openai-node"])),
             endpoint=rng.choice(["messages", "chat.completions"]),
             model="frontier-1",
-            email_domain=rng.choice(EMAIL_CONSUMER),
+            email_domain=email(rng),
             payment_fingerprint=pf(rng),
             billing_country=c,
             kyc_level="card",

@@ -28,18 +28,8 @@ from content import (
 from content import (
     math_task_varied as math_task,
 )
-from sessions import EMAIL_CONSUMER, chat, pf, think, tool_loop
+from sessions import chat, email, pf, think, tool_loop
 from world import Account, World
-
-DISPOSABLE = [
-    "mailinator.com",
-    "tutanota.com",
-    "proton.me",
-    "gmx.com",
-    "yandex.com",
-    "cock.li",
-    "tuta.io",
-]
 
 
 def _cards(rng: random.Random, n: int) -> list[str]:
@@ -61,7 +51,7 @@ def _op_account(
     plan: str = "payg",
     kyc: str = "card",
     declared: str | None = None,
-    email: str | None = None,
+    mail: str | None = None,
     org: str | None = None,
     signup_ip: str | None = None,
 ) -> Account:
@@ -77,10 +67,13 @@ def _op_account(
         ua=ua,
         endpoint=endpoint,
         model=model,
-        n_keys=rng.randint(1, 2),
+        n_keys=1 if rng.random() < 0.85 else 2,
         org_id=org,
-        email_domain=email or rng.choice(EMAIL_CONSUMER + DISPOSABLE),
-        payment_fingerprint=rng.choice(cards) if cards else pf(rng),
+        email_domain=mail or email(rng, 0.35),
+        # free-tier throwaways often never add a card
+        payment_fingerprint=None
+        if plan == "free" and rng.random() < 0.5
+        else (rng.choice(cards) if cards else pf(rng)),
         billing_country=country,
         signup_ip=signup_ip,
         kyc_level=kyc,
@@ -192,7 +185,7 @@ def agentic_harvest(w: World, corp: Corpora, n: int, campaign: str) -> None:
                 "frontier-1",
                 cards if rng.random() < 0.6 else None,
                 plan=rng.choice(["payg", "startup"]),
-                email=f"{infra.hexid(rng, 6)}.ai" if rng.random() < 0.3 else None,
+                mail=f"{infra.hexid(rng, 6)}.ai" if rng.random() < 0.3 else None,
                 declared=rng.choice(
                     [None, "building AI agents", "agent platform", "workflow automation"]
                 ),
@@ -470,7 +463,7 @@ def reseller(w: World, corp: Corpora, n: int, campaign: str) -> None:
             [card] if i < n - 1 else None,
             plan="startup",
             declared="API gateway for our SaaS customers in Asia",
-            email=f"{infra.hexid(rng, 6)}-cloud.com",
+            mail=f"{infra.hexid(rng, 6)}-cloud.com",
             org=org if i < 2 else None,
         )
         share = rng.uniform(0.2, 0.45)
@@ -587,7 +580,7 @@ def lone_actors(w: World, corp: Corpora, n: int) -> None:
             ua=infra.sdk(rng, rng.choice(["openai-py", "raw", "anthropic-py"])),
             endpoint=rng.choice(["chat.completions", "messages"]),
             model="frontier-1",
-            email_domain=rng.choice(EMAIL_CONSUMER),
+            email_domain=email(rng, 0.1),
             payment_fingerprint=pf(rng),
             billing_country=c,
             kyc_level="card",

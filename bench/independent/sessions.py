@@ -25,6 +25,12 @@ EMAIL_CONSUMER = [
     "yandex.ru",
     "mail.com",
 ]
+# Privacy and throwaway mail: skewed towards operators, but ordinary people use them too.
+EMAIL_PRIVATE = ["mailinator.com", "tutanota.com", "gmx.com", "yandex.com", "cock.li", "tuta.io"]
+
+
+def email(rng: random.Random, private: float = 0.05) -> str:
+    return rng.choice(EMAIL_PRIVATE if rng.random() < private else EMAIL_CONSUMER)
 
 
 def pf(rng: random.Random) -> str:

@@ -68,6 +68,8 @@ class World:
         n_keys: int = 1,
         **fields: Any,
     ) -> Account:
+        if n_keys == 1 and self.rng.random() < 0.06:  # a second key (laptop + server) is common
+            n_keys = 2
         if fields.get("signup_ip") is None and self.rng.random() < 0.9:
             fields["signup_ip"] = egress.draw(self.rng)[
                 0
