@@ -14,12 +14,13 @@ import io
 import json
 import re
 import sys
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 
 TS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
 ENDPOINTS = {"chat.completions", "messages", "responses", "completions"}
 KYC = {"none", "email", "card", "id_verified", "contract"}
+LEAK_FIELDS = ("email_domain", "declared_use", "kyc_level", "plan", "billing_country")
 PLANS = {"free", "payg", "enterprise", "education", "research", "startup"}
 
 
@@ -39,6 +40,7 @@ def check(world: Path) -> list[str]:
         else "$^"
     )
     accounts = set()
+    by_value: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     for i, line in enumerate(
         (world / "accounts.jsonl").read_text(encoding="utf-8").splitlines(), 1
     ):
@@ -54,6 +56,8 @@ def check(world: Path) -> list[str]:
         if secret_re.search(line):
             errs.append(f"{where}: contains a campaign or tactic name")
         accounts.add(a["account_id"])
+        for f in LEAK_FIELDS:
+            by_value[(f, str(a.get(f)))][labels[a["account_id"]]["label"]] += 1
     if set(labels) != accounts:
         errs.append(
             f"labels.csv and accounts.jsonl disagree on {len(set(labels) ^ accounts)} accounts"
@@ -99,6 +103,11 @@ def check(world: Path) -> list[str]:
                 break
     if n == 0:
         errs.append("events.jsonl.gz: no events")
+    for (f, v), c in sorted(by_value.items()):
+        if c["distiller"] >= 10 and c["benign"] == 0:  # a value only operators have: a label leak
+            errs.append(
+                f"accounts.jsonl: {f}={v!r} occurs on {c['distiller']} distillers, no benign"
+            )
     print(f"{world}: {len(accounts)} accounts, {n} events, endpoints {dict(eps)}", file=sys.stderr)
     return errs
 
