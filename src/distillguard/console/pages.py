@@ -81,8 +81,8 @@ def _env() -> Environment:
     return env
 
 
-def create_app(bench: Workbench, *, follow_s: float = 5.0, secure_cookies: bool = False
-               ) -> Starlette:
+def create_app(bench: Workbench, *, follow_s: float = 5.0, secure_cookies: bool = False,
+               warm_up: bool = True) -> Starlette:
     env = _env()
 
     def render(name: str, code: int = 200, **ctx: Any) -> HTMLResponse:
@@ -276,6 +276,9 @@ def create_app(bench: Workbench, *, follow_s: float = 5.0, secure_cookies: bool 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         task = None
+        # the linkage keys take seconds on a large hunt: computed before anyone asks
+        warm = asyncio.get_running_loop().create_task(asyncio.to_thread(bench.warm)) \
+            if warm_up else None
         if bench.enforcer is not None and follow_s > 0:
             async def follow() -> None:
                 assert bench.enforcer is not None
@@ -291,6 +294,9 @@ def create_app(bench: Workbench, *, follow_s: float = 5.0, secure_cookies: bool 
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            if warm is not None:
+                with contextlib.suppress(Exception):  # a failed warm-up is redone on use
+                    await warm
 
     P = page_handler
     return Starlette(lifespan=lifespan, routes=[

@@ -85,8 +85,9 @@ class Traffic:
             return list(self.con.execute(sql, list(params)).fetchall())
 
     def _members(self, members: Sequence[str]) -> None:
-        self.con.execute("CREATE OR REPLACE TEMP TABLE members (account_id VARCHAR)")
-        self.con.executemany("INSERT INTO members VALUES (?)", [[m] for m in members])
+        # one list parameter: executemany of 10,000 single-row inserts takes seconds
+        self.con.execute("CREATE OR REPLACE TEMP TABLE members AS"
+                         " SELECT unnest(?::VARCHAR[]) AS account_id", [list(members)])
 
     def volumes(self) -> dict[str, int]:
         return {str(a): int(n) for a, n in

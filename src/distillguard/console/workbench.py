@@ -16,7 +16,7 @@ from distillguard.console.casebook import Casebook, Decision, Push
 from distillguard.console.enforcement import Enforcer
 from distillguard.console.findings import CampaignInfo, Findings, build_queue, load
 from distillguard.console.labels import label_rows
-from distillguard.console.linkgraph import cytoscape_elements, typed_edges
+from distillguard.console.linkgraph import Edge, cytoscape_elements, typed_edges
 from distillguard.console.sharing import IntelTarget, campaign_bundle, push_bundle
 from distillguard.console.traffic import Sample, Traffic, event_files, redact
 from distillguard.gateway.door import Channel
@@ -69,6 +69,7 @@ class Workbench:
         self.accounts_path = Path(acc) if acc else None
         self._holders: dict[tuple[str, str], set[str]] | None = None
         self._records: list[Account] | None = None
+        self._edges: dict[str, list[Edge]] = {}
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -116,10 +117,20 @@ class Workbench:
     def graph(self, reader: Analyst, cid: str) -> dict[str, Any]:
         c = self.campaign(cid)
         members = list(c.members)
-        edges = typed_edges(members, self.holders(), self.traffic.lockstep(members))
+        edges = self._edges.get(cid)
+        if edges is None:  # a loaded hunt does not change: its edges are computed once
+            edges = typed_edges(members, self.holders(), self.traffic.lockstep(members))
+            self._edges[cid] = edges
         verdict_of = {m: self.findings.accounts[m].verdict for m in members}
         return cytoscape_elements(members, edges, lambda m: self.who(reader, m),
                                   lambda m: self.findings.accounts[m].ref, verdict_of)
+
+    def warm(self, campaigns: int = 10) -> None:
+        """Compute the linkage keys and the top campaigns' edges ahead of the first visit."""
+        top = [q.key for q in self.findings.queue if q.kind == "campaign"][:campaigns]
+        viewer = Analyst("", "warm-up", "viewer", "")
+        for cid in top:
+            self.graph(viewer, cid)
 
     def timeline(self, members: tuple[str, ...]) -> dict[str, Any]:
         return self.traffic.timeline({m: self.findings.accounts[m].verdict for m in members})
