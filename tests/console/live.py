@@ -81,6 +81,13 @@ def sign_in(driver: Any, base: str, token: str) -> None:
 
 
 def wait_for(driver: Any, cond: Any, timeout: float = 20.0) -> Any:
+    """Poll ``cond`` until truthy; a page replaced mid-poll (a form's redirect) is
+    polled again, not an error."""
+    from selenium.common.exceptions import (
+        NoSuchElementException,
+        StaleElementReferenceException,
+    )
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, timeout, poll_frequency=0.05).until(cond)
+    return WebDriverWait(driver, timeout, poll_frequency=0.05, ignored_exceptions=(
+        StaleElementReferenceException, NoSuchElementException)).until(cond)

@@ -128,10 +128,13 @@ class Traffic:
         return [Sample(str(a), str(t), str(m or ""), str(e or ""), str(s or ""), str(u or ""))
                 for a, t, m, e, s, u in rows]
 
-    def lockstep(self, members: Sequence[str], *, min_bins: int = 3,
-                 max_crowd: int = 12) -> list[tuple[str, str, int]]:
+    def lockstep(self, members: Sequence[str], *, min_bins: int = 3, min_share: float = 0.5,
+                 max_crowd: int = 12, partners: int = 3) -> list[tuple[str, str, int]]:
         """Pairs of members active in the same activity bins (the hunt's own width,
-        :data:`~distillguard.features.plan.ACTIVITY_BIN_MS`) at least ``min_bins`` times.
+        :data:`~distillguard.features.plan.ACTIVITY_BIN_MS`): at least ``min_bins`` of
+        them and ``min_share`` of the quieter account's bins; each account keeps its
+        ``partners`` strongest pairs, so a campaign in tight lockstep draws a readable
+        web, not every pair.
 
         Only bins with at most ``max_crowd`` members count: a busy quarter-hour says
         nothing about two particular accounts (and would make the pairs quadratic)."""
@@ -142,10 +145,19 @@ class Traffic:
             rows = self.con.execute(
                 "WITH act AS (SELECT DISTINCT e.account_id AS a, CAST(floor(epoch_ms(ts) / ?)"
                 " AS BIGINT) AS t FROM events e JOIN members m USING (account_id)),"
-                " ok AS (SELECT t FROM act GROUP BY t HAVING count(*) BETWEEN 2 AND ?)"
-                " SELECT x.a, y.a, count(*) FROM act x JOIN act y ON x.t = y.t AND x.a < y.a"
-                " WHERE x.t IN (SELECT t FROM ok) GROUP BY 1, 2 HAVING count(*) >= ?",
-                [ACTIVITY_BIN_MS, max_crowd, min_bins]).fetchall()
+                " nb AS (SELECT a, count(*) AS n FROM act GROUP BY a),"
+                " ok AS (SELECT t FROM act GROUP BY t HAVING count(*) BETWEEN 2 AND ?),"
+                " pairs AS (SELECT x.a AS a, y.a AS b, count(*) AS c FROM act x JOIN act y"
+                "  ON x.t = y.t AND x.a < y.a WHERE x.t IN (SELECT t FROM ok)"
+                "  GROUP BY 1, 2 HAVING count(*) >= ?),"
+                " strong AS (SELECT p.a, p.b, p.c FROM pairs p JOIN nb na ON na.a = p.a"
+                "  JOIN nb nb2 ON nb2.a = p.b WHERE p.c >= ? * least(na.n, nb2.n)),"
+                " ranked AS (SELECT a, b, c, row_number() OVER (PARTITION BY a ORDER BY c DESC,"
+                "  b) AS ra, row_number() OVER (PARTITION BY b ORDER BY c DESC, a) AS rb"
+                "  FROM strong)"
+                " SELECT a, b, c FROM ranked WHERE ra <= ? OR rb <= ? ORDER BY a, b",
+                [ACTIVITY_BIN_MS, max_crowd, min_bins, min_share, partners, partners]
+            ).fetchall()
         return [(str(a), str(b), int(n)) for a, b, n in rows]
 
     def close(self) -> None:
