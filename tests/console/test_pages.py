@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import os
 
 import pytest
 
@@ -17,6 +18,7 @@ from distillguard.intel.stixdefs import TLP2
 from intel.taxii_helpers import SyncASGITransport
 
 pytestmark = pytest.mark.anyio
+REDIS_URL = os.environ.get("DISTILLGUARD_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 @pytest.fixture
@@ -203,3 +205,45 @@ async def test_graph_has_typed_labelled_edges(rig: Rig) -> None:
     assert {"scaffolding", "lockstep"} <= kinds, kinds
     assert all(e["data"]["label"] for e in g["edges"])
     assert all("x" in n["position"] for n in g["nodes"])
+
+
+async def test_sign_in_redirects_only_within_the_site(rig: Rig) -> None:
+    async with browser(rig.bench) as http:
+        for nxt, where in (("/campaign/C0001", "/campaign/C0001"), ("//evil.test/", "/"),
+                           ("/\\evil.test/", "/"), ("https://evil.test/", "/")):
+            page = await http.get("/login")
+            token = Browser.form_token(page.text)
+            r = await http.post("/login", data={"csrf": token, "next": nxt,
+                                                "token": rig.tokens["viewer"]})
+            assert r.headers["location"] == where, nxt
+
+
+@pytest.mark.redis
+async def test_push_and_undo_through_redis(rig: Rig) -> None:
+    import uuid
+
+    from distillguard.console.enforcement import Enforcer
+    from distillguard.gateway.door import RedisChannel
+
+    channel = RedisChannel(REDIS_URL, prefix=f"dgtest:{uuid.uuid4().hex[:8]}:")
+    try:
+        try:
+            await channel.version()
+        except Exception as exc:  # noqa: BLE001 - no Redis here: say so
+            pytest.skip(f"Redis not reachable at {REDIS_URL}: {exc}")
+        enforcer = Enforcer(channel, rig.bench.casebook)
+        door = Door(RedisChannel(REDIS_URL, prefix=channel.prefix))
+        members = rig.bench.campaign("C0001").members
+        d = rig.bench.casebook.decide("ana", rig.bench.findings.hunt_id, "campaign", "C0001",
+                                      "confirm", "distiller", "harvest_pattern", "", members)
+        push = await enforcer.push("ana", d)
+        await door.refresh()
+        assert door.book.version == push.version
+        assert {door.verdict(m).tier for m in members} == {"block"}  # type: ignore[union-attr]
+        await enforcer.undo("ana", push.push_id)
+        await door.refresh()
+        assert all(door.verdict(m) is None for m in members)
+        await door.aclose()
+    finally:
+        await channel.clear()
+        await channel.aclose()

@@ -139,8 +139,9 @@ def create_app(bench: Workbench, *, follow_s: float = 5.0, secure_cookies: bool 
             return fail(request, exc)
         cookie, _ = bench.analysts.open_session(analyst)
         nxt = f.get("next", "/")
-        resp = RedirectResponse(nxt if nxt.startswith("/") and not nxt.startswith("//")
-                                else "/", 303)
+        # only a path of this site: to a browser, //host and /<backslash>host are others
+        local = nxt.startswith("/") and not nxt.startswith(("//", "/\\"))
+        resp = RedirectResponse(nxt if local else "/", 303)
         resp.set_cookie(SESSION_COOKIE, cookie, httponly=True, samesite="strict",
                         secure=secure_cookies, max_age=12 * 3600)
         return resp
