@@ -247,3 +247,18 @@ async def test_push_and_undo_through_redis(rig: Rig) -> None:
     finally:
         await channel.clear()
         await channel.aclose()
+
+
+async def test_account_page_lists_its_links(rig: Rig) -> None:
+    hydra = rig.bench.findings.accounts["hydra-0"]
+    async with browser(rig.bench) as http:
+        b = Browser(http)
+        await b.login(rig.tokens["analyst"])
+        page = (await b.get(f"/account/{hydra.ref}")).text
+        assert 'id="links"' in page and "scaffolding" in page and "hydra-1" in page
+        await b.login(rig.tokens["viewer"])
+        page = (await b.get(f"/account/{hydra.ref}")).text
+        assert "scaffolding" in page and "hydra-" not in page
+    rows = rig.bench.links(rig.bench.analysts.verify_token(rig.tokens["analyst"]), "hydra-0")
+    assert {r["type"] for r in rows} >= {"scaffolding", "lockstep"}
+    assert all(r["count"] >= len(r["with"]) > 0 for r in rows)

@@ -209,6 +209,7 @@ def create_app(bench: Workbench, *, follow_s: float = 5.0, secure_cookies: bool 
                       evidence=bench.findings.evidence(acc_id), samples=samples, raw=raw,
                       volume=bench.findings.volume.get(acc_id, 0),
                       history=bench.casebook.decisions(account=acc_id),
+                      links=await asyncio.to_thread(bench.links, me, acc_id),
                       reasons=REASON_CODES, timeline=await asyncio.to_thread(
                           bench.timeline, (acc_id,)))
 

@@ -16,7 +16,7 @@ from distillguard.console.casebook import Casebook, Decision, Push
 from distillguard.console.enforcement import Enforcer
 from distillguard.console.findings import CampaignInfo, Findings, build_queue, load
 from distillguard.console.labels import label_rows
-from distillguard.console.linkgraph import Edge, cytoscape_elements, typed_edges
+from distillguard.console.linkgraph import EDGE_TYPE, Edge, cytoscape_elements, typed_edges
 from distillguard.console.sharing import IntelTarget, campaign_bundle, push_bundle
 from distillguard.console.traffic import Sample, Traffic, event_files, redact
 from distillguard.gateway.door import Channel
@@ -70,6 +70,7 @@ class Workbench:
         self._holders: dict[tuple[str, str], set[str]] | None = None
         self._records: list[Account] | None = None
         self._edges: dict[str, list[Edge]] = {}
+        self._keys_of: dict[str, list[tuple[str, str]]] | None = None
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -117,13 +118,54 @@ class Workbench:
     def graph(self, reader: Analyst, cid: str) -> dict[str, Any]:
         c = self.campaign(cid)
         members = list(c.members)
-        edges = self._edges.get(cid)
-        if edges is None:  # a loaded hunt does not change: its edges are computed once
-            edges = typed_edges(members, self.holders(), self.traffic.lockstep(members))
-            self._edges[cid] = edges
+        edges = self._campaign_edges(cid)
         verdict_of = {m: self.findings.accounts[m].verdict for m in members}
         return cytoscape_elements(members, edges, lambda m: self.who(reader, m),
                                   lambda m: self.findings.accounts[m].ref, verdict_of)
+
+    def links(self, reader: Analyst, account_id: str, *, shown: int = 8
+              ) -> list[dict[str, Any]]:
+        """The account's shared values (by edge type) and who else holds each: the links
+        of its campaign graph, and of an account outside any campaign."""
+        holders = self.holders()
+        with self._lock:
+            if self._keys_of is None:
+                keys_of: dict[str, list[tuple[str, str]]] = {}
+                for key, accts in holders.items():
+                    if len(accts) > 1:
+                        for holder in accts:
+                            keys_of.setdefault(holder, []).append(key)
+                self._keys_of = keys_of
+            mine = list(self._keys_of.get(account_id, ()))
+        rows: list[dict[str, Any]] = []
+        for kind, value in sorted(mine):
+            etype = EDGE_TYPE.get(kind)
+            if etype is None:
+                continue
+            others = sorted(holders[(kind, value)] - {account_id})
+            rows.append({"type": etype, "kind": kind, "count": len(others),
+                         "with": [(self.findings.accounts[o].ref if o in self.findings.accounts
+                                   else "", self.who(reader, o) if o in self.findings.accounts
+                                   else "(not in this hunt)") for o in others[:shown]]})
+        acc = self.findings.accounts.get(account_id)
+        if acc is not None and acc.cluster_id and acc.cluster_id in self.findings.campaigns:
+            step = [e for e in self._campaign_edges(acc.cluster_id) if e.kind == "lockstep"
+                    and account_id in (e.source, e.target)]
+            if step:
+                others = sorted(e.target if e.source == account_id else e.source for e in step)
+                rows.append({"type": "lockstep", "kind": "lockstep", "count": len(others),
+                             "with": [(self.findings.accounts[o].ref, self.who(reader, o))
+                                      for o in others[:shown]]})
+        rows.sort(key=lambda r: (-int(r["count"]), str(r["type"])))
+        return rows
+
+    def _campaign_edges(self, cid: str) -> list[Edge]:
+        edges = self._edges.get(cid)
+        if edges is None:  # a loaded hunt does not change: its edges are computed once
+            members = list(self.campaign(cid).members)
+            edges = typed_edges(members, self.holders(), self.traffic.lockstep(members))
+            self._edges[cid] = edges
+        return edges
 
     def warm(self, campaigns: int = 10) -> None:
         """Compute the linkage keys and the top campaigns' edges ahead of the first visit."""
