@@ -262,3 +262,21 @@ async def test_account_page_lists_its_links(rig: Rig) -> None:
     rows = rig.bench.links(rig.bench.analysts.verify_token(rig.tokens["analyst"]), "hydra-0")
     assert {r["type"] for r in rows} >= {"scaffolding", "lockstep"}
     assert all(r["count"] >= len(r["with"]) > 0 for r in rows)
+
+
+async def test_an_unreachable_channel_is_a_clear_error(rig: Rig) -> None:
+    from distillguard.console.enforcement import Enforcer
+    from distillguard.gateway.door import RedisChannel
+
+    rig.bench.enforcer = Enforcer(RedisChannel("redis://127.0.0.1:1/0", timeout_s=0.2),
+                                  rig.bench.casebook)
+    async with browser(rig.bench) as http:
+        b = Browser(http)
+        await b.login(rig.tokens["analyst"])
+        await b.post("/campaign/C0001/decide", action="confirm", reason_code="other")
+        d = rig.bench.casebook.decisions()[-1]
+        r = await http.post(f"/decision/{d.decision_id}/push", data={"csrf": b.csrf},
+                            headers={"Accept": "application/json"})
+    assert r.status_code == 503 and r.json()["error"]["code"] == "unavailable"
+    assert rig.bench.casebook.pushes() == []
+    await rig.bench.enforcer.channel.aclose()

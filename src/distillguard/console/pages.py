@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -37,6 +38,7 @@ from distillguard.schema.errors import (
     PayloadTooLargeError,
 )
 
+log = logging.getLogger("distillguard.console")
 HERE = Path(__file__).parent
 SESSION_COOKIE: Final = "dgc_session"
 PRE_COOKIE: Final = "dgc_pre"
@@ -285,8 +287,10 @@ def create_app(bench: Workbench, *, follow_s: float = 5.0, secure_cookies: bool 
             async def follow() -> None:
                 assert bench.enforcer is not None
                 while True:
-                    with contextlib.suppress(Exception):  # a failed poll: try again later
+                    try:
                         await bench.enforcer.follow()
+                    except Exception as exc:  # noqa: BLE001 - a failed poll: try again later
+                        log.warning("console: following the gateway book failed: %s", exc)
                     await asyncio.sleep(follow_s)
             task = asyncio.get_running_loop().create_task(follow())
         try:
@@ -297,8 +301,10 @@ def create_app(bench: Workbench, *, follow_s: float = 5.0, secure_cookies: bool 
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             if warm is not None:
-                with contextlib.suppress(Exception):  # a failed warm-up is redone on use
+                try:
                     await warm
+                except Exception as exc:  # noqa: BLE001 - a failed warm-up is redone on use
+                    log.warning("console: warm-up failed: %s", exc)
 
     P = page_handler
     return Starlette(lifespan=lifespan, routes=[

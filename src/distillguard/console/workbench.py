@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+import httpx
+
 from distillguard.console.analysts import Analyst, Analysts
 from distillguard.console.casebook import Casebook, Decision, Push
 from distillguard.console.enforcement import Enforcer
@@ -21,7 +23,15 @@ from distillguard.console.sharing import IntelTarget, campaign_bundle, push_bund
 from distillguard.console.traffic import Sample, Traffic, event_files, redact
 from distillguard.gateway.door import Channel
 from distillguard.schema import Account, Event
-from distillguard.schema.errors import ConfigError, ForbiddenError, InputError, NotFoundError
+from distillguard.schema.errors import (
+    ConfigError,
+    DistillguardError,
+    ForbiddenError,
+    InputError,
+    NotFoundError,
+    ServiceUnavailableError,
+    UpstreamError,
+)
 
 #: Reason codes an analyst picks from, per action (free text goes in the note).
 REASON_CODES: Final = {
@@ -240,11 +250,25 @@ class Workbench:
 
     async def push(self, analyst: Analyst, decision_id: str) -> Push:
         require(analyst, "analyst")
-        return await self._enforcer().push(analyst.name, self.casebook.decision(decision_id))
+        decision = self.casebook.decision(decision_id)
+        try:
+            return await self._enforcer().push(analyst.name, decision)
+        except (DistillguardError, asyncio.CancelledError):
+            raise
+        except Exception as exc:  # the channel's client errors: say which service failed
+            raise ServiceUnavailableError(f"gateway channel unreachable, nothing pushed: "
+                                          f"{exc}", details={"decision_id": decision_id}
+                                          ) from exc
 
     async def undo(self, analyst: Analyst, push_id: str) -> int:
         require(analyst, "analyst")
-        return await self._enforcer().undo(analyst.name, push_id)
+        try:
+            return await self._enforcer().undo(analyst.name, push_id)
+        except (DistillguardError, asyncio.CancelledError):
+            raise
+        except Exception as exc:  # the channel's client errors: say which service failed
+            raise ServiceUnavailableError(f"gateway channel unreachable, nothing undone: "
+                                          f"{exc}", details={"push_id": push_id}) from exc
 
     def _events(self) -> Iterator[Event]:
         from distillguard.ingest import Quarantine, iter_events
@@ -264,7 +288,11 @@ class Workbench:
         bundle = await asyncio.to_thread(
             campaign_bundle, self.findings, decision, self._events(), self.records(),
             target.key, tlp, target.producer)
-        status = await asyncio.to_thread(push_bundle, target, bundle)
+        try:
+            status = await asyncio.to_thread(push_bundle, target, bundle)
+        except httpx.HTTPError as exc:
+            raise UpstreamError(f"TAXII server unreachable, nothing shared: {exc}",
+                                details={"url": target.url}) from exc
         ok = int(status.get("failure_count", 0)) == 0
         self.casebook.add_export(analyst.name, decision_id, tlp, target.collection,
                                  len(bundle["objects"]), "complete" if ok else "failures")
