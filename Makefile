@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 DEMO   ?= var/demo
 
-.PHONY: install services test test-fast test-asan lint typecheck demo bench clean
+.PHONY: install services browser test test-fast test-asan lint typecheck demo bench clean
 
 install: $(VENV)/.installed
 
@@ -15,9 +15,14 @@ $(VENV)/.installed: pyproject.toml uv.lock scripts/bootstrap.sh hatch_build.py s
 services:
 	bash scripts/services.sh
 
-# The whole gate CI runs: lint, types, then every test (Spark and the
-# PostgreSQL/Redis-backed suites included, each in a bounded form).
-test: install services
+# Debian's Chromium and chromedriver for the console's real-browser tests.
+browser:
+	bash scripts/browser.sh
+
+# The whole gate CI runs: lint, types, then every test (Spark, the
+# PostgreSQL/Redis-backed suites and the console's browser suite included, each
+# in a bounded form).
+test: install services browser
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/pytest

@@ -20,7 +20,7 @@ from distillguard.schema.errors import DistillguardError
 from distillguard.settings import Settings
 
 AREAS = ("ingest", "simulate", "evaluate", "hunt", "watch", "gateway", "intel", "screen",
-         "outlook", "diversion")
+         "outlook", "diversion", "console")
 
 
 class _Root(click.Group):
