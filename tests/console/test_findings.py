@@ -104,3 +104,15 @@ def test_redaction_keeps_shape_and_drops_every_letter_and_digit(text: str) -> No
                                                                                strict=False))
     assert all(o == c for o, c in zip(text, out, strict=False) if not (o.isalnum() or
                                                                       o == "_"))
+
+
+def test_an_analysts_lift_ends_the_watchs_hold() -> None:
+    from distillguard.console.enforcement import apply
+    from distillguard.gateway.linkage import LinkBook
+    from distillguard.gateway.verdicts import External
+
+    book = LinkBook(verdicts={"a": External("block", "held since x: harvest", "watch"),
+                              "b": External("block", "harvest", "watch")},
+                    held={"a": "2026-05-04T18:00:00Z", "b": "2026-05-05T00:00:00Z"})
+    lifted = apply(book, {"verdicts": {"a": None}}, ["p1"])
+    assert "a" not in lifted.verdicts and lifted.held == {"b": "2026-05-05T00:00:00Z"}

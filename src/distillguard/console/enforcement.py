@@ -71,8 +71,12 @@ def apply(book: LinkBook, overlay: dict[str, Any], pushes: list[str]) -> LinkBoo
         else:
             campaigns[cid] = Campaign(cid, c[0], int(c[1]), c[2])
     stats = {**book.stats, MARK: pushes}
+    # An analyst's lift ends the watch's hold on a block (the next cycle keeps no hold
+    # for an account the book no longer blocks).
+    held = {a: t for a, t in book.held.items()
+            if a in verdicts and verdicts[a].tier == "block"}
     return LinkBook(book.version, book.published_at, verdicts, campaigns, keys,
-                    book.record_keys, stats)
+                    book.record_keys, stats, held)
 
 
 class Enforcer:
