@@ -132,7 +132,7 @@ def test_cli_error_shape(tmp_path: Path) -> None:
                                    "--pred", str(DATA)])
     assert res.exit_code == 1
     err = json.loads(res.output.strip().splitlines()[-1])["error"]
-    assert err["code"] == "invalid_input" and "none.csv" in err["message"]
+    assert err["code"] == "not_found" and "none.csv" in err["message"]
 
 
 def test_spreadsheet_exports_with_bom_and_crlf_are_read(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from distillguard.cli.output import emit, format_option
+from distillguard.cli.output import InPath, emit, format_option
 from distillguard.settings import Settings
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 @click.option("--split", default="all", show_default=True,
               type=click.Choice(("all", "tune", "holdout")),
               help="Which half of every corpus to draw content from.")
-@click.option("--corpus-dir", default=None, type=click.Path(file_okay=False),
+@click.option("--corpus-dir", default=None, type=InPath(exists=True, file_okay=False),
               help="A shared/data-like folder with fuller corpora "
                    "[default: DISTILLGUARD_CORPUS_DIR, else the samples shipped in the package].")
 @click.option("--events-format", default="jsonl", show_default=True,
@@ -55,6 +55,12 @@ def simulate_cmd(settings: Settings, out_dir: Path | None, accounts: int, days: 
     """Write a labelled world: events, accounts, labels, personas, world.json, hardness.json.
 
     Prints the hardness table: the best F1 any single naive signal reaches.
+
+    \b
+    Examples:
+      distillguard simulate --out world --accounts 200 --days 3 --seed 7 \\
+          --split holdout
+      distillguard simulate --list-tactics
     """
     from rich.progress import Progress
 

@@ -23,7 +23,7 @@ import orjson
 import zstandard
 
 from distillguard.evaluate.metrics import Truth
-from distillguard.schema import InputError, format_ts, parse_ts
+from distillguard.schema import NotFoundError, format_ts, parse_ts
 
 BLOCKED_STATUSES: Final = frozenset({403, 429})
 MAX_SAMPLES: Final = 20
@@ -50,7 +50,7 @@ def _open(path: Path) -> BinaryIO:
 class _Log:
     def __init__(self, path: Path) -> None:
         if not path.is_file():
-            raise InputError(f"{path}: no such file", details={"file": str(path)})
+            raise NotFoundError(f"{path}: no such file", details={"path": str(path)})
         self.path = path
         self.bad = 0
         self.samples: list[dict[str, Any]] = []
