@@ -59,9 +59,9 @@ def _jurisdiction_path(config_path: str) -> str:
     """A config file may name its own jurisdiction rules (``jurisdiction: rules.yaml``)."""
     if not config_path:
         return ""
-    import yaml
+    from distillguard.schema.documents import read_yaml
 
-    data = yaml.safe_load(Path(config_path).read_text(encoding="utf-8")) or {}
+    data = read_yaml(config_path).data or {}
     rel = data.get("jurisdiction") if isinstance(data, dict) else None
     return str(Path(config_path).parent / str(rel)) if rel else ""
 
