@@ -12,7 +12,7 @@ from intel_worlds import SECRET, Lab, assert_private
 from taxii_helpers import COLL, serve
 
 from distillguard.cli.main import cli
-from distillguard.intel.db import Database
+from distillguard.database import Database
 from distillguard.intel.server import create_app
 from distillguard.intel.store import TaxiiStore
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from taxii_helpers import COLL, indicator
 
-from distillguard.intel.db import Database
+from distillguard.database import Database
 from distillguard.intel.store import Filters, TaxiiStore
 from distillguard.settings import Settings
 

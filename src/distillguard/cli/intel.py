@@ -120,7 +120,7 @@ def serve_cmd(settings: Settings, host: str, port: int, max_post_bytes: int,
 
 
 def _store(settings: Settings) -> TaxiiStore:
-    from distillguard.intel.db import Database
+    from distillguard.database import Database
     from distillguard.intel.store import TaxiiStore
 
     return TaxiiStore(Database(settings.effective_database_url))
