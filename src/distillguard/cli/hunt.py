@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from distillguard.cli.output import InPath, emit, format_option
+from distillguard.cli.output import InPath, StderrProgress, emit, format_option
 
 
 @click.group("hunt", invoke_without_command=True)
@@ -47,8 +47,15 @@ def hunt_cmd(ctx: click.Context, events: tuple[Path, ...], accounts: Path | None
     assert out_dir is not None
     settings = ctx.obj
     st = settings if isinstance(settings, Settings) else Settings.from_env()
-    result = hunt(list(events), accounts, out_dir, engine=engine, config=config, settings=st,
-                  render=None if no_report else render_report)
+    with StderrProgress("hunt") as bar:
+        def stage(name: str, seconds: float | None) -> None:
+            if seconds is None:
+                bar.update(f"hunt: {name} ...")
+            else:
+                bar.done(f"done {name} ({seconds:.1f} s)")
+
+        result = hunt(list(events), accounts, out_dir, engine=engine, config=config,
+                      settings=st, render=None if no_report else render_report, progress=stage)
     s = result.summary
     if fmt == "json":
         emit(s, fmt)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
-from distillguard.cli.output import InPath, emit, format_option
+from distillguard.cli.output import InPath, StderrProgress, emit, format_option
 from distillguard.settings import Settings
 
 
@@ -85,12 +84,15 @@ def ingest_cmd(settings: Settings, events: tuple[Path, ...], accounts: Path | No
         account_from=tuple(c.strip() for c in account_from.split(",") if c.strip()),
         account_map=_account_map(account_map),
     )
-    report = ingest(list(events), accounts, out_dir, adapter, options=opts,
-                    batch_size=batch_size, overwrite=overwrite,
-                    max_line_bytes=settings.ingest_max_line_bytes,
-                    progress=sys.stderr.isatty(), workers=workers,
-                    compression=compression or settings.ingest_compression,
-                    engine=engine or settings.ingest_engine)
+    with StderrProgress("ingest") as bar:
+        report = ingest(list(events), accounts, out_dir, adapter, options=opts,
+                        batch_size=batch_size, overwrite=overwrite,
+                        max_line_bytes=settings.ingest_max_line_bytes,
+                        progress=lambda done, s: bar.update(
+                            f"ingest: {done:,} events ({done / max(s, 1e-9):,.0f}/s)"),
+                        workers=workers,
+                        compression=compression or settings.ingest_compression,
+                        engine=engine or settings.ingest_engine)
     if fmt == "json":
         emit(report.to_dict(), fmt)
     else:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from distillguard.cli.output import InPath, emit, format_option
+from distillguard.cli.output import InPath, StderrProgress, emit, format_option
 from distillguard.settings import Settings
 
 if TYPE_CHECKING:
@@ -238,23 +238,13 @@ def pull_cmd(url: str, collection: str, token: str | None, user: str | None,
           --collection 9c2a3c8e-1f5b-4d7e-8a6b-2f0e1d3c4b5a --token $TOKEN \\
           --out intel/
     """
-    from rich.console import Console
-    from rich.progress import Progress, SpinnerColumn, TextColumn
-
     from distillguard.intel.client import TaxiiClient, pull
 
     client = TaxiiClient(url, token=token, user=user, password=password)
-    console = Console(stderr=True)
     try:
-        # Progress only for a person watching; logs and pipes stay clean.
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=console,
-                      disable=not console.is_terminal, transient=True) as progress:
-            task = progress.add_task("pulling", total=None)
-
-            def on_page(pages: int, objects: int) -> None:
-                progress.update(task, description=f"pulled {objects} objects, {pages} pages")
-
-            report = pull(client, collection, out, limit=limit, on_page=on_page)
+        with StderrProgress("pulling") as bar:
+            report = pull(client, collection, out, limit=limit, on_page=lambda pages, objects:
+                          bar.update(f"pulled {objects} objects, {pages} pages"))
         emit(report.as_row(), fmt, title="intel pull")
     finally:
         client.close()

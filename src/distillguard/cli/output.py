@@ -103,5 +103,36 @@ def _columns(rows: Iterable[Mapping[str, Any]]) -> list[str]:
     return cols
 
 
+class StderrProgress:
+    """Renders a library's progress callbacks on stderr while a person watches: a
+    transient status line (``update``) and lines that stay (``done``). Into a pipe
+    or a file it prints nothing, so logs hold results only. Library code never
+    draws; it calls back, and this is the one place that turns calls into a UI."""
+
+    def __init__(self, label: str) -> None:
+        self.console = Console(stderr=True)
+        self.enabled = self.console.is_terminal
+        self._label = label
+        self._status: Any = None
+
+    def __enter__(self) -> StderrProgress:
+        if self.enabled:
+            self._status = self.console.status(escape(self._label))
+            self._status.start()
+        return self
+
+    def update(self, text: str) -> None:
+        if self._status is not None:
+            self._status.update(escape(text))
+
+    def done(self, text: str) -> None:
+        if self.enabled:
+            self.console.print(escape(text))
+
+    def __exit__(self, *exc: object) -> None:
+        if self._status is not None:
+            self._status.stop()
+
+
 def error_json(exc: DistillguardError) -> str:
     return json.dumps(exc.to_dict(), default=str)

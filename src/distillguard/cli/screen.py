@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from distillguard.cli.output import InPath, emit, format_option
+from distillguard.cli.output import InPath, StderrProgress, emit, format_option
 from distillguard.settings import Settings
 
 
@@ -150,16 +150,17 @@ def customers_cmd(
     """
     from distillguard.screen.service import screen_customer_file
 
-    report = screen_customer_file(
-        settings,
-        customers,
-        out,
-        owners=owners,
-        as_of=as_of,
-        workers=workers,
-        progress=True,
-        product=product,
-    )
+    with StderrProgress("screen") as bar:
+        report = screen_customer_file(
+            settings,
+            customers,
+            out,
+            owners=owners,
+            as_of=as_of,
+            workers=workers,
+            progress=lambda n: bar.update(f"screened {n:,} customers"),
+            product=product,
+        )
     emit(report.to_dict(), fmt)
     for w in report.warnings:
         click.echo(f"warning: {w}", err=True)

@@ -5,7 +5,7 @@ settings and plain arguments, so the verbs stay thin and the logic testable.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -208,7 +208,7 @@ def screen_customer_file(
     owners: Path | None = None,
     as_of: str | None = None,
     workers: int = 0,
-    progress: bool = False,
+    progress: Callable[[int], None] | None = None,
     product: str = "",
 ) -> BatchReport:
     ctx = build_context(settings)
