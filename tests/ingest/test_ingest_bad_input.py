@@ -11,9 +11,10 @@ import pytest
 import zstandard
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from ingest_helpers import make_event, write_events, write_lines
 
 from distillguard.ingest import Quarantine, ReadStats, iter_event_batches, iter_events
+
+from .ingest_helpers import make_event, write_events, write_lines
 
 
 def _read(path: Path | list[Path], **kw: Any) -> tuple[list[str], Quarantine, ReadStats]:

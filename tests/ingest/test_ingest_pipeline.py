@@ -9,11 +9,12 @@ import orjson
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
-from ingest_helpers import SPEC, make_event, write_events, write_lines
 
 from distillguard.cli.main import cli
 from distillguard.ingest import ingest, iter_event_batches, native, read_accounts
 from distillguard.schema import ACCOUNT_SCHEMA, EVENT_SCHEMA, ConflictError, InputError
+
+from .ingest_helpers import SPEC, make_event, write_events, write_lines
 
 GOLDEN = Path(__file__).resolve().parent / "data" / "golden-quarantine.jsonl"
 

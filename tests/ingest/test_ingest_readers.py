@@ -8,7 +8,6 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from ingest_helpers import SPEC, make_event, spec_events, write_events
 
 from distillguard.ingest import (
     Quarantine,
@@ -26,6 +25,8 @@ from distillguard.schema import (
     event_row,
     events_table,
 )
+
+from .ingest_helpers import SPEC, make_event, spec_events, write_events
 
 
 @pytest.mark.parametrize("compression", ["none", "gzip", "zstd"])

@@ -7,8 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-from intel_worlds import NOW, WRAPPER_SYSTEM, Lab, make_lab
-from taxii_helpers import COLL, SyncASGITransport, indicator
 
 from distillguard.database import Database
 from distillguard.intel import CommunityKey, ExportOptions, Keyring, export_bundle
@@ -17,6 +15,9 @@ from distillguard.intel.match import BLOCKLIST_COLUMNS, run_match
 from distillguard.intel.server import create_app
 from distillguard.intel.store import TaxiiStore
 from distillguard.schema.errors import AuthError, InputError
+
+from .intel_worlds import NOW, WRAPPER_SYSTEM, Lab, make_lab
+from .taxii_helpers import COLL, SyncASGITransport, indicator
 
 
 @pytest.fixture
