@@ -178,7 +178,7 @@ def _child_ingest(src: str, out: str, batch_size: int, workers: int, engine: str
     before = resource.getrusage(resource.RUSAGE_SELF)
     cpu0 = before.ru_utime + before.ru_stime
     t0 = time.perf_counter()
-    report = ingest([src], None, out, overwrite=True, batch_size=batch_size, progress=False,
+    report = ingest([src], None, out, overwrite=True, batch_size=batch_size,
                     workers=workers, engine=engine, compression=compression)
     secs = time.perf_counter() - t0
     rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 import psutil
 
-from distillguard.intel.db import Database
+from distillguard.database import Database
 from distillguard.intel.store import TaxiiStore
 
 TAXII = "application/taxii+json;version=2.1"

@@ -13,8 +13,8 @@ from console.rig import COLLECTION, KEY, Rig
 from detect.world import build_world
 from distillguard.console import Casebook, Workbench
 from distillguard.console.sharing import IntelTarget
+from distillguard.database import Database
 from distillguard.gateway.door import MemoryChannel
-from distillguard.intel.db import Database
 from distillguard.intel.server import create_app as taxii_app
 from distillguard.intel.store import TaxiiStore
 from intel.taxii_helpers import SyncASGITransport

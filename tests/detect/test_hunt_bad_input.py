@@ -118,3 +118,14 @@ def test_canonical_parquet_directory_is_read_directly(tmp_path: Path,
     res = hunt(tmp_path / "canon", ac, tmp_path / "out")
     assert "ingest" not in res.summary  # no conversion step
     assert res.summary["accounts"] == len(truth)
+
+
+def test_stage_progress_is_a_callback(tmp_path: Path) -> None:
+    ev = _write(tmp_path / "ev.jsonl", [_event("e1", "solo", "2026-05-01T00:00:00Z")])
+    ac = _write(tmp_path / "ac.jsonl", [ACCOUNT])
+    heard: list[tuple[str, float | None]] = []
+    hunt(ev, ac, tmp_path / "out", progress=lambda name, s: heard.append((name, s)))
+    started = [n for n, s in heard if s is None]
+    finished = [n for n, s in heard if s is not None]
+    assert started and started == finished  # each stage heard at its start and its end
+    assert {"reading inputs", "scoring and attribution", "writing outputs"} <= set(finished)

@@ -11,12 +11,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from netlab import DelayLines, agent, namespace, netns_available, probe_all
 
 from distillguard.diversion.attest import Attestation, AttestConfig, attest
 from distillguard.diversion.challenge import new_key
 from distillguard.diversion.geo import distance_km
 from distillguard.diversion.landmarks import load_landmarks, load_places
+
+from .netlab import DelayLines, agent, namespace, netns_available, probe_all
 
 LANDMARKS = ("singapore", "kuala-lumpur", "jakarta", "bangkok", "hong-kong")
 PLACES = load_places()

@@ -91,11 +91,13 @@ def test_unlabelled_predictions_are_counted_not_fatal(tmp_path: Path) -> None:
     assert r["counts"]["unlabelled_predictions"] == 1
 
 
-@pytest.mark.parametrize("suffix", [".gz", ".zst"])
-def test_replay_reads_compressed_logs(tmp_path: Path, suffix: str) -> None:
+@pytest.mark.parametrize(("suffix", "codec"), [(".gz", "gzip"), (".zst", "zstd"),
+                                               ("", "gzip"), (".gz", "zstd")])
+def test_replay_reads_compressed_logs(tmp_path: Path, suffix: str, codec: str) -> None:
+    # compression is known by content, as ingest reads it: a misnamed file reads the same
     raw = (DATA / "replay.jsonl").read_bytes()
     p = tmp_path / ("replay.jsonl" + suffix)
-    p.write_bytes(gzip.compress(raw) if suffix == ".gz"
+    p.write_bytes(gzip.compress(raw) if codec == "gzip"
                   else zstandard.ZstdCompressor().compress(raw))
     truth = read_truth(DATA / "labels.csv")
     plain = replay_summary(DATA / "replay.jsonl", truth)
@@ -132,7 +134,7 @@ def test_cli_error_shape(tmp_path: Path) -> None:
                                    "--pred", str(DATA)])
     assert res.exit_code == 1
     err = json.loads(res.output.strip().splitlines()[-1])["error"]
-    assert err["code"] == "invalid_input" and "none.csv" in err["message"]
+    assert err["code"] == "not_found" and "none.csv" in err["message"]
 
 
 def test_spreadsheet_exports_with_bom_and_crlf_are_read(tmp_path: Path) -> None:

@@ -39,7 +39,6 @@ def test_a_repeated_client_id_gives_distinct_events_that_ingest_keeps(
     assert [r.headers["x-request-id"] for r in answers] == ids
     assert {r.headers["x-client-request-id"] for r in answers} == {"same-id-every-time"}
 
-    report = ingest([str(p) for p in gw.log.files()], out_dir=tmp_path / "canon",
-                    progress=False)
+    report = ingest([str(p) for p in gw.log.files()], out_dir=tmp_path / "canon")
     assert report.events_written == 3
     assert report.duplicates == 0 and report.events_quarantined == 0

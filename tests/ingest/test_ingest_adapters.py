@@ -133,7 +133,7 @@ def test_ingest_auto_detects_each_shape(tmp_path: Path, fixtures_dir: Path) -> N
     with pytest.raises(InputError, match="--account-id"):
         ingest(files, None, tmp_path / "out")
     report = ingest(files, None, tmp_path / "out",
-                    options=AdapterOptions(account_id="acct-batch"), progress=False)
+                    options=AdapterOptions(account_id="acct-batch"))
     assert report.events_written == 4 + 5 + 2
     assert report.quarantined_by_reason == {"unmatched_batch_line": 3,
                                             "unsupported_call_type": 2}

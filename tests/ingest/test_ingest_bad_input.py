@@ -11,9 +11,10 @@ import pytest
 import zstandard
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from ingest_helpers import make_event, write_events, write_lines
 
 from distillguard.ingest import Quarantine, ReadStats, iter_event_batches, iter_events
+
+from .ingest_helpers import make_event, write_events, write_lines
 
 
 def _read(path: Path | list[Path], **kw: Any) -> tuple[list[str], Quarantine, ReadStats]:
@@ -157,7 +158,7 @@ def test_timestamps_outside_utc_years_are_quarantined_not_fatal(tmp_path: Path,
     evs = [make_event(0), make_event(1, ts="0001-01-01T00:00:00+02:34:48"),
            make_event(2, ts="9999-12-31T23:59:59-05:00"), make_event(3, ts="0001-01-01T05:00Z")]
     src = write_events(tmp_path / "e.jsonl", evs)
-    report = ingest([src], None, tmp_path / "out", progress=False, engine=engine)
+    report = ingest([src], None, tmp_path / "out", engine=engine)
     assert report.events_written == 2
     rows = [orjson.loads(x) for x in (tmp_path / "out" / "quarantine.jsonl").read_bytes()
             .splitlines()]

@@ -12,12 +12,13 @@ import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from ingest_helpers import make_event, write_lines
-from test_ingest_fastpath import record, valid_record
 
 from distillguard.ingest import Quarantine, ReadStats, iter_event_batches, native, readers
 from distillguard.ingest.convert import convert_block
 from distillguard.schema import InputError
+
+from .ingest_helpers import make_event, write_lines
+from .test_ingest_fastpath import record, valid_record
 
 
 def _run(path: Path, engine: str, **kw: Any) -> tuple[list[dict[str, Any]], Quarantine,

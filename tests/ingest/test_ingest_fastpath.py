@@ -6,11 +6,12 @@ from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
-from ingest_helpers import spec_events
 
 from distillguard.ingest.columns import build_batch
 from distillguard.ingest.fastpath import fast_row, general_row
 from distillguard.schema import Event, RecordError
+
+from .ingest_helpers import spec_events
 
 text = st.text(max_size=12)
 i64 = st.integers(-(2**63), 2**63 - 1)

@@ -9,10 +9,10 @@ escapes: forms it must leave to Python), and mutated byte by byte.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import random
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,16 +21,22 @@ import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from ingest_helpers import spec_events
-from test_ingest_fastpath import record, valid_record
 
 from distillguard.ingest import native
 from distillguard.ingest.convert import convert_block
 from distillguard.ingest.dedup import SeenIds, digests
 from distillguard.ingest.quarantine import Quarantine
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-from ingest import make_event  # noqa: E402  (bench/ingest.py's realistic generator)
+from .ingest_helpers import spec_events
+from .test_ingest_fastpath import record, valid_record
+
+# bench/ingest.py's realistic generator, loaded by path (bench/ is not a package)
+_BENCH = importlib.util.spec_from_file_location(
+    "bench_ingest", Path(__file__).resolve().parents[2] / "bench" / "ingest.py")
+assert _BENCH is not None and _BENCH.loader is not None
+_bench = importlib.util.module_from_spec(_BENCH)
+_BENCH.loader.exec_module(_bench)
+make_event = _bench.make_event
 
 pytestmark = pytest.mark.skipif(not native.AVAILABLE and os.environ.get(
     "DISTILLGUARD_NO_NATIVE") == "1", reason="built without the native scanner on purpose")

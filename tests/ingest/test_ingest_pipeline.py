@@ -9,11 +9,12 @@ import orjson
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
-from ingest_helpers import SPEC, make_event, write_events, write_lines
 
 from distillguard.cli.main import cli
 from distillguard.ingest import ingest, iter_event_batches, native, read_accounts
 from distillguard.schema import ACCOUNT_SCHEMA, EVENT_SCHEMA, ConflictError, InputError
+
+from .ingest_helpers import SPEC, make_event, write_events, write_lines
 
 GOLDEN = Path(__file__).resolve().parent / "data" / "golden-quarantine.jsonl"
 
@@ -33,7 +34,7 @@ def test_layout_counts_and_readback(tmp_path: Path) -> None:
     evs = [make_event(i) for i in range(120)]
     src = write_events(tmp_path / "events.jsonl.zst", evs, "zstd")
     out = tmp_path / "out"
-    report = ingest([src], SPEC / "example-accounts.jsonl", out, batch_size=50, progress=False)
+    report = ingest([src], SPEC / "example-accounts.jsonl", out, batch_size=50)
     assert report.events_read == 120 and report.events_written == 120
     assert report.days == 3 and (report.first_day, report.last_day) == ("2026-05-01",
                                                                         "2026-05-03")
@@ -58,7 +59,7 @@ def test_layout_counts_and_readback(tmp_path: Path) -> None:
 
 def test_quarantine_file_matches_golden(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    report = ingest([_bad_file(tmp_path)], None, out, progress=False)
+    report = ingest([_bad_file(tmp_path)], None, out)
     assert report.events_written == 2 and report.events_quarantined == 4
     assert report.events_read == 6 and report.duplicates == 1
     assert report.quarantined_by_reason == {"duplicate_event_id": 1, "invalid_json": 1,
@@ -75,12 +76,12 @@ def test_quarantine_file_matches_golden(tmp_path: Path) -> None:
 
 def test_refuses_to_overwrite_and_keeps_previous_quarantine(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    ingest([_bad_file(tmp_path)], None, out, progress=False)
+    ingest([_bad_file(tmp_path)], None, out)
     before = (out / "quarantine.jsonl").read_bytes()
     with pytest.raises(ConflictError):
-        ingest([SPEC / "example-events.jsonl"], None, out, progress=False)
+        ingest([SPEC / "example-events.jsonl"], None, out)
     assert (out / "quarantine.jsonl").read_bytes() == before
-    report = ingest([SPEC / "example-events.jsonl"], None, out, overwrite=True, progress=False)
+    report = ingest([SPEC / "example-events.jsonl"], None, out, overwrite=True)
     assert report.events_written == 4
     assert sorted(p.name for p in (out / "events").iterdir()) == ["day=2026-05-02"]
 
@@ -125,8 +126,8 @@ def test_workers_give_the_same_output(tmp_path: Path, engine: str) -> None:
     old = parallel.BLOCK_BYTES
     parallel.BLOCK_BYTES = 4096  # many blocks in flight even for a small file
     try:
-        one = ingest([src], None, tmp_path / "one", progress=False, engine="blocks")
-        two = ingest([src], None, tmp_path / "two", progress=False, workers=2, engine=engine)
+        one = ingest([src], None, tmp_path / "one", engine="blocks")
+        two = ingest([src], None, tmp_path / "two", workers=2, engine=engine)
     finally:
         parallel.BLOCK_BYTES = old
     assert (one.engine, two.engine) == ("blocks", engine)
@@ -154,8 +155,7 @@ def test_spec_examples_round_trip_through_ingest(tmp_path: Path) -> None:
     from distillguard.schema import Event
 
     out = tmp_path / "out"
-    ingest([SPEC / "example-events.jsonl"], SPEC / "example-accounts.jsonl", out,
-           progress=False)
+    ingest([SPEC / "example-events.jsonl"], SPEC / "example-accounts.jsonl", out)
     spec = [Event.from_mapping(orjson.loads(x))
             for x in (SPEC / "example-events.jsonl").read_bytes().splitlines()]
     back = sorted(iter_events(out), key=lambda e: e.event_id)
@@ -166,8 +166,8 @@ def test_spec_examples_round_trip_through_ingest(tmp_path: Path) -> None:
 @pytest.mark.parametrize("codec", ["snappy", "lz4", "none"])
 def test_compression_changes_the_codec_not_the_rows(tmp_path: Path, codec: str) -> None:
     src = write_events(tmp_path / "e.jsonl", [make_event(i) for i in range(50)])
-    ingest([src], None, tmp_path / "zstd", progress=False)
-    ingest([src], None, tmp_path / codec, progress=False, compression=codec)
+    ingest([src], None, tmp_path / "zstd")
+    ingest([src], None, tmp_path / codec, compression=codec)
 
     def rows(out: Path) -> list[dict[str, object]]:
         got = duckdb.sql(f"SELECT * EXCLUDE (day) FROM read_parquet('{out}/events/*/*.parquet') "
@@ -186,4 +186,4 @@ def test_unknown_compression_is_a_clear_error(tmp_path: Path) -> None:
                                    "--compression", "brotli"])
     assert res.exit_code != 0 and "brotli" in res.output
     with pytest.raises(InputError, match="brotli"):
-        ingest([src], None, tmp_path / "o2", progress=False, compression="brotli")
+        ingest([src], None, tmp_path / "o2", compression="brotli")

@@ -8,7 +8,6 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from ingest_helpers import SPEC, make_event, spec_events, write_events
 
 from distillguard.ingest import (
     Quarantine,
@@ -26,6 +25,8 @@ from distillguard.schema import (
     event_row,
     events_table,
 )
+
+from .ingest_helpers import SPEC, make_event, spec_events, write_events
 
 
 @pytest.mark.parametrize("compression", ["none", "gzip", "zstd"])
@@ -128,8 +129,11 @@ def test_canonical_parquet_rows_missing_required_values_are_quarantined(tmp_path
     assert q.rows[0]["line"] == 3 and q.rows[0]["problems"][0]["field"] == "event_id"
 
 
-def test_progress_display_does_not_disturb_output(tmp_path: Path) -> None:
+def test_progress_is_a_callback_that_does_not_disturb_output(tmp_path: Path) -> None:
     from distillguard.ingest import ingest
 
-    report = ingest([SPEC / "example-events.jsonl"], None, tmp_path / "out", progress=True)
+    heard: list[tuple[int, float]] = []
+    report = ingest([SPEC / "example-events.jsonl"], None, tmp_path / "out",
+                    progress=lambda done, s: heard.append((done, s)))
     assert report.events_written == 4
+    assert heard and heard[-1][0] == 4 and all(s >= 0 for _, s in heard)

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from distillguard.intel import CommunityKey
 
-from intel_worlds import SECRET, Lab, make_lab  # noqa: E402
-
-from distillguard.intel import CommunityKey  # noqa: E402
+from .intel_worlds import SECRET, Lab, make_lab
 
 
 @pytest.fixture(scope="session")

@@ -7,16 +7,17 @@ import json
 from pathlib import Path
 
 import pytest
-from intel_worlds import NOW, WRAPPER_SYSTEM, Lab, make_lab
-from taxii_helpers import COLL, SyncASGITransport, indicator
 
+from distillguard.database import Database
 from distillguard.intel import CommunityKey, ExportOptions, Keyring, export_bundle
 from distillguard.intel.client import TaxiiClient, pull, push
-from distillguard.intel.db import Database
 from distillguard.intel.match import BLOCKLIST_COLUMNS, run_match
 from distillguard.intel.server import create_app
 from distillguard.intel.store import TaxiiStore
 from distillguard.schema.errors import AuthError, InputError
+
+from .intel_worlds import NOW, WRAPPER_SYSTEM, Lab, make_lab
+from .taxii_helpers import COLL, SyncASGITransport, indicator
 
 
 @pytest.fixture

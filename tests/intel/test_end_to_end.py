@@ -8,13 +8,14 @@ import re
 from pathlib import Path
 
 from click.testing import CliRunner
-from intel_worlds import SECRET, Lab, assert_private
-from taxii_helpers import COLL, serve
 
 from distillguard.cli.main import cli
-from distillguard.intel.db import Database
+from distillguard.database import Database
 from distillguard.intel.server import create_app
 from distillguard.intel.store import TaxiiStore
+
+from .intel_worlds import SECRET, Lab, assert_private
+from .taxii_helpers import COLL, serve
 
 
 def _run(args: list[str], env: dict[str, str]) -> str:

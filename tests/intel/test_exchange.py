@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from intel_worlds import NOW, VPN_EXIT, Lab, make_lab
 
 from distillguard.intel import CommunityKey, ExportOptions, Keyring, export_bundle
 from distillguard.intel import keys as K
@@ -31,6 +30,8 @@ from distillguard.intel.scoring import (
     score_accounts,
 )
 from distillguard.intel.stixdefs import BEHAVIOR_TYPE
+
+from .intel_worlds import NOW, VPN_EXIT, Lab, make_lab
 
 
 def _alerts(path: Path) -> list[dict[str, str]]:

@@ -10,11 +10,12 @@ from typing import Any
 
 import pytest
 import stix2
-from intel_worlds import NOW, Lab, assert_private, forbidden_strings
 
 from distillguard.intel import CommunityKey, ExportOptions, export_bundle, validate_bundle
 from distillguard.intel.stixdefs import BEHAVIOR_TYPE, TLP2
 from distillguard.schema.errors import InputError
+
+from .intel_worlds import NOW, Lab, assert_private, forbidden_strings
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "lab_a_bundle.json"
 

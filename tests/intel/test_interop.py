@@ -14,12 +14,13 @@ import httpx
 import pytest
 import requests
 from taxii2client.v21 import ApiRoot, Collection, Server, as_pages
-from taxii_helpers import COLL, free_port, indicator, serve
 
+from distillguard.database import Database
 from distillguard.intel.client import TaxiiClient, pull, push
-from distillguard.intel.db import Database
 from distillguard.intel.server import create_app
 from distillguard.intel.store import TaxiiStore
+
+from .taxii_helpers import COLL, free_port, indicator, serve
 
 
 class Bearer(requests.auth.AuthBase):

@@ -7,11 +7,12 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from taxii_helpers import COLL, indicator
 
-from distillguard.intel.db import Database
+from distillguard.database import Database
 from distillguard.intel.store import Filters, TaxiiStore
 from distillguard.settings import Settings
+
+from .taxii_helpers import COLL, indicator
 
 pytestmark = pytest.mark.postgres
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"

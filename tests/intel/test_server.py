@@ -7,11 +7,12 @@ from typing import Any
 
 import httpx
 import pytest
-from taxii_helpers import COLL, OTHER, TAXII, asgi_client, indicator
 
-from distillguard.intel.db import Database
+from distillguard.database import Database
 from distillguard.intel.server import ServerConfig, create_app
 from distillguard.intel.store import TaxiiStore
+
+from .taxii_helpers import COLL, OTHER, TAXII, asgi_client, indicator
 
 
 @pytest.fixture

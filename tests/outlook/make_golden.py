@@ -1,4 +1,4 @@
-"""Regenerate the golden summaries: ``.venv/bin/python tests/outlook/make_golden.py``.
+"""Regenerate the golden summaries: ``cd tests && ../.venv/bin/python -m outlook.make_golden``.
 
 Run it only when a change to the model or the built-in scenarios is intended,
 and say why in the commit.
@@ -7,12 +7,8 @@ and say why in the commit.
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from outlook_helpers import BUILTINS, GOLDEN, golden_summary  # noqa: E402
+from .outlook_helpers import BUILTINS, GOLDEN, golden_summary
 
 if __name__ == "__main__":
     GOLDEN.mkdir(exist_ok=True)

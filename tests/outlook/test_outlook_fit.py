@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from outlook_helpers import write_models_csv
 
 from distillguard.outlook import calibrate, fit_growth, load_models, shipped_models_path
 from distillguard.outlook.fit import frontier_models
 from distillguard.schema.errors import InputError
+
+from .outlook_helpers import write_models_csv
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED_MODELS = REPO.parent / "shared" / "data" / "compute" / "epoch_notable_ai_models.csv"

@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from outlook_helpers import BUILTINS, GOLDEN, golden_summary
 
 from distillguard.outlook import run_outlook
 from distillguard.outlook.report import summary_dict
+
+from .outlook_helpers import BUILTINS, GOLDEN, golden_summary
 
 
 def _close(got: Any, want: Any, where: str = "") -> None:

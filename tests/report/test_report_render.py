@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
+from detect.world import build_world
 from distillguard.detect import hunt
 from distillguard.report import render_report
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from detect.world import build_world  # noqa: E402
 
 
 def test_report_is_self_contained_with_campaign_pictures(tmp_path: Path) -> None:

@@ -6,11 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from screen_entities import ENTITIES
 
 from distillguard.screen.config import load_config
 from distillguard.screen.scoring import Screener
 from distillguard.screen.store import parse_directory, shipped_dir
+
+from .screen_entities import ENTITIES
 
 
 @pytest.fixture(scope="session")

@@ -322,3 +322,10 @@ def test_no_alias_names_two_chips() -> None:
         assert len(own) == len(set(own)), f"{r['chip']}: an alias its own name already covers"
         keys.update(own)
     assert [k for k, n in keys.items() if n > 1] == []
+
+
+def test_progress_is_a_callback(small_screener: Screener, write, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    heard: list[int] = []
+    report = screen_customers(small_screener, write("customers.csv", CUSTOMERS),
+                              tmp_path / "out", workers=1, progress=heard.append)
+    assert heard and heard[-1] == report.customers

@@ -9,7 +9,6 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-from screen_entities import ENTITIES
 
 from distillguard.screen.config import load_config
 from distillguard.screen.customers import JurisdictionPolicy, jurisdiction_of
@@ -25,6 +24,8 @@ from distillguard.screen.ownership import (
 )
 from distillguard.screen.scoring import Screener
 from distillguard.screen.service import Context, listed_owner, ownership_overrides
+
+from .screen_entities import ENTITIES
 
 RULE = load_config().ownership
 IN_FORCE = dt.date(2026, 11, 27)

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from screen_entities import ENTITIES
 
 from distillguard.screen.model import Entity
 from distillguard.screen.scoring import Query, Screener
+
+from .screen_entities import ENTITIES
 
 
 def _decide(s: Screener, name: str, **kw: str) -> tuple[str, str]:

@@ -191,8 +191,8 @@ GOLDEN = Path(__file__).resolve().parent / "golden_world_counts.json"
 
 def test_world_counts_match_the_golden_file(world_dir: Path) -> None:
     """Counts of the small world; regenerate deliberately after changing the generator:
-    ``.venv/bin/python -c "import sys; sys.path.insert(0, 'tests');
-    import simulate.test_world as t; t.regenerate_golden()"``.
+    ``cd tests && ../.venv/bin/python -c "import simulate.test_world as t;
+    t.regenerate_golden()"``.
     """
     assert _golden_view(world_dir) == json.loads(GOLDEN.read_text())
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from distillguard.cli.output import emit, format_option
+from distillguard.cli.output import InPath, emit, format_option
 from distillguard.settings import Settings
 
 
@@ -17,9 +17,9 @@ def console() -> None:
 
 @console.command("serve")
 @click.option("--hunt", "hunt_dir", required=True,
-              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              type=InPath(exists=True, file_okay=False, path_type=Path),
               help="A hunt's output directory (accounts.csv, clusters.csv, evidence.jsonl).")
-@click.option("--accounts", type=click.Path(exists=True, path_type=Path), default=None,
+@click.option("--accounts", type=InPath(exists=True, path_type=Path), default=None,
               help="Account records (default: the ones the hunt read).")
 @click.option("--book", type=click.Choice(["redis", "none"]), default="redis",
               show_default=True,
@@ -37,7 +37,11 @@ def console() -> None:
 def serve_cmd(settings: Settings, hunt_dir: Path, accounts: Path | None, book: str,
               taxii_url: str | None, taxii_collection: str | None, taxii_token: str | None,
               producer: str, host: str, port: int) -> None:
-    """Serve the console over a hunt (sign in with a token from `console analysts add`)."""
+    """Serve the console over a hunt (sign in with a token from `console analysts add`).
+
+    \b
+    Example:
+      distillguard console serve --hunt hunt --book none --port 8040"""
     import uvicorn
 
     from distillguard.console import Casebook, Workbench, create_app
@@ -75,7 +79,11 @@ def analysts() -> None:
 @format_option
 @click.pass_obj
 def analysts_add(settings: Settings, name: str, role: str, fmt: str) -> None:
-    """Create an analyst; prints their token once (it is not stored)."""
+    """Create an analyst; prints their token once (it is not stored).
+
+    \b
+    Example:
+      distillguard console analysts add alice --role analyst --format json"""
     from distillguard.console import Analysts, Casebook
 
     analyst, token = Analysts(Casebook(settings.effective_database_url)).create(name, role)
@@ -86,6 +94,11 @@ def analysts_add(settings: Settings, name: str, role: str, fmt: str) -> None:
 @format_option
 @click.pass_obj
 def analysts_list(settings: Settings, fmt: str) -> None:
+    """Every analyst, their role and when they were added or revoked.
+
+    \b
+    Example:
+      distillguard console analysts list"""
     from distillguard.console import Analysts, Casebook
 
     rows = [{"name": a.name, "role": a.role, "created_at": a.created_at,
@@ -100,6 +113,11 @@ def analysts_list(settings: Settings, fmt: str) -> None:
 @format_option
 @click.pass_obj
 def analysts_revoke(settings: Settings, name: str, fmt: str) -> None:
+    """Revoke an analyst's token and sessions.
+
+    \b
+    Example:
+      distillguard console analysts revoke alice"""
     from distillguard.console import Analysts, Casebook
 
     Analysts(Casebook(settings.effective_database_url)).revoke(name)
@@ -112,7 +130,11 @@ def analysts_revoke(settings: Settings, name: str, fmt: str) -> None:
 @format_option
 @click.pass_obj
 def labels_cmd(settings: Settings, out_path: Path, fmt: str) -> None:
-    """Write the analysts' decisions as training labels (account_id,label,campaign)."""
+    """Write the analysts' decisions as training labels (account_id,label,campaign).
+
+    \b
+    Example:
+      distillguard console labels --out labels.csv"""
     from distillguard.console import Casebook
     from distillguard.console.labels import write_labels
 
@@ -124,7 +146,11 @@ def labels_cmd(settings: Settings, out_path: Path, fmt: str) -> None:
 @format_option
 @click.pass_obj
 def audit_cmd(settings: Settings, fmt: str) -> None:
-    """Check the audit log's hash chain; exit 1 when it is broken."""
+    """Check the audit log's hash chain; exit 1 when it is broken.
+
+    \b
+    Example:
+      distillguard console audit --format json"""
     from distillguard.console import Casebook
     from distillguard.schema import ConflictError
 

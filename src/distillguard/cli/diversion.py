@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from distillguard.cli.output import emit, format_option
+from distillguard.cli.output import InPath, emit, format_option
 from distillguard.settings import Settings
 
 
@@ -21,7 +21,7 @@ def diversion() -> None:
 @click.option(
     "--orders",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=InPath(exists=True, dir_okay=False, path_type=Path),
     help="CSV or JSONL orders: order_id, buyer, consignee, end_user, ultimate_parent, "
     "addresses, forwarder, ship_to_country, product, quantity, stated_end_use, site, "
     "site_power_kw, payment_method, payer_country, dates (docs/diversion.md).",
@@ -48,7 +48,12 @@ def check_cmd(
     workers: int,
     fmt: str,
 ) -> None:
-    """Flag every order of ORDERS: clear | review | hold with each flag's evidence and source."""
+    """Flag every order of ORDERS: clear | review | hold with each flag's evidence and source.
+
+    \b
+    Example:
+      distillguard diversion check --orders orders.csv --out checked
+    """
     from distillguard.diversion.service import check_order_file
 
     tty = sys.stderr.isatty()
@@ -69,7 +74,12 @@ def check_cmd(
 @click.option("--flags", default="", help="YAML overriding the shipped flag set.")
 @format_option
 def flags_cmd(flags: str, fmt: str) -> None:
-    """List the red-flag set: severity, weight and legal source of each flag."""
+    """List the red-flag set: severity, weight and legal source of each flag.
+
+    \b
+    Example:
+      distillguard diversion flags --format csv
+    """
     from distillguard.diversion.service import flag_table
 
     emit(flag_table(flags), fmt, title="diversion red flags")
@@ -91,7 +101,7 @@ def locate() -> None:
 @click.option(
     "--measurements",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=InPath(exists=True, dir_okay=False, path_type=Path),
     help="JSON lines of landmark measurements (as `locate probe` writes them).",
 )
 @click.option("--site", required=True, help="Declared site: LAT,LON or a place id.")
@@ -110,7 +120,13 @@ def verify_cmd(
     measurements: Path, site: str, landmarks: str, map_path: Path | None, radius_km: float,
     floor_ms: float, km_per_ms: float, min_landmarks: int, fmt: str,
 ) -> None:
-    """Consistent with the declared site / impossible / unverifiable, with reasons."""
+    """Consistent with the declared site / impossible / unverifiable, with reasons.
+
+    \b
+    Example:
+      distillguard locate verify --measurements rtt.jsonl --site 50.11,8.68 \\
+          --map region.png
+    """
     from distillguard.diversion.attest import AttestConfig
     from distillguard.diversion.service import verify_site
 
@@ -128,10 +144,16 @@ def verify_cmd(
 @locate.command("agent")
 @click.option("--listen", default="127.0.0.1:7464", show_default=True, help="HOST:PORT.")
 @click.option("--device", required=True, help="Device id (the verifier knows its key).")
-@click.option("--key-file", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--key-file", required=True, type=InPath(exists=True, dir_okay=False, path_type=Path))
 @click.option("--added-ms", type=float, default=0.0, help="Delay every answer (tests).")
 def agent_cmd(listen: str, device: str, key_file: Path, added_ms: float) -> None:
-    """Run the server's agent: answer challenges with signed, nonce-bound answers."""
+    """Run the server's agent: answer challenges with signed, nonce-bound answers.
+
+    \b
+    Example:
+      distillguard locate agent --listen 0.0.0.0:7464 --device gpu-node-17 \\
+          --key-file device.key
+    """
     import asyncio
 
     from distillguard.diversion.agent import serve_agent
@@ -145,14 +167,20 @@ def agent_cmd(listen: str, device: str, key_file: Path, added_ms: float) -> None
 @click.option("--landmark", required=True, help="This landmark's id.")
 @click.option("--target", required=True, help="The agent's HOST:PORT.")
 @click.option("--device", required=True)
-@click.option("--key-file", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--key-file", required=True, type=InPath(exists=True, dir_okay=False, path_type=Path))
 @click.option("--count", type=int, default=10, show_default=True)
 @click.option("--timeout-s", type=float, default=1.0, show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Append the measurement to this JSON-lines file (else print it).")
 def probe_cmd(landmark: str, target: str, device: str, key_file: Path, count: int,
               timeout_s: float, out: Path | None) -> None:
-    """Time COUNT signed challenges from this landmark to an agent."""
+    """Time COUNT signed challenges from this landmark to an agent.
+
+    \b
+    Example:
+      distillguard locate probe --landmark fra --target 10.0.0.17:7464 \\
+          --device gpu-node-17 --key-file device.key --out rtt.jsonl
+    """
     import json
 
     from distillguard.diversion.challenge import read_key
@@ -178,7 +206,13 @@ def probe_cmd(landmark: str, target: str, device: str, key_file: Path, count: in
 @click.option("--seed", type=int, default=None)
 def relay_cmd(listen: str, upstream: str, delay_ms: float, jitter_ms: float, loss: float,
               seed: int | None) -> None:
-    """A user-space UDP delay line: distance, or a relay forwarding to a chip elsewhere."""
+    """A user-space UDP delay line: distance, or a relay forwarding to a chip elsewhere.
+
+    \b
+    Example:
+      distillguard locate relay --listen 127.0.0.1:7500 --to 127.0.0.1:7464 \\
+          --delay-ms 40
+    """
     import asyncio
 
     from distillguard.diversion.delayline import serve_delayline
@@ -189,7 +223,12 @@ def relay_cmd(listen: str, upstream: str, delay_ms: float, jitter_ms: float, los
 
 @locate.command("keygen")
 def keygen_cmd() -> None:
-    """Print a fresh 256-bit device key (hex) for an agent and its verifier."""
+    """Print a fresh 256-bit device key (hex) for an agent and its verifier.
+
+    \b
+    Example:
+      distillguard locate keygen > device.key
+    """
     from distillguard.diversion.challenge import new_key
 
     click.echo(new_key())
@@ -199,7 +238,12 @@ def keygen_cmd() -> None:
 @click.option("--landmarks", default="", help="Landmark CSV replacing the shipped set.")
 @format_option
 def landmarks_cmd(landmarks: str, fmt: str) -> None:
-    """The landmark set with coordinates and their provenance."""
+    """The landmark set with coordinates and their provenance.
+
+    \b
+    Example:
+      distillguard locate landmarks --format csv
+    """
     from distillguard.diversion.service import landmark_table
 
     emit(landmark_table(landmarks), fmt, title="landmarks and named sites")
@@ -212,7 +256,12 @@ def landmarks_cmd(landmarks: str, fmt: str) -> None:
 @click.option("--radius-km", type=float, default=500.0, show_default=True)
 @format_option
 def trials_cmd(trials: int, seed: int, radius_km: float, fmt: str) -> None:
-    """Simulated attestations: verdicts per kind and location error versus RTT."""
+    """Simulated attestations: verdicts per kind and location error versus RTT.
+
+    \b
+    Example:
+      distillguard locate trials --trials 500 --seed 1
+    """
     from distillguard.diversion.attest import AttestConfig
     from distillguard.diversion.trials import run_trials
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from distillguard.cli.output import emit, format_option
+from distillguard.cli.output import InPath, emit, format_option
 from distillguard.settings import Settings
 
 
@@ -17,13 +17,13 @@ def _fmt(v: Any) -> Any:
 
 
 @click.command("evaluate")
-@click.option("--labels", required=True, type=click.Path(path_type=Path),
+@click.option("--labels", required=True, type=InPath(exists=True, path_type=Path),
               help="Ground truth CSV: account_id,label,campaign.")
-@click.option("--pred", required=True, type=click.Path(path_type=Path),
+@click.option("--pred", required=True, type=InPath(exists=True, path_type=Path),
               help="A hunt's output directory (or its accounts.csv).")
-@click.option("--personas", default=None, type=click.Path(path_type=Path),
+@click.option("--personas", default=None, type=InPath(exists=True, path_type=Path),
               help="The simulator's personas.csv: adds false-positive rates per persona.")
-@click.option("--replay", default=None, type=click.Path(path_type=Path),
+@click.option("--replay", default=None, type=InPath(exists=True, path_type=Path),
               help="The gateway's exchange log (JSONL, .gz, .zst): exchanges each campaign "
                    "was served before its first block (status 403/429).")
 @click.option("--out", "out_file", default=None, type=click.Path(dir_okay=False, path_type=Path),
@@ -33,7 +33,13 @@ def _fmt(v: Any) -> Any:
 def evaluate_cmd(settings: Settings, labels: Path, pred: Path, personas: Path | None,
                  replay: Path | None, out_file: Path | None, fmt: str) -> None:
     """Precision/recall/F1 at block and block+review, PR-AUC, FPR per benign persona,
-    campaign completeness and cluster purity of a hunt's accounts.csv."""
+    campaign completeness and cluster purity of a hunt's accounts.csv.
+
+    \b
+    Example:
+      distillguard evaluate --labels world/labels.csv --pred hunt \\
+          --personas world/personas.csv --out eval.json
+    """
     from distillguard.evaluate import evaluate, summary_rows
 
     report = evaluate(labels, pred, personas=personas, replay=replay)

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import click
 
-from distillguard.cli.output import emit, format_option
+from distillguard.cli.output import InPath, emit, format_option
 from distillguard.settings import Settings
 
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)
-@click.option("--policy", "policy_path", type=click.Path(dir_okay=False),
+@click.option("--policy", "policy_path", type=InPath(exists=True, dir_okay=False),
               help="Policy YAML (overrides DISTILLGUARD_GATEWAY_POLICY).")
 @click.option("--verdicts", type=click.Path(dir_okay=False), default="",
               help="A hunt's accounts.csv; re-read when it changes.")
@@ -26,7 +26,13 @@ from distillguard.settings import Settings
 @click.pass_obj
 def serve(settings: Settings, host: str, port: int, policy_path: str | None, verdicts: str,
           blocklists: tuple[str, ...], replica: str, trust_forwarded: bool) -> None:
-    """Run the gateway in front of DISTILLGUARD_GATEWAY_UPSTREAM_URL."""
+    """Run the gateway in front of DISTILLGUARD_GATEWAY_UPSTREAM_URL.
+
+    \b
+    Example:
+      DISTILLGUARD_GATEWAY_UPSTREAM_URL=http://127.0.0.1:8000 distillguard serve \\
+          --port 8080 --verdicts hunt/accounts.csv
+    """
     import asyncio
 
     import uvicorn
@@ -49,11 +55,11 @@ def serve(settings: Settings, host: str, port: int, policy_path: str | None, ver
 
 
 @click.command("replay")
-@click.option("--events", "events_path", required=True, type=click.Path(exists=True))
-@click.option("--accounts", "accounts_path", required=True, type=click.Path(exists=True))
-@click.option("--labels", "labels_path", type=click.Path(exists=True, dir_okay=False),
+@click.option("--events", "events_path", required=True, type=InPath(exists=True))
+@click.option("--accounts", "accounts_path", required=True, type=InPath(exists=True))
+@click.option("--labels", "labels_path", type=InPath(exists=True, dir_okay=False),
               help="labels.csv: enables the per-campaign and benign figures.")
-@click.option("--personas", "personas_path", type=click.Path(exists=True, dir_okay=False),
+@click.option("--personas", "personas_path", type=InPath(exists=True, dir_okay=False),
               help="The simulator's personas.csv: benign accounts refused by persona.")
 @click.option("--gateway", "gateway_url", default=None,
               help="Base URL of a running gateway (not with --watch / --baseline).")
@@ -81,7 +87,17 @@ def replay(settings: Settings, events_path: str, accounts_path: str, labels_path
            personas_path: str | None, gateway_url: str | None, watch_mode: bool,
            baseline: str | None, cycle_every: str, window: str | None, work_dir: str | None,
            speedup: float, concurrency: int, out_path: str | None, fmt: str) -> None:
-    """Send a simulated world through a gateway; report what each campaign was served."""
+    """Send a simulated world through a gateway; report what each campaign was served.
+
+    \b
+    Examples:
+      distillguard replay --events world/events.jsonl.gz \\
+          --accounts world/accounts.jsonl --gateway http://127.0.0.1:8080 \\
+          --labels world/labels.csv
+      distillguard replay --events world/events.jsonl.gz \\
+          --accounts world/accounts.jsonl --labels world/labels.csv --watch \\
+          --cycle-every 6h
+    """
     import orjson
 
     from distillguard.gateway.replay import ReplayReport
@@ -182,7 +198,12 @@ def keys() -> None:
 @click.pass_obj
 def keys_create(settings: Settings, account_id: str, org_id: str | None, kyc_level: str | None,
                 name: str, fmt: str) -> None:
-    """Create a key; the secret is printed once and never stored."""
+    """Create a key; the secret is printed once and never stored.
+
+    \b
+    Example:
+      distillguard gateway keys create --account acct-7f3a --kyc card
+    """
     from distillguard.gateway.keys import KeyStore
 
     store = KeyStore(settings.effective_database_url)
@@ -200,7 +221,12 @@ def keys_create(settings: Settings, account_id: str, org_id: str | None, kyc_lev
 @click.pass_obj
 def keys_list(settings: Settings, account_id: str | None, include_revoked: bool, fmt: str
               ) -> None:
-    """List keys (never their secrets)."""
+    """List keys (never their secrets).
+
+    \b
+    Example:
+      distillguard gateway keys list --account acct-7f3a --all --format csv
+    """
     from distillguard.gateway.keys import KeyStore
 
     store = KeyStore(settings.effective_database_url)
@@ -217,7 +243,12 @@ def keys_list(settings: Settings, account_id: str | None, include_revoked: bool,
 @format_option
 @click.pass_obj
 def keys_revoke(settings: Settings, key_id: str, fmt: str) -> None:
-    """Revoke a key (takes effect on running gateways within seconds)."""
+    """Revoke a key (takes effect on running gateways within seconds).
+
+    \b
+    Example:
+      distillguard gateway keys revoke 1601bb7d207f
+    """
     from distillguard.gateway.keys import KeyStore
 
     store = KeyStore(settings.effective_database_url)
@@ -235,7 +266,12 @@ def keys_revoke(settings: Settings, key_id: str, fmt: str) -> None:
 @click.option("--delay-ms", default=0.0, show_default=True, type=float,
               help="Added before every answer, to mimic a model's latency.")
 def stub_upstream(host: str, port: int, models: tuple[str, ...], delay_ms: float) -> None:
-    """Serve the stub model API (OpenAI chat/responses, Anthropic messages, SSE)."""
+    """Serve the stub model API (OpenAI chat/responses, Anthropic messages, SSE).
+
+    \b
+    Example:
+      distillguard gateway stub-upstream --port 8000 --delay-ms 50
+    """
     import uvicorn
 
     from distillguard.gateway.stub import StubUpstream
@@ -245,12 +281,17 @@ def stub_upstream(host: str, port: int, models: tuple[str, ...], delay_ms: float
 
 
 @gateway.command("rotate")
-@click.option("--log-dir", type=click.Path(file_okay=False), default=None,
+@click.option("--log-dir", type=InPath(exists=True, file_okay=False), default=None,
               help="Exchange-log directory (default DATA_DIR/gateway/log).")
 @format_option
 @click.pass_obj
 def rotate(settings: Settings, log_dir: str | None, fmt: str) -> None:
-    """Convert exchange-log files of finished days into canonical Parquet now."""
+    """Convert exchange-log files of finished days into canonical Parquet now.
+
+    \b
+    Example:
+      distillguard gateway rotate --log-dir ~/.local/share/distillguard/gateway/log
+    """
     from distillguard.gateway.exchange_log import ExchangeLog
 
     xlog = ExchangeLog(Path(log_dir) if log_dir else settings.data_dir / "gateway" / "log",
@@ -261,10 +302,15 @@ def rotate(settings: Settings, log_dir: str | None, fmt: str) -> None:
 
 
 @gateway.command("check-policy")
-@click.argument("path", type=click.Path(dir_okay=False))
+@click.argument("path", type=InPath(exists=True, dir_okay=False))
 @format_option
 def check_policy(path: str, fmt: str) -> None:
-    """Validate a policy YAML; errors name file and line."""
+    """Validate a policy YAML; errors name file and line.
+
+    \b
+    Example:
+      distillguard gateway check-policy policy.yaml --format json
+    """
     from distillguard.gateway.policy import load_policy
 
     p = load_policy(path)

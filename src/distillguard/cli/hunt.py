@@ -6,20 +6,20 @@ from pathlib import Path
 
 import click
 
-from distillguard.cli.output import emit, format_option
+from distillguard.cli.output import InPath, StderrProgress, emit, format_option
 
 
 @click.group("hunt", invoke_without_command=True)
 @click.option("--events", "events", multiple=True,
-              type=click.Path(path_type=Path),
+              type=InPath(exists=True, path_type=Path),
               help="Events: JSONL (.gz/.zst), Parquet, or a canonical directory. Repeatable.")
-@click.option("--accounts", type=click.Path(path_type=Path), default=None,
+@click.option("--accounts", type=InPath(exists=True, path_type=Path), default=None,
               help="Accounts: JSONL or Parquet.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path),
               help="Directory for accounts.csv, clusters.csv, evidence.jsonl, report.html.")
 @click.option("--engine", type=click.Choice(["duckdb", "spark"]), default=None,
               help="Batch engine (default: DISTILLGUARD_ENGINE).")
-@click.option("--config", "config", type=click.Path(path_type=Path), default=None,
+@click.option("--config", "config", type=InPath(exists=True, path_type=Path), default=None,
               help="YAML overriding weights and thresholds, or a model.json from `hunt train` "
               "(default: DISTILLGUARD_HUNT_CONFIG).")
 @click.option("--no-report", is_flag=True, help="Skip report.html.")
@@ -47,8 +47,15 @@ def hunt_cmd(ctx: click.Context, events: tuple[Path, ...], accounts: Path | None
     assert out_dir is not None
     settings = ctx.obj
     st = settings if isinstance(settings, Settings) else Settings.from_env()
-    result = hunt(list(events), accounts, out_dir, engine=engine, config=config, settings=st,
-                  render=None if no_report else render_report)
+    with StderrProgress("hunt") as bar:
+        def stage(name: str, seconds: float | None) -> None:
+            if seconds is None:
+                bar.update(f"hunt: {name} ...")
+            else:
+                bar.done(f"done {name} ({seconds:.1f} s)")
+
+        result = hunt(list(events), accounts, out_dir, engine=engine, config=config,
+                      settings=st, render=None if no_report else render_report, progress=stage)
     s = result.summary
     if fmt == "json":
         emit(s, fmt)
@@ -74,13 +81,13 @@ def hunt_cmd(ctx: click.Context, events: tuple[Path, ...], accounts: Path | None
 
 
 @hunt_cmd.command("train")
-@click.option("--world", "worlds", multiple=True, type=click.Path(path_type=Path),
+@click.option("--world", "worlds", multiple=True, type=InPath(exists=True, path_type=Path),
               help="A labelled world written by `distillguard simulate`. Repeatable.")
-@click.option("--events", "events", multiple=True, type=click.Path(path_type=Path),
+@click.option("--events", "events", multiple=True, type=InPath(exists=True, path_type=Path),
               help="Your own events (with --labels): an analyst-labelled world. Repeatable.")
-@click.option("--accounts", type=click.Path(path_type=Path), default=None,
+@click.option("--accounts", type=InPath(exists=True, path_type=Path), default=None,
               help="Accounts of --events.")
-@click.option("--labels", type=click.Path(path_type=Path), default=None,
+@click.option("--labels", type=InPath(exists=True, path_type=Path), default=None,
               help="labels.csv (account_id,label,campaign) for --events.")
 @click.option("--exclude-tactic", "exclude", multiple=True,
               help="Leave this tactic's accounts out of training. Repeatable.")

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
-from distillguard.cli.output import emit, format_option
+from distillguard.cli.output import InPath, StderrProgress, emit, format_option
 from distillguard.settings import Settings
 
 
@@ -33,10 +32,10 @@ def _account_map(path: Path | None) -> dict[str, str]:
 
 @click.command("ingest")
 @click.option("--events", "events", multiple=True, required=True,
-              type=click.Path(path_type=Path),
+              type=InPath(exists=True, path_type=Path),
               help="Event file or directory (JSONL plain/.gz/.zst, Parquet, LiteLLM CSV/JSON, "
                    "OpenAI Batch JSONL). Repeat for several.")
-@click.option("--accounts", type=click.Path(path_type=Path), default=None,
+@click.option("--accounts", type=InPath(exists=True, path_type=Path), default=None,
               help="Accounts file (JSONL or Parquet).")
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path),
               help="Output directory for canonical Parquet and the quarantine.")
@@ -49,7 +48,7 @@ def _account_map(path: Path | None) -> dict[str, str]:
               help="openai-batch: RFC 3339 time used when an output line has no timestamp.")
 @click.option("--account-from", default="team_id,user,api_key", show_default=True,
               help="litellm: SpendLogs columns tried in order for the account id.")
-@click.option("--account-map", type=click.Path(path_type=Path, exists=True), default=None,
+@click.option("--account-map", type=InPath(path_type=Path, exists=True), default=None,
               help="litellm: CSV key,account_id translating the chosen column to account ids.")
 @click.option("--batch-size", default=50_000, show_default=True, type=click.IntRange(1),
               help="Rows per Arrow batch (memory vs. speed).")
@@ -72,6 +71,11 @@ def ingest_cmd(settings: Settings, events: tuple[Path, ...], accounts: Path | No
 
     Writes OUT/events/day=YYYY-MM-DD/part-*.parquet, OUT/accounts.parquet and
     OUT/quarantine.jsonl (every unusable row, with file, line and reason).
+
+    \b
+    Example:
+      distillguard ingest --events world/events.jsonl.gz \\
+          --accounts world/accounts.jsonl --out canon
     """
     from distillguard.ingest import AdapterOptions, ingest
 
@@ -80,12 +84,15 @@ def ingest_cmd(settings: Settings, events: tuple[Path, ...], accounts: Path | No
         account_from=tuple(c.strip() for c in account_from.split(",") if c.strip()),
         account_map=_account_map(account_map),
     )
-    report = ingest(list(events), accounts, out_dir, adapter, options=opts,
-                    batch_size=batch_size, overwrite=overwrite,
-                    max_line_bytes=settings.ingest_max_line_bytes,
-                    progress=sys.stderr.isatty(), workers=workers,
-                    compression=compression or settings.ingest_compression,
-                    engine=engine or settings.ingest_engine)
+    with StderrProgress("ingest") as bar:
+        report = ingest(list(events), accounts, out_dir, adapter, options=opts,
+                        batch_size=batch_size, overwrite=overwrite,
+                        max_line_bytes=settings.ingest_max_line_bytes,
+                        progress=lambda done, s: bar.update(
+                            f"ingest: {done:,} events ({done / max(s, 1e-9):,.0f}/s)"),
+                        workers=workers,
+                        compression=compression or settings.ingest_compression,
+                        engine=engine or settings.ingest_engine)
     if fmt == "json":
         emit(report.to_dict(), fmt)
     else:

@@ -9,17 +9,17 @@ from typing import TYPE_CHECKING
 
 import click
 
-from distillguard.cli.output import emit, format_option
+from distillguard.cli.output import InPath, StderrProgress, emit, format_option
 from distillguard.settings import Settings
 
 if TYPE_CHECKING:
     from distillguard.intel.store import TaxiiStore
 
 _events = click.option("--events", "events", required=True, multiple=True,
-                       type=click.Path(exists=True, path_type=Path),
+                       type=InPath(exists=True, path_type=Path),
                        help="Events: JSONL (.gz/.zst), Parquet, or a canonical directory; "
                             "repeatable.")
-_accounts = click.option("--accounts", "accounts", type=click.Path(exists=True, path_type=Path),
+_accounts = click.option("--accounts", "accounts", type=InPath(exists=True, path_type=Path),
                          help="Accounts file (JSONL or Parquet).")
 _token = click.option("--token", default=None, help="Bearer token of your TAXII membership.")
 _user = click.option("--user", default=None, help="Basic-auth user (peers such as medallion).")
@@ -33,7 +33,7 @@ def intel() -> None:
 
 @intel.command("export")
 @click.option("--hunt", "hunt_dir", required=True,
-              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              type=InPath(exists=True, file_okay=False, path_type=Path),
               help="A hunt's output directory (accounts.csv, evidence.jsonl).")
 @_events
 @_accounts
@@ -52,7 +52,13 @@ def intel() -> None:
 def export_cmd(settings: Settings, hunt_dir: Path, events: tuple[Path, ...],
                accounts: Path | None, community: str | None, producer: str, tlp: str,
                min_verdict: str, min_purity: float, out: Path, fmt: str) -> None:
-    """Write a STIX 2.1 bundle of keyed-hash indicators from a hunt."""
+    """Write a STIX 2.1 bundle of keyed-hash indicators from a hunt.
+
+    \b
+    Example:
+      distillguard intel export --hunt hunt --events world/events.jsonl.gz \\
+          --accounts world/accounts.jsonl --out lab-a.json
+    """
     from distillguard.intel import ExportOptions, Keyring, export_bundle
 
     key = Keyring.from_settings(settings, community).current
@@ -68,11 +74,17 @@ def export_cmd(settings: Settings, hunt_dir: Path, events: tuple[Path, ...],
 @_user
 @_password
 @click.option("--batch", type=int, default=1000, show_default=True, help="Objects per POST.")
-@click.argument("bundle", type=click.Path(exists=True, path_type=Path))
+@click.argument("bundle", type=InPath(exists=True, path_type=Path))
 @format_option
 def push_cmd(url: str, collection: str, token: str | None, user: str | None,
              password: str | None, batch: int, bundle: Path, fmt: str) -> None:
-    """POST a bundle's objects to a TAXII collection; prints the merged status."""
+    """POST a bundle's objects to a TAXII collection; prints the merged status.
+
+    \b
+    Example:
+      distillguard intel push --to http://127.0.0.1:9100/intel/ \\
+          --collection 9c2a3c8e-1f5b-4d7e-8a6b-2f0e1d3c4b5a --token $TOKEN lab-a.json
+    """
     from distillguard.intel.client import TaxiiClient, push
 
     client = TaxiiClient(url, token=token, user=user, password=password)
@@ -92,7 +104,12 @@ def push_cmd(url: str, collection: str, token: str | None, user: str | None,
 @click.pass_obj
 def serve_cmd(settings: Settings, host: str, port: int, max_post_bytes: int,
               strict: bool) -> None:
-    """Run the TAXII 2.1 server on DISTILLGUARD_DATABASE_URL."""
+    """Run the TAXII 2.1 server on DISTILLGUARD_DATABASE_URL.
+
+    \b
+    Example:
+      distillguard intel serve --host 0.0.0.0 --port 9100
+    """
     import uvicorn
 
     from distillguard.intel.server import ServerConfig, create_app
@@ -103,7 +120,7 @@ def serve_cmd(settings: Settings, host: str, port: int, max_post_bytes: int,
 
 
 def _store(settings: Settings) -> TaxiiStore:
-    from distillguard.intel.db import Database
+    from distillguard.database import Database
     from distillguard.intel.store import TaxiiStore
 
     return TaxiiStore(Database(settings.effective_database_url))
@@ -123,7 +140,13 @@ def collections() -> None:
 @click.pass_obj
 def collections_add(settings: Settings, collection_id: str, title: str, description: str,
                     api_root: str, fmt: str) -> None:
-    """Create (or retitle) a collection; the id must be a UUID."""
+    """Create (or retitle) a collection; the id must be a UUID.
+
+    \b
+    Example:
+      distillguard intel collections add 9c2a3c8e-1f5b-4d7e-8a6b-2f0e1d3c4b5a \\
+          --title distillation
+    """
     emit(_store(settings).add_collection(collection_id, api_root=api_root, title=title,
                                          description=description), fmt)
 
@@ -132,7 +155,12 @@ def collections_add(settings: Settings, collection_id: str, title: str, descript
 @format_option
 @click.pass_obj
 def collections_list(settings: Settings, fmt: str) -> None:
-    """List collections and their object counts."""
+    """List collections and their object counts.
+
+    \b
+    Example:
+      distillguard intel collections list --format json
+    """
     store = _store(settings)
     emit([{**c, "objects": store.count(c["id"])} for c in store.collections()], fmt,
          columns=["id", "api_root", "title", "objects"])
@@ -151,7 +179,12 @@ def members() -> None:
 @click.pass_obj
 def members_add(settings: Settings, name: str, read: tuple[str, ...], write: tuple[str, ...],
                 fmt: str) -> None:
-    """Create a member (or issue a new token) and print the token once."""
+    """Create a member (or issue a new token) and print the token once.
+
+    \b
+    Example:
+      distillguard intel members add lab-b --read 9c2a3c8e-1f5b-4d7e-8a6b-2f0e1d3c4b5a
+    """
     token = _store(settings).add_member(name, read=read, write=write)
     emit({"member": name, "token": token, "read": ",".join(read), "write": ",".join(write)},
          fmt)
@@ -161,18 +194,29 @@ def members_add(settings: Settings, name: str, read: tuple[str, ...], write: tup
 @format_option
 @click.pass_obj
 def members_list(settings: Settings, fmt: str) -> None:
-    """Members and their rights (tokens are stored hashed and never shown)."""
+    """Members and their rights (tokens are stored hashed and never shown).
+
+    \b
+    Example:
+      distillguard intel members list --format csv
+    """
     emit(_store(settings).members(), fmt, columns=["member", "revoked", "collection", "read",
                                                   "write"])
 
 
 @members.command("revoke")
 @click.argument("name")
+@format_option
 @click.pass_obj
-def members_revoke(settings: Settings, name: str) -> None:
-    """Revoke a member's token at once (on every replica)."""
+def members_revoke(settings: Settings, name: str, fmt: str) -> None:
+    """Revoke a member's token at once (on every replica).
+
+    \b
+    Example:
+      distillguard intel members revoke lab-b
+    """
     _store(settings).revoke_member(name)
-    click.echo(f"revoked {name}")
+    emit({"member": name, "revoked": True}, fmt)
 
 
 @intel.command("pull")
@@ -186,24 +230,21 @@ def members_revoke(settings: Settings, name: str) -> None:
 @format_option
 def pull_cmd(url: str, collection: str, token: str | None, user: str | None,
              password: str | None, limit: int, out: Path, fmt: str) -> None:
-    """Fetch new objects of a collection into DIR (idempotent, resumes by added_after)."""
-    from rich.console import Console
-    from rich.progress import Progress, SpinnerColumn, TextColumn
+    """Fetch new objects of a collection into DIR (idempotent, resumes by added_after).
 
+    \b
+    Example:
+      distillguard intel pull --from http://127.0.0.1:9100/taxii2/ \\
+          --collection 9c2a3c8e-1f5b-4d7e-8a6b-2f0e1d3c4b5a --token $TOKEN \\
+          --out intel/
+    """
     from distillguard.intel.client import TaxiiClient, pull
 
     client = TaxiiClient(url, token=token, user=user, password=password)
-    console = Console(stderr=True)
     try:
-        # Progress only for a person watching; logs and pipes stay clean.
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=console,
-                      disable=not console.is_terminal, transient=True) as progress:
-            task = progress.add_task("pulling", total=None)
-
-            def on_page(pages: int, objects: int) -> None:
-                progress.update(task, description=f"pulled {objects} objects, {pages} pages")
-
-            report = pull(client, collection, out, limit=limit, on_page=on_page)
+        with StderrProgress("pulling") as bar:
+            report = pull(client, collection, out, limit=limit, on_page=lambda pages, objects:
+                          bar.update(f"pulled {objects} objects, {pages} pages"))
         emit(report.as_row(), fmt, title="intel pull")
     finally:
         client.close()
@@ -211,7 +252,7 @@ def pull_cmd(url: str, collection: str, token: str | None, user: str | None,
 
 @intel.command("match")
 @click.option("--intel", "intel_path", required=True,
-              type=click.Path(exists=True, path_type=Path),
+              type=InPath(exists=True, path_type=Path),
               help="A bundle file, or a directory written by `distillguard intel pull`.")
 @_events
 @_accounts
@@ -220,7 +261,7 @@ def pull_cmd(url: str, collection: str, token: str | None, user: str | None,
               help="alerts.csv to write.")
 @click.option("--blocklist", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the gateway blocklist CSV (account_id,action,reason,source).")
-@click.option("--hunt", "own_hunt", type=click.Path(exists=True, file_okay=False, path_type=Path),
+@click.option("--hunt", "own_hunt", type=InPath(exists=True, file_okay=False, path_type=Path),
               help="Your own hunt's output directory: indicators are judged against its "
                    "verdicts (an indicator matching many accounts it cleared weighs little).")
 @click.option("--min-confidence", type=click.IntRange(0, 100), default=0, show_default=True,
@@ -231,7 +272,14 @@ def match_cmd(settings: Settings, intel_path: Path, events: tuple[Path, ...],
               accounts: Path | None, community: str | None, out: Path,
               blocklist: Path | None, own_hunt: Path | None, min_confidence: int,
               fmt: str) -> None:
-    """Match shared indicators against your own accounts and events."""
+    """Match shared indicators against your own accounts and events.
+
+    \b
+    Example:
+      distillguard intel match --intel intel/ --events world/events.jsonl.gz \\
+          --accounts world/accounts.jsonl --hunt hunt --out alerts.csv \\
+          --blocklist blocklist.csv
+    """
     from distillguard.intel import Keyring
     from distillguard.intel.match import run_match
 
@@ -250,6 +298,10 @@ def keys_generate() -> None:
     """Print a fresh 256-bit community key: 64 hex digits, for DISTILLGUARD_INTEL_COMMUNITY_KEY.
 
     The bare key, so `export DISTILLGUARD_INTEL_COMMUNITY_KEY=$(... keys generate)` works.
+
+    \b
+    Example:
+      export DISTILLGUARD_INTEL_COMMUNITY_KEY=$(distillguard intel keys generate)
     """
     sys.stdout.write(secrets.token_hex(32) + "\n")
 

@@ -8,7 +8,6 @@ optional area cannot take the whole CLI down silently (it fails loudly instead).
 from __future__ import annotations
 
 import importlib
-import json
 import sys
 from typing import Any
 
@@ -16,7 +15,7 @@ import click
 
 from distillguard import __version__
 from distillguard.cli.output import error_json
-from distillguard.schema.errors import DistillguardError
+from distillguard.schema.errors import DistillguardError, UsageError
 from distillguard.settings import Settings
 
 AREAS = ("ingest", "simulate", "evaluate", "hunt", "watch", "gateway", "intel", "screen",
@@ -24,12 +23,53 @@ AREAS = ("ingest", "simulate", "evaluate", "hunt", "watch", "gateway", "intel", 
 
 
 class _Root(click.Group):
+    """Every error of every verb leaves as the one JSON shape on stderr with exit 1:
+    the product's own errors, and click's usage errors (an unknown option, a bad
+    choice) as ``usage_error``, so a script never has to parse click's text."""
+
+    def main(self, args: Any = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True,
+             **extra: Any) -> Any:
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.ClickException as exc:
+            rv = _fail(UsageError(_usage_message(exc), details=_usage_details(exc)))
+        except click.Abort:
+            rv = _fail(UsageError("aborted"))
+        except DistillguardError as exc:  # raised while reading settings, before any verb
+            rv = _fail(exc)
+        if not standalone_mode:
+            return rv
+        sys.exit(rv if isinstance(rv, int) else 0)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except DistillguardError as exc:
-            click.echo(error_json(exc), err=True)
-            ctx.exit(1)
+            return _fail(exc)
+
+
+def _fail(exc: DistillguardError) -> int:
+    sys.stderr.write(error_json(exc) + "\n")
+    sys.stderr.flush()
+    return 1
+
+
+def _usage_message(exc: click.ClickException) -> str:
+    ctx = getattr(exc, "ctx", None)
+    hint = f" (try '{ctx.command_path} --help')" if ctx is not None else ""
+    return exc.format_message() + hint
+
+
+def _usage_details(exc: click.ClickException) -> dict[str, Any]:
+    param = getattr(exc, "param", None)
+    ctx = getattr(exc, "ctx", None)
+    out: dict[str, Any] = {}
+    if ctx is not None:
+        out["command"] = ctx.command_path
+    if param is not None and getattr(param, "opts", None):
+        out["field"] = param.opts[0]
+    return out
 
 
 @click.group(cls=_Root, context_settings={"help_option_names": ["-h", "--help"]})
@@ -47,8 +87,4 @@ for _area in AREAS:
 
 
 def main() -> None:
-    try:
-        cli.main(prog_name="distillguard", standalone_mode=True)
-    except DistillguardError as exc:  # raised while reading settings, before any verb
-        sys.stderr.write(json.dumps(exc.to_dict()) + "\n")
-        sys.exit(1)
+    cli.main(prog_name="distillguard")

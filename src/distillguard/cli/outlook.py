@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from distillguard.cli.output import emit, format_option
+from distillguard.cli.output import InPath, emit, format_option
 
 CHART_FORMATS = {"png": ("png",), "svg": ("svg",), "both": ("png", "svg")}
 
@@ -26,7 +26,7 @@ def outlook() -> None:
 @click.option("--draws", type=click.IntRange(100, 10_000_000),
               help="Monte Carlo draws [default: the scenario's, 10000 for built-ins].")
 @click.option("--seed", type=click.IntRange(0), help="Random seed [default: the scenario's].")
-@click.option("--hunt-evidence", type=click.Path(exists=True, file_okay=False, path_type=Path),
+@click.option("--hunt-evidence", type=InPath(exists=True, file_okay=False, path_type=Path),
               help="A hunt output directory (accounts.csv, clusters.csv) informing the "
               "distillation curb effect.")
 @click.option("--charts", "chart_fmt", type=click.Choice(sorted(CHART_FORMATS)), default="both",
@@ -34,7 +34,14 @@ def outlook() -> None:
 @format_option
 def run_cmd(scenario: str, out_dir: Path | None, no_files: bool, draws: int | None,
             seed: int | None, hunt_evidence: Path | None, chart_fmt: str, fmt: str) -> None:
-    """Run SCENARIO (a YAML file or a built-in name) and print the year-by-year picture."""
+    """Run SCENARIO (a YAML file or a built-in name) and print the year-by-year picture.
+
+    \b
+    Examples:
+      distillguard outlook run us-leads
+      distillguard outlook run my-scenario.yaml --draws 100000 --no-files \\
+          --format json
+    """
     from distillguard.outlook import FOCUS_YEAR, run_outlook
     from distillguard.outlook.report import lever_rows, param_rows, summary_dict, year_rows
 
@@ -84,7 +91,7 @@ def _date(_ctx: click.Context, _param: click.Parameter, value: str) -> date:
 
 
 @outlook.command("fit")
-@click.option("--models", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+@click.option("--models", type=InPath(exists=True, dir_okay=False, path_type=Path),
               help="Epoch AI Notable AI Models CSV (or .csv.gz) [default: the copy shipped "
               "with distillguard].")
 @click.option("--since", default="2018-01-01", show_default=True, callback=_date,
@@ -104,7 +111,12 @@ def _date(_ctx: click.Context, _param: click.Parameter, value: str) -> date:
 @format_option
 def fit_cmd(models: Path | None, since: date, top_n: int, bootstrap: int, ci: float, seed: int,
             calibrate_since: date, out_dir: Path, no_files: bool, fmt: str) -> None:
-    """Fit the yearly growth of frontier training compute (with a CI) and calibrate the discount."""
+    """Fit the yearly growth of frontier training compute (with a CI) and calibrate the discount.
+
+    \b
+    Example:
+      distillguard outlook fit --since 2018-01-01 --top-n 10
+    """
     from distillguard.outlook import fit_outlook, fit_summary
 
     fr = fit_outlook(models, since=since, top_n=top_n, bootstrap=bootstrap, seed=seed, ci=ci,
@@ -132,7 +144,12 @@ def fit_cmd(models: Path | None, since: date, top_n: int, bootstrap: int, ci: fl
 @outlook.command("scenarios")
 @format_option
 def scenarios_cmd(fmt: str) -> None:
-    """List the built-in scenarios."""
+    """List the built-in scenarios.
+
+    \b
+    Example:
+      distillguard outlook scenarios
+    """
     from distillguard.outlook import builtin_names, load_scenario
 
     rows = []

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import json
+import os
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, TypeVar
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import click
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from distillguard.schema.errors import DistillguardError
+from distillguard.schema.errors import DistillguardError, NotFoundError
 
 FORMATS = ("table", "json", "csv")
 
@@ -24,7 +24,22 @@ format_option = click.option(
     help="How to print the result.",
 )
 
-F = TypeVar("F", bound=Callable[..., Any])
+# A table printed into a file or a pipe keeps whole cells: nobody is there to read a
+# wrapped one, and a script greps for full account ids.
+PIPE_WIDTH = 10_000
+
+
+class InPath(click.Path):
+    """An input path: a missing one is the one not-found error of every verb
+    (``not_found``, as the library's readers raise it), not click's usage text."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+                ) -> Any:
+        if self.exists and value != "" and not os.path.exists(os.fsdecode(value)):
+            opt = param.opts[0] if param is not None and param.opts else ""
+            raise NotFoundError(f"{os.fsdecode(value)}: no such file or directory",
+                                details={"path": os.fsdecode(value), "field": opt})
+        return super().convert(value, param, ctx)
 
 
 def _cell(v: Any) -> str:
@@ -51,7 +66,10 @@ def emit(
         if fmt == "json":
             stream.write(json.dumps(rows, indent=2, default=str) + "\n")
             return
-        rows = [{"field": k, "value": v} for k, v in rows.items()]
+        # One record: a header and one row in CSV (what a script cuts a field from),
+        # a field/value table for a person.
+        rows = [dict(rows)] if fmt == "csv" else [{"field": k, "value": v}
+                                                   for k, v in rows.items()]
     rows = list(rows)
     cols = list(columns) if columns else _columns(rows)
     if fmt == "json":
@@ -70,7 +88,10 @@ def emit(
             table.add_column(escape(c))
         for r in rows:
             table.add_row(*[escape(_cell(r.get(c))) for c in cols])
-        Console(file=stream, width=max(100, Console().width)).print(table)
+        console = Console(file=stream)
+        if not console.is_terminal:
+            console = Console(file=stream, width=PIPE_WIDTH)
+        console.print(table)
 
 
 def _columns(rows: Iterable[Mapping[str, Any]]) -> list[str]:
@@ -82,19 +103,36 @@ def _columns(rows: Iterable[Mapping[str, Any]]) -> list[str]:
     return cols
 
 
+class StderrProgress:
+    """Renders a library's progress callbacks on stderr while a person watches: a
+    transient status line (``update``) and lines that stay (``done``). Into a pipe
+    or a file it prints nothing, so logs hold results only. Library code never
+    draws; it calls back, and this is the one place that turns calls into a UI."""
+
+    def __init__(self, label: str) -> None:
+        self.console = Console(stderr=True)
+        self.enabled = self.console.is_terminal
+        self._label = label
+        self._status: Any = None
+
+    def __enter__(self) -> StderrProgress:
+        if self.enabled:
+            self._status = self.console.status(escape(self._label))
+            self._status.start()
+        return self
+
+    def update(self, text: str) -> None:
+        if self._status is not None:
+            self._status.update(escape(text))
+
+    def done(self, text: str) -> None:
+        if self.enabled:
+            self.console.print(escape(text))
+
+    def __exit__(self, *exc: object) -> None:
+        if self._status is not None:
+            self._status.stop()
+
+
 def error_json(exc: DistillguardError) -> str:
     return json.dumps(exc.to_dict(), default=str)
-
-
-def handle_errors(func: F) -> F:
-    """Turn a :class:`DistillguardError` into the one JSON error shape on stderr, exit 1."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except DistillguardError as exc:
-            click.echo(error_json(exc), err=True)
-            sys.exit(1)
-
-    return wrapper  # type: ignore[return-value]

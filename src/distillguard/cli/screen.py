@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from distillguard.cli.output import emit, format_option
+from distillguard.cli.output import InPath, StderrProgress, emit, format_option
 from distillguard.settings import Settings
 
 
@@ -38,7 +38,7 @@ def lists() -> None:
 @click.option(
     "--cn-names",
     "cn_names",
-    type=click.Path(path_type=Path),
+    type=InPath(exists=True, path_type=Path),
     default=None,
     help="A sourced table of Chinese names (cn_names/candidates.csv) to add as aliases.",
 )
@@ -55,7 +55,12 @@ def lists_update(
     compress: bool,
     fmt: str,
 ) -> None:
-    """Parse official list files into the entity store (replacing it atomically)."""
+    """Parse official list files into the entity store (replacing it atomically).
+
+    \b
+    Example:
+      distillguard screen lists update --from ofac/@2026-11-30 --from csl/
+    """
     from distillguard.screen.service import download_lists, update_lists
 
     specs: list[str | Path] = list(sources)
@@ -75,7 +80,12 @@ def lists_update(
 @format_option
 @click.pass_obj
 def lists_show(settings: Settings, fmt: str) -> None:
-    """Entities and as-of date per list (the shipped snapshot when none was loaded)."""
+    """Entities and as-of date per list (the shipped snapshot when none was loaded).
+
+    \b
+    Example:
+      distillguard screen lists show --format json
+    """
     from distillguard.screen.service import show_lists
 
     rows, warnings = show_lists(settings)
@@ -89,7 +99,7 @@ def lists_show(settings: Settings, fmt: str) -> None:
     "--customers",
     "customers",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=InPath(exists=True, dir_okay=False, path_type=Path),
     help="CSV or JSONL with customer_id,name,country,address (names in any script).",
 )
 @click.option(
@@ -101,7 +111,7 @@ def lists_show(settings: Settings, fmt: str) -> None:
 )
 @click.option(
     "--owners",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=InPath(exists=True, dir_okay=False, path_type=Path),
     default=None,
     help="CSV customer_id,owner_id,owner_name,owner_country,share for the 50% rule.",
 )
@@ -132,19 +142,25 @@ def customers_cmd(
     product: str,
     fmt: str,
 ) -> None:
-    """Screen a customer file into OUT/matches.csv (clear | review | match per customer)."""
+    """Screen a customer file into OUT/matches.csv (clear | review | match per customer).
+
+    \b
+    Example:
+      distillguard screen customers --customers examples/customers.csv --out screened
+    """
     from distillguard.screen.service import screen_customer_file
 
-    report = screen_customer_file(
-        settings,
-        customers,
-        out,
-        owners=owners,
-        as_of=as_of,
-        workers=workers,
-        progress=True,
-        product=product,
-    )
+    with StderrProgress("screen") as bar:
+        report = screen_customer_file(
+            settings,
+            customers,
+            out,
+            owners=owners,
+            as_of=as_of,
+            workers=workers,
+            progress=lambda n: bar.update(f"screened {n:,} customers"),
+            product=product,
+        )
     emit(report.to_dict(), fmt)
     for w in report.warnings:
         click.echo(f"warning: {w}", err=True)
@@ -155,13 +171,13 @@ def customers_cmd(
     "--usage",
     "usage",
     required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=InPath(exists=True, dir_okay=False, path_type=Path),
     help="CSV or JSONL usage records: account,chip,count,hours[,country].",
 )
 @click.option(
     "--customers",
     "customers",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=InPath(exists=True, dir_okay=False, path_type=Path),
     default=None,
     help="Customer file to screen and join (customer_id = account).",
 )
@@ -171,7 +187,13 @@ def customers_cmd(
 def compute_cmd(
     settings: Settings, usage: Path, customers: Path | None, show_all: bool, fmt: str
 ) -> None:
-    """Estimate training operations per account and flag foreign customers over thresholds."""
+    """Estimate training operations per account and flag foreign customers over thresholds.
+
+    \b
+    Example:
+      distillguard screen compute --usage examples/usage.csv \\
+          --customers examples/customers.csv
+    """
     from distillguard.screen.service import compute_usage
 
     rows, quarantine = compute_usage(settings, usage, customers)
@@ -186,7 +208,12 @@ def compute_cmd(
 @click.option("--port", default=8087, show_default=True, type=int)
 @click.pass_obj
 def serve_cmd(settings: Settings, host: str, port: int) -> None:
-    """Serve POST /v1/screen for account creation (JSON in, decision with reasons out)."""
+    """Serve POST /v1/screen for account creation (JSON in, decision with reasons out).
+
+    \b
+    Example:
+      distillguard screen serve --port 8087
+    """
     import uvicorn
 
     from distillguard.screen.app import create_app

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
-from distillguard.cli.output import emit, format_option
+from distillguard.cli.output import InPath, StderrProgress, emit, format_option
 from distillguard.settings import Settings
-
-if TYPE_CHECKING:
-    from rich.console import Console
 
 
 @click.command("simulate")
@@ -28,7 +23,7 @@ if TYPE_CHECKING:
 @click.option("--split", default="all", show_default=True,
               type=click.Choice(("all", "tune", "holdout")),
               help="Which half of every corpus to draw content from.")
-@click.option("--corpus-dir", default=None, type=click.Path(file_okay=False),
+@click.option("--corpus-dir", default=None, type=InPath(exists=True, file_okay=False),
               help="A shared/data-like folder with fuller corpora "
                    "[default: DISTILLGUARD_CORPUS_DIR, else the samples shipped in the package].")
 @click.option("--events-format", default="jsonl", show_default=True,
@@ -55,9 +50,13 @@ def simulate_cmd(settings: Settings, out_dir: Path | None, accounts: int, days: 
     """Write a labelled world: events, accounts, labels, personas, world.json, hardness.json.
 
     Prints the hardness table: the best F1 any single naive signal reaches.
-    """
-    from rich.progress import Progress
 
+    \b
+    Examples:
+      distillguard simulate --out world --accounts 200 --days 3 --seed 7 \\
+          --split holdout
+      distillguard simulate --list-tactics
+    """
     from distillguard.schema import InputError
     from distillguard.simulate import SimConfig, catalogue, parse_start, select_tactics, simulate
 
@@ -75,11 +74,9 @@ def simulate_cmd(settings: Settings, out_dir: Path | None, accounts: int, days: 
                     start=parse_start(start), corpus_dir=corpus_dir or settings.corpus_dir or None,
                     events_format=events_format, randomize=randomize, tactics=keep,
                     exclude_tactics=drop)
-    with Progress(transient=True, disable=not sys.stderr.isatty(),
-                  console=_stderr_console()) as bar:
-        task = bar.add_task("simulating days", total=days + 1)
-        report = simulate(cfg, out_dir,
-                          progress=lambda done, total: bar.update(task, completed=done))
+    with StderrProgress("simulate") as bar:
+        report = simulate(cfg, out_dir, progress=lambda done, total: bar.update(
+            f"simulating days: {done} of {total}"))
     rows = report.hardness["signals"]
     if fmt == "json":
         emit({"out": str(report.out_dir), "events": report.events, "accounts": report.accounts,
@@ -93,12 +90,6 @@ def simulate_cmd(settings: Settings, out_dir: Path | None, accounts: int, days: 
         click.echo(f"wrote {report.events} events, {report.accounts} accounts "
                    f"({report.distillers} distillers in {len(report.campaigns)} campaigns) "
                    f"to {report.out_dir}")
-
-
-def _stderr_console() -> Console:
-    from rich.console import Console
-
-    return Console(stderr=True)
 
 
 commands: list[click.Command] = [simulate_cmd]

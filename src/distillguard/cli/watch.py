@@ -7,15 +7,15 @@ from pathlib import Path
 
 import click
 
-from distillguard.cli.output import emit, format_option
+from distillguard.cli.output import InPath, emit, format_option
 from distillguard.settings import Settings
 
 
 @click.command("watch")
-@click.option("--log-dir", required=True, type=click.Path(exists=True, file_okay=False,
+@click.option("--log-dir", required=True, type=InPath(exists=True, file_okay=False,
                                                           path_type=Path),
               help="The gateways' exchange-log directory (DATA_DIR/gateway/log).")
-@click.option("--accounts", type=click.Path(exists=True, path_type=Path),
+@click.option("--accounts", type=InPath(exists=True, path_type=Path),
               help="Account records (JSONL, CSV or Parquet): payment and sign-up keys.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where each cycle's hunt is written (default DATA_DIR/watch).")
@@ -29,7 +29,13 @@ from distillguard.settings import Settings
 def watch(settings: Settings, log_dir: Path, accounts: Path | None, out_dir: Path | None,
           interval_s: float | None, window: str | None, cycles: int | None, fmt: str) -> None:
     """Re-hunt the live exchange log every few minutes; publish verdicts and campaign
-    linkage keys to every replica (Redis at DISTILLGUARD_REDIS_URL)."""
+    linkage keys to every replica (Redis at DISTILLGUARD_REDIS_URL).
+
+    \b
+    Example:
+      distillguard watch --log-dir ~/.local/share/distillguard/gateway/log \\
+          --accounts accounts.jsonl --interval 300
+    """
     from distillguard.gateway.door import RedisChannel
     from distillguard.watch import CycleResult, parse_window
     from distillguard.watch import watch as run_watch

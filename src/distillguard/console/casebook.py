@@ -1,6 +1,6 @@
 """The console's records: analysts, sessions, decisions, gateway pushes, intel exports,
 hunt snapshots and the audit log, over the project's one relational layer
-(:class:`distillguard.intel.db.Database`: SQLite by default, PostgreSQL by URL).
+(:class:`distillguard.database.Database`: SQLite by default, PostgreSQL by URL).
 
 Decisions and the audit log are append-only: the database itself refuses an
 ``UPDATE`` or ``DELETE`` on them (triggers on both backends), and every audit
@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from distillguard.intel.db import Database, Tx
+from distillguard.database import Database, Tx
 from distillguard.schema.errors import NotFoundError
 
 _TABLES = (

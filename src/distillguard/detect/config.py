@@ -19,6 +19,7 @@ from typing import Any, Final
 import yaml
 
 from distillguard.schema import ConfigError
+from distillguard.schema.documents import parse_yaml
 
 
 @dataclass(frozen=True)
@@ -265,14 +266,10 @@ def load_config(path: str | Path | None) -> HuntConfig:
         # A fitted model from `hunt train`, used as it is.
         return with_model(cfg, load_model(p), sp)
     try:
-        root = yaml.compose(p.read_text(encoding="utf-8"))
+        text = p.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{sp}: cannot read hunt config ({exc})", details={"file": sp}) from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise ConfigError(f"{sp}:{line}: invalid YAML ({exc})",
-                          details={"file": sp, "line": line}) from exc
+    root = parse_yaml(text, sp).root
     if root is None:
         return replace(cfg, source=sp)
     if not isinstance(root, yaml.MappingNode):

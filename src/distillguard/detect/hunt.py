@@ -25,7 +25,7 @@ from distillguard.detect.campaigns import Cluster, analyse, linkage_values
 from distillguard.detect.config import HuntConfig, load_config
 from distillguard.detect.coordination import SCAFFOLD_KINDS, coordination
 from distillguard.detect.judgement import AccountRow, CampaignRow, HuntOutputs, Judgement
-from distillguard.detect.progress import Stages
+from distillguard.detect.progress import StageCallback, Stages
 from distillguard.detect.scoring import feature_values, score, verdicts
 from distillguard.features import plan
 from distillguard.features.engine import Engine, make_engine
@@ -149,11 +149,13 @@ def hunt(
     config: HuntConfig | str | Path | None = None,
     settings: Settings | None = None,
     render: Renderer | None = None,
+    progress: StageCallback | None = None,
 ) -> HuntResult:
     """Score every account seen in ``events`` or ``accounts``; write the hunt's outputs.
 
     ``render`` draws extra outputs from the full result (the CLI passes
     :func:`distillguard.report.render_report`, which sits a layer above detection).
+    ``progress`` hears each stage start (seconds None) and end (its seconds).
     """
     from distillguard.ingest import Quarantine, read_accounts
 
@@ -165,7 +167,7 @@ def hunt(
     out.mkdir(parents=True, exist_ok=True)
     ev_paths = [Path(events)] if isinstance(events, (str, Path)) else [Path(p) for p in events]
     stats: dict[str, Any] = {}
-    stages = Stages()
+    stages = Stages(progress)
     with Quarantine(out / "quarantine.jsonl") as quarantine:
         with stages.stage("reading inputs"):
             files = prepare_events(ev_paths, out / "work", quarantine, stats)

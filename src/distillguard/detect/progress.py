@@ -1,29 +1,26 @@
-"""Stage progress of a long hunt, on stderr, quiet when stderr is not a terminal."""
+"""Stage timings of a long hunt, reported through a callback the caller renders."""
 
 from __future__ import annotations
 
-import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from rich.console import Console
+# (stage name, None when it starts or its seconds when it is done)
+StageCallback = Callable[[str, float | None], None]
 
 
 class Stages:
-    def __init__(self, *, enabled: bool | None = None) -> None:
-        self.enabled = sys.stderr.isatty() if enabled is None else enabled
-        self.console = Console(stderr=True)
+    def __init__(self, progress: StageCallback | None = None) -> None:
+        self.progress = progress
         self.timings: dict[str, float] = {}
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
         t0 = time.perf_counter()
-        if self.enabled:
-            with self.console.status(f"[bold]hunt[/]: {name} ..."):
-                yield
-        else:
-            yield
+        if self.progress is not None:
+            self.progress(name, None)
+        yield
         self.timings[name] = round(time.perf_counter() - t0, 3)
-        if self.enabled:
-            self.console.print(f"[green]done[/] {name} ({self.timings[name]:.1f} s)")
+        if self.progress is not None:
+            self.progress(name, self.timings[name])

@@ -76,7 +76,7 @@ def load_places(path: str = "") -> dict[str, Landmark]:
         return dict(_shipped())
     p = Path(path)
     if not p.exists():
-        raise NotFoundError(f"{p}: no such file", details={"file": str(p)})
+        raise NotFoundError(f"{p}: no such file", details={"path": str(p)})
     return _parse(p.read_text("utf-8").splitlines(), str(p))
 
 

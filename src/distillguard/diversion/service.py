@@ -57,7 +57,7 @@ def read_measurements(path: Path) -> tuple[list[Measurement], list[dict[str, Any
     """Landmark measurements (JSON lines of ``locate probe``); bad lines are
     returned as quarantined with line and reason, never dropped silently."""
     if not path.exists():
-        raise NotFoundError(f"{path}: no such file", details={"file": str(path)})
+        raise NotFoundError(f"{path}: no such file", details={"path": str(path)})
     out: list[Measurement] = []
     bad: list[dict[str, Any]] = []
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):

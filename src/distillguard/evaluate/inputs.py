@@ -22,6 +22,7 @@ from distillguard.schema import (
     FieldError,
     InputError,
     Label,
+    NotFoundError,
     RecordError,
 )
 
@@ -54,7 +55,7 @@ class _Problems:
 def _rows(path: Path, header: tuple[str, ...], exact: bool) -> Iterator[tuple[int, dict[str,
                                                                                       str]]]:
     if not path.is_file():
-        raise InputError(f"{path}: no such file", details={"file": str(path)})
+        raise NotFoundError(f"{path}: no such file", details={"path": str(path)})
     try:
         fh = path.open(newline="", encoding="utf-8-sig")  # tolerate a BOM (spreadsheet exports)
     except OSError as exc:

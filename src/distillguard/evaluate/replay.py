@@ -1,7 +1,7 @@
 """What a campaign got away with: exchanges served before the gateway first
 blocked any of its accounts, from the gateway's replay log.
 
-The log is canonical events as JSON Lines (plain, ``.gz`` or ``.zst``); a
+The log is canonical events as JSON Lines (plain, gzip or zstd, known by content); a
 blocked exchange has status 403 or 429. Two streaming passes (first block time
 per campaign, then the counts) keep memory bounded by the number of accounts,
 not the length of the log. Unreadable lines are counted and sampled in the
@@ -10,20 +10,20 @@ result, never fatal.
 
 from __future__ import annotations
 
-import gzip
-import io
+import zlib
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, BinaryIO, Final, cast
+from typing import Any, Final
 
 import orjson
 import zstandard
 
 from distillguard.evaluate.metrics import Truth
-from distillguard.schema import InputError, format_ts, parse_ts
+from distillguard.ingest.sources import open_binary
+from distillguard.schema import NotFoundError, format_ts, parse_ts
 
 BLOCKED_STATUSES: Final = frozenset({403, 429})
 MAX_SAMPLES: Final = 20
@@ -36,21 +36,10 @@ class Exchange:
     status: int
 
 
-def _open(path: Path) -> BinaryIO:
-    if path.suffix == ".gz":
-        return cast(BinaryIO, gzip.open(path, "rb"))
-    raw = path.open("rb")
-    if path.suffix == ".zst":
-        # closefd: closing the reader closes the file under it.
-        return cast(BinaryIO, io.BufferedReader(
-            zstandard.ZstdDecompressor().stream_reader(raw, closefd=True)))
-    return raw
-
-
 class _Log:
     def __init__(self, path: Path) -> None:
         if not path.is_file():
-            raise InputError(f"{path}: no such file", details={"file": str(path)})
+            raise NotFoundError(f"{path}: no such file", details={"path": str(path)})
         self.path = path
         self.bad = 0
         self.samples: list[dict[str, Any]] = []
@@ -65,14 +54,15 @@ class _Log:
         self.samples = []
         n = 0
         try:
-            with _open(self.path) as fh:
+            # compression is read from the magic bytes, as everywhere (not the suffix)
+            with open_binary(self.path) as fh:
                 for n, raw in enumerate(fh, 1):  # noqa: B007 - n is reported after the loop
                     if not raw.strip():
                         continue
                     ex = self._parse(n, raw)
                     if ex is not None:
                         yield ex
-        except (OSError, EOFError, zstandard.ZstdError) as exc:
+        except (OSError, EOFError, zlib.error, zstandard.ZstdError) as exc:
             # A truncated archive: keep what was read, say where it stopped.
             self._fail(n + 1, "<file>", f"unreadable from here on ({exc})")
 

@@ -103,6 +103,7 @@ class DuckDBEngine:
 
 
 _SPARK_LOCK = threading.Lock()
+_SPARK_LOG_CONFIG = Path(__file__).with_name("spark-log4j2.properties")
 _SPARK: Any = None
 
 
@@ -133,6 +134,8 @@ def spark_session(master: str = "local[2]") -> Any:
                 .config("spark.sql.execution.arrow.pyspark.enabled", "true")
                 .config("spark.driver.memory", "2g")
                 .config("spark.sql.ansi.enabled", "false")
+                .config("spark.driver.extraJavaOptions",
+                        f"-Dlog4j2.configurationFile={_SPARK_LOG_CONFIG}")
                 .getOrCreate()
             )
             _SPARK.sparkContext.setLogLevel("ERROR")

@@ -45,6 +45,7 @@ from distillguard.gateway.signals import SignalFn, default_signal_fn
 from distillguard.gateway.state import StateStore, make_state
 from distillguard.gateway.transport import FastTransport
 from distillguard.gateway.wire import PASSTHROUGH, ROUTES, WireError
+from distillguard.schema.errors import DistillguardError, ForbiddenError
 from distillguard.settings import Settings
 
 log = logging.getLogger("distillguard.gateway")
@@ -239,29 +240,19 @@ class Gateway:
         async def openapi(request: Request) -> Response:
             return JSONResponse(openapi_spec(self.runtime.policy.models))
 
-        def admin_ok(request: Request) -> bool:
+        def admin_only(request: Request) -> None:
             token = self.settings.gateway_admin_token
             auth = request.headers.get("authorization", "")
-            return bool(token) and hmac.compare_digest(auth.encode(), f"Bearer {token}".encode())
+            if not (token and hmac.compare_digest(auth.encode(), f"Bearer {token}".encode())):
+                raise ForbiddenError("admin token required (DISTILLGUARD_GATEWAY_ADMIN_TOKEN)")
 
         async def reload(request: Request) -> Response:
-            if not admin_ok(request):
-                return JSONResponse({"error": {"code": "forbidden", "message":
-                                     "admin token required (DISTILLGUARD_GATEWAY_ADMIN_TOKEN)"}},
-                                    status_code=403)
-            try:
-                result = self.reload()
-            except Exception as exc:  # noqa: BLE001 - report, keep the old policy
-                from distillguard.schema import DistillguardError
-
-                if isinstance(exc, DistillguardError):
-                    return JSONResponse(exc.to_dict(), status_code=400)
-                raise
-            return JSONResponse({"reloaded": True, **result})
+            admin_only(request)
+            # a policy that fails to load is the one error shape; the old policy stays
+            return JSONResponse({"reloaded": True, **self.reload()})
 
         async def status(request: Request) -> Response:
-            if not admin_ok(request):
-                return JSONResponse({"error": {"code": "forbidden"}}, status_code=403)
+            admin_only(request)
             return JSONResponse({"policy": self.runtime.policy.source,
                                  "sources": self.runtime.book.status(),
                                  "logged": self.log.written, "replica": self.log.replica,
@@ -271,7 +262,13 @@ class Gateway:
             Route("/healthz", healthz), Route("/readyz", readyz), Route("/metrics", metrics),
             Route("/openapi.json", openapi), Route("/admin/reload", reload, methods=["POST"]),
             Route("/admin/status", status),
-        ], lifespan=self.lifespan)
+        ], lifespan=self.lifespan, exception_handlers={DistillguardError: _error_response})
+
+
+async def _error_response(_request: Request, exc: Exception) -> Response:
+    """The one JSON error shape for the operations routes, registered once."""
+    assert isinstance(exc, DistillguardError)
+    return JSONResponse(exc.to_dict(), status_code=exc.http_status)
 
 
 def _shown_db(url: str) -> str:

@@ -15,17 +15,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import sqlite3
-import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from distillguard.schema import ConfigError, ConflictError, NotFoundError
+from distillguard.database import Database, Tx
+from distillguard.schema import ConflictError, NotFoundError
 
 KEY_PREFIX = "dgk"
 _SCHEMA = (
@@ -70,75 +68,34 @@ def split_key(presented: str) -> tuple[str, str] | None:
     return parts[1], parts[2]
 
 
-class _Db:
-    """The few statements the store needs, over sqlite3 or psycopg."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self._lock = threading.Lock()
-        if url.startswith("sqlite:///"):
-            path = url[len("sqlite:///"):]
-            if path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
-            self.kind = "sqlite"
-            self._sqlite = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-            self._sqlite.execute("PRAGMA journal_mode=WAL")
-            self._sqlite.execute("PRAGMA busy_timeout=5000")
-        elif url.startswith(("postgresql://", "postgres://")):
-            import psycopg
-
-            self.kind = "postgres"
-            try:
-                self._pg = psycopg.connect(url, autocommit=True)
-            except psycopg.Error as exc:
-                raise ConfigError(f"cannot connect to key store {url}: {exc}") from exc
-        else:
-            raise ConfigError(
-                f"unsupported DISTILLGUARD_DATABASE_URL {url!r}: use sqlite:///path "
-                "or postgresql://user@host:port/db",
-                details={"setting": "DISTILLGUARD_DATABASE_URL"},
-            )
-
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        with self._lock:
-            if self.kind == "sqlite":
-                cur = self._sqlite.execute(sql, tuple(params))
-                return list(cur.fetchall())
-            with self._pg.cursor() as pcur:
-                pcur.execute(sql.replace("?", "%s").encode(), tuple(params))
-                return list(pcur.fetchall()) if pcur.description else []
-
-    def close(self) -> None:
-        if self.kind == "sqlite":
-            self._sqlite.close()
-        else:
-            self._pg.close()
-
-
 class KeyStore:
     """Create, list, revoke and verify gateway keys."""
 
     def __init__(self, url: str, *, cache_ttl_s: float = 5.0) -> None:
-        self._db = _Db(url)
-        for stmt in _SCHEMA:
-            self._db.execute(stmt)
+        self._db = Database(url)
+        self._batch: Tx | None = None
+        with self._db.tx(write=True) as tx:
+            for stmt in _SCHEMA:
+                tx.execute(stmt)
         self._pepper = self._load_pepper()
         self._cache_ttl_s = cache_ttl_s
         # key_id -> (record, secret hash, expiry): verification on the hot path
         # must not hit the database; revocation takes effect within the TTL.
         self._cache: dict[str, tuple[KeyRecord, str, float]] = {}
 
+    def _execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        if self._batch is not None:
+            return self._batch.execute(sql, params)
+        with self._db.tx(write=not sql.lstrip().upper().startswith("SELECT")) as tx:
+            return tx.execute(sql, params)
+
     def _load_pepper(self) -> bytes:
-        rows = self._db.execute("SELECT value FROM meta WHERE name = 'pepper'")
+        rows = self._execute("SELECT value FROM meta WHERE name = 'pepper'")
         if not rows:
-            candidate = secrets.token_hex(32)
-            if self._db.kind == "sqlite":
-                self._db.execute("INSERT OR IGNORE INTO meta VALUES ('pepper', ?)", [candidate])
-            else:
-                self._db.execute(
-                    "INSERT INTO meta VALUES ('pepper', ?) ON CONFLICT DO NOTHING", [candidate]
-                )
-            rows = self._db.execute("SELECT value FROM meta WHERE name = 'pepper'")
+            # two replicas starting at once: the first pepper written wins for both
+            self._execute("INSERT INTO meta VALUES ('pepper', ?) ON CONFLICT DO NOTHING",
+                          [secrets.token_hex(32)])
+            rows = self._execute("SELECT value FROM meta WHERE name = 'pepper'")
         return bytes.fromhex(str(rows[0][0]))
 
     def _hash(self, secret: str) -> str:
@@ -153,7 +110,7 @@ class KeyStore:
         key_id = secrets.token_hex(6)
         secret = secrets.token_urlsafe(32)
         now = datetime.now(UTC).isoformat(timespec="seconds")
-        self._db.execute(
+        self._execute(
             "INSERT INTO keys (key_id, account_id, org_id, kyc_level, name, secret_hash,"
             " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [key_id, account_id, org_id, kyc_level, name, self._hash(secret), now],
@@ -176,16 +133,16 @@ class KeyStore:
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY created_at, key_id"
-        return [KeyRecord(*row) for row in self._db.execute(sql, params)]
+        return [KeyRecord(*row) for row in self._execute(sql, params)]
 
     def revoke(self, key_id: str) -> KeyRecord:
         now = datetime.now(UTC).isoformat(timespec="seconds")
-        rows = self._db.execute(
+        rows = self._execute(
             "SELECT key_id FROM keys WHERE key_id = ? AND revoked_at IS NULL", [key_id]
         )
         if not rows:
             raise NotFoundError(f"no active key {key_id!r}", details={"key_id": key_id})
-        self._db.execute("UPDATE keys SET revoked_at = ? WHERE key_id = ?", [now, key_id])
+        self._execute("UPDATE keys SET revoked_at = ? WHERE key_id = ?", [now, key_id])
         self._cache.pop(key_id, None)
         return next(r for r in self.list(include_revoked=True) if r.key_id == key_id)
 
@@ -206,7 +163,7 @@ class KeyStore:
         now = time.monotonic()
         hit = self._cache.get(key_id)
         if hit is None or hit[2] < now:
-            rows = self._db.execute(
+            rows = self._execute(
                 "SELECT key_id, account_id, org_id, kyc_level, name, created_at, revoked_at,"
                 " secret_hash FROM keys WHERE key_id = ?", [key_id],
             )
@@ -226,16 +183,12 @@ class KeyStore:
     @contextmanager
     def batch(self) -> Iterator[KeyStore]:
         """Many creates in one transaction (replay provisions thousands of keys)."""
-        if self._db.kind == "sqlite":
-            self._db.execute("BEGIN")
+        with self._db.tx(write=True) as tx:
+            self._batch = tx
             try:
                 yield self
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
-        else:
-            yield self
+            finally:
+                self._batch = None
 
     def close(self) -> None:
         self._db.close()

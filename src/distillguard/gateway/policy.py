@@ -33,6 +33,7 @@ import yaml
 
 from distillguard.gateway.capture import Safeguards
 from distillguard.schema import KYC_LEVELS, ConfigError
+from distillguard.schema.documents import parse_yaml, to_python
 
 ACTIONS = ("allow", "safeguard", "throttle", "step_up", "block")
 REASONING_MODES = ("pass", "withhold", "summarise")
@@ -91,7 +92,7 @@ class _Reader:
         self.errors.append({"file": self.source, "line": line, "field": path, "reason": reason})
 
     def value(self, node: yaml.Node) -> Any:
-        return yaml.safe_load(yaml.serialize(node)) if node is not None else None
+        return to_python(node)
 
     def mapping(self, node: yaml.Node | None, path: str, allowed: tuple[str, ...] | None
                 ) -> dict[str, yaml.Node]:
@@ -154,13 +155,7 @@ class _Reader:
 
 def parse_policy(text: str, source: str = "<policy>") -> Policy:
     """Validate policy YAML; raises ConfigError listing every problem with its line."""
-    try:
-        root = yaml.compose(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise ConfigError(f"{source}:{line}: not valid YAML: {exc}",
-                          details={"file": source, "line": line, "errors": []}) from exc
+    root = parse_yaml(text, source).root
     r = _Reader(source)
     top = r.mapping(root, "", ("version", "models", "score", "limits", "tiers", "step_up",
                                "sources"))

@@ -12,10 +12,11 @@ from distillguard.ingest.quarantine import (
     Quarantine,
     dump_raw,
     quarantine_error,
+    reject,
 )
 from distillguard.ingest.readers import expand_paths, iter_records
 from distillguard.ingest.sources import DEFAULT_MAX_LINE_BYTES, check_file, open_binary
-from distillguard.schema import Account, FieldError, InputError, Label, RecordError
+from distillguard.schema import Account, InputError, Label, RecordError
 
 
 def read_accounts(path: str | Path | Iterable[str | Path], quarantine: Quarantine | None = None, *,
@@ -33,12 +34,8 @@ def read_accounts(path: str | Path | Iterable[str | Path], quarantine: Quarantin
                 continue
             if acc.account_id in seen:
                 why = f"account_id {acc.account_id!r} was already seen (first occurrence kept)"
-                if quarantine is None:
-                    raise InputError(f"{source}:{line}: account_id: {why}",
-                                     details={"source": source, "line": line})
-                quarantine.add(source=source, line=line, reason=DUPLICATE_ACCOUNT_ID,
-                               problems=[FieldError("account_id", why)],
-                               raw=raw or dump_raw(obj))
+                reject(quarantine, source, line, DUPLICATE_ACCOUNT_ID, "account_id", why,
+                       raw or dump_raw(obj))
                 continue
             seen.add(acc.account_id)
             out.append(acc)

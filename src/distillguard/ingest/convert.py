@@ -30,28 +30,18 @@ from distillguard.ingest.quarantine import (
     Quarantine,
     dump_raw,
     quarantine_error,
+    reject,
 )
-from distillguard.ingest.sources import decode_json_line, reject
+from distillguard.ingest.sources import decode_json_line
 from distillguard.schema import (
     EVENT_FIELDS,
     EVENT_SCHEMA,
     Event,
-    FieldError,
     InputError,
     RecordError,
 )
 
 Record: TypeAlias = tuple[str, int | None, Mapping[str, Any], bytes | str]
-
-
-def quarantine_row(quarantine: Quarantine | None, source: str, line: int | None, reason: str,
-                   fld: str, why: str, raw: bytes | str) -> None:
-    if quarantine is None:
-        raise InputError(f"{source}:{line}: {fld}: {why}",
-                         details={"source": source, "line": line, "reason": reason,
-                                  "problems": [{"field": fld, "reason": why}]})
-    quarantine.add(source=source, line=line, reason=reason, problems=[FieldError(fld, why)],
-                   raw=raw)
 
 
 def convert_record(rec: Record, quarantine: Quarantine | None) -> tuple[Any, ...] | None:
@@ -70,7 +60,7 @@ def convert_record(rec: Record, quarantine: Quarantine | None) -> tuple[Any, ...
         raise
     except Exception as exc:  # one odd row (say, nesting too deep to re-encode) never
         # stops a job: it is quarantined with the exception that it caused.
-        quarantine_row(quarantine, source, line, INVALID_RECORD, "<record>",
+        reject(quarantine, source, line, INVALID_RECORD, "<record>",
                        f"cannot convert ({type(exc).__name__}: {exc})", raw or dump_raw(obj))
         return None
     return row
@@ -88,7 +78,7 @@ def build_rows(rows: list[tuple[Any, ...]], where: list[tuple[str, int | None]],
             if raw is None:
                 row = dict(zip(EVENT_SCHEMA.names, rows[i], strict=True))
                 raw = dump_raw({k: row[k] for k in EVENT_FIELDS})
-            quarantine_row(quarantine, where[i][0], where[i][1], INVALID_RECORD, fld, why, raw)
+            reject(quarantine, where[i][0], where[i][1], INVALID_RECORD, fld, why, raw)
         where = [w for i, w in enumerate(where) if i not in rejected]
     return batch, where
 
@@ -186,7 +176,7 @@ def convert_lines(source: str, lines: list[tuple[int, bytes, bool]],
         for i, (fld, why) in sorted(rejected.items()):
             # The line as read, not the converted row (whose ts is milliseconds and
             # whose request is bytes): what is quarantined must be what came in.
-            quarantine_row(quarantine, source, nums[i], INVALID_RECORD, fld, why,
+            reject(quarantine, source, nums[i], INVALID_RECORD, fld, why,
                            _stripped(raws[i]))
         nums = [n for i, n in enumerate(nums) if i not in rejected]
         # order is accounted over the rows written, not the ones just left out

@@ -7,9 +7,8 @@
 
 from __future__ import annotations
 
-import sys
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -137,36 +136,6 @@ def _sources(groups: Mapping[str, list[Path]], quarantine: Quarantine, opts: Ada
             max_line_bytes=max_line_bytes)
 
 
-class _Progress:
-    """Events-so-far and rate on stderr, only when a person is watching."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self._progress: Any = None
-        self._task: Any = None
-
-    def __enter__(self) -> _Progress:
-        if self.enabled:
-            from rich.console import Console
-            from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-            self._progress = Progress(
-                SpinnerColumn(), TextColumn("ingest: {task.completed:,.0f} events"),
-                TextColumn("({task.fields[rate]:,.0f}/s)"), TimeElapsedColumn(),
-                console=Console(stderr=True), transient=True)
-            self._progress.start()
-            self._task = self._progress.add_task("ingest", total=None, rate=0.0)
-        return self
-
-    def update(self, done: int, seconds: float) -> None:
-        if self._progress is not None:
-            self._progress.update(self._task, completed=done, rate=done / max(seconds, 1e-9))
-
-    def __exit__(self, *exc: object) -> None:
-        if self._progress is not None:
-            self._progress.stop()
-
-
 def ingest(
     events: Sequence[str | Path] | str | Path,
     accounts: str | Path | Iterable[str | Path] | None = None,
@@ -177,7 +146,7 @@ def ingest(
     batch_size: int = 50_000,
     overwrite: bool = False,
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
-    progress: bool | None = None,
+    progress: Callable[[int, float], None] | None = None,
     workers: int = 1,
     engine: str = "auto",
     compression: str = "zstd",
@@ -189,7 +158,8 @@ def ingest(
     (``writer.CODECS``). ``engine`` is one of ``readers.ENGINES``: ``auto``
     (the C scanner where it is built), ``native``, ``blocks`` (pure Python) or
     ``records`` (a record at a time, the slowest); the output is the same.
-    The report names the engine used.
+    The report names the engine used. ``progress`` is called with the events
+    written so far and the seconds since the start, after every batch.
     """
     engine = resolve_engine(engine)
     if adapter not in ADAPTERS:
@@ -209,17 +179,17 @@ def ingest(
                                   "files": [str(p) for p in groups["openai-batch"]]})
     out.mkdir(parents=True, exist_ok=True)
     stats = ReadStats()
-    show = sys.stderr.isatty() if progress is None else progress
     # The writer first: it refuses a non-empty --out before anything there is touched.
     with PartitionedWriter(out, overwrite=overwrite, compression=compression) as writer, \
-            Quarantine(out / "quarantine.jsonl") as q, _Progress(show) as bar:
+            Quarantine(out / "quarantine.jsonl") as q:
         src = _sources(groups, q, opts, batch_size, max_line_bytes, stats, max(1, workers),
                        engine)
         # The writer regroups rows by day anyway: converted blocks go to it as they are.
         for batch in iter_event_batches([], batch_size, q, records=src, stats=stats,
                                         max_line_bytes=max_line_bytes, coalesce=False):
             writer.write(batch)
-            bar.update(stats.events, time.perf_counter() - started)
+            if progress is not None:
+                progress(stats.events, time.perf_counter() - started)
         writer.close()
         events_q = q.total
         file_level = sum(q.counts[r] for r in _FILE_LEVEL)

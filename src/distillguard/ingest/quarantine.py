@@ -146,10 +146,22 @@ class Quarantine:
 
 
 def quarantine_error(quarantine: Quarantine | None, err: RecordError, raw: str | bytes,
-                     obj: Any) -> None:
+                     obj: Any = None, *, reason: str = INVALID_RECORD,
+                     raw_size: int | None = None) -> None:
     """The one step every reader takes with a record it cannot use: strict (no
     quarantine) raises ``err``; otherwise the record is quarantined as read (``raw``),
     or re-encoded when there was no text (a Parquet row)."""
     if quarantine is None:
         raise err
-    quarantine.add_error(err, raw=raw or dump_raw(obj))
+    if not raw and obj is not None:
+        raw = dump_raw(obj)
+    quarantine.add(source=err.source, line=err.line, reason=reason, problems=err.problems,
+                   raw=raw, raw_size=raw_size)
+
+
+def reject(quarantine: Quarantine | None, source: str, line: int | None, reason: str,
+           fld: str, why: str, raw: bytes | str, *, raw_size: int | None = None) -> None:
+    """:func:`quarantine_error` for one field's problem found while reading."""
+    err = RecordError([FieldError(fld, why)], source=source, line=line)
+    err.details["reason"] = reason
+    quarantine_error(quarantine, err, raw, reason=reason, raw_size=raw_size)

@@ -36,6 +36,7 @@ from distillguard.ingest.quarantine import (
     Quarantine,
     dump_raw,
     quarantine_error,
+    reject,
 )
 from distillguard.ingest.sources import (
     DEFAULT_MAX_LINE_BYTES,
@@ -48,7 +49,6 @@ from distillguard.schema import (
     EVENT_FIELDS,
     EVENT_SCHEMA,
     Event,
-    FieldError,
     InputError,
     NotFoundError,
     RecordError,
@@ -140,10 +140,7 @@ def expand_paths(paths: str | Path | Iterable[str | Path], *,
 
 def _unreadable(quarantine: Quarantine | None, path: Path, exc: Exception) -> None:
     why = f"cannot read file ({type(exc).__name__}: {exc})"
-    if quarantine is None:
-        raise InputError(f"{path}: {why}", details={"source": str(path), "reason": UNREADABLE_FILE})
-    quarantine.add(source=str(path), line=None, reason=UNREADABLE_FILE,
-                   problems=[FieldError("<file>", why)])
+    reject(quarantine, str(path), None, UNREADABLE_FILE, "<file>", why, b"")
 
 
 def _parquet_rows(path: Path, quarantine: Quarantine | None) -> Iterator[Record]:
@@ -203,11 +200,7 @@ def iter_events(path: str | Path, quarantine: Quarantine | None = None, *,
 def _duplicate(quarantine: Quarantine | None, source: str, line: int | None, event_id: str,
                raw: bytes | str) -> None:
     why = f"event_id {event_id!r} was already seen (first occurrence kept)"
-    if quarantine is None:
-        raise InputError(f"{source}:{line}: event_id: {why}",
-                         details={"source": source, "line": line, "reason": DUPLICATE_EVENT_ID})
-    quarantine.add(source=source, line=line, reason=DUPLICATE_EVENT_ID,
-                   problems=[FieldError("event_id", why)], raw=raw)
+    reject(quarantine, source, line, DUPLICATE_EVENT_ID, "event_id", why, raw)
 
 
 def _row_json(row: dict[str, Any]) -> bytes:

@@ -32,8 +32,9 @@ from distillguard.ingest.quarantine import (
     TRUNCATED_INPUT,
     UNREADABLE_FILE,
     Quarantine,
+    reject,
 )
-from distillguard.schema.errors import FieldError, InputError, NotFoundError
+from distillguard.schema.errors import InputError, NotFoundError
 
 GZIP_MAGIC: Final = b"\x1f\x8b"
 ZSTD_MAGIC: Final = b"\x28\xb5\x2f\xfd"
@@ -341,17 +342,6 @@ def _stream_failed(quarantine: Quarantine | None, source: str, lineno: int,
     msg = (f"compressed data is truncated or corrupt after line {lineno} "
            f"({type(exc).__name__}: {exc}); the rest of the file could not be read")
     reject(quarantine, source, lineno + 1, TRUNCATED_INPUT, "<file>", msg, b"")
-
-
-def reject(quarantine: Quarantine | None, source: str, line: int | None, reason: str,
-           fld: str, why: str, raw: bytes | str, *, raw_size: int | None = None) -> None:
-    if quarantine is None:
-        where = f"{source}:{line}" if line is not None else source
-        raise InputError(f"{where}: {fld}: {why}",
-                         details={"source": source, "line": line, "reason": reason,
-                                  "problems": [{"field": fld, "reason": why}]})
-    quarantine.add(source=source, line=line, reason=reason,
-                   problems=[FieldError(fld, why)], raw=raw, raw_size=raw_size)
 
 
 def decode_json_line(

@@ -8,7 +8,6 @@ carry the product's one error shape under ``error``.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -63,7 +62,9 @@ def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -
                     headers=headers)
 
 
-def _error(exc: DistillguardError) -> Response:
+async def _error(_request: Request, exc: Exception) -> Response:
+    """The TAXII error body (with the product's one shape inside), registered once."""
+    assert isinstance(exc, DistillguardError)
     body = {"title": exc.message, "description": exc.message, "error_code": exc.code,
             "http_status": str(exc.http_status), "details": exc.details, **exc.to_dict()}
     headers = {"WWW-Authenticate": 'Bearer realm="taxii"'} if exc.http_status == 401 else None
@@ -144,7 +145,6 @@ def _envelope(page: Page) -> bytes:
     return head + b',"objects":[' + b",".join(r[4].encode() for r in page.rows) + b"]}"
 
 
-Handler = Callable[[Request], Awaitable[Response]]
 
 
 def create_app(store: TaxiiStore, config: ServerConfig | None = None) -> Starlette:
@@ -164,14 +164,6 @@ def create_app(store: TaxiiStore, config: ServerConfig | None = None) -> Starlet
         if not write and not m.can_read(cid):
             raise ForbiddenError(f"member {m.name!r} may not read collection {cid}")
         return str(cid)
-
-    def wrap(fn: Handler) -> Handler:
-        async def handler(request: Request) -> Response:
-            try:
-                return await fn(request)
-            except DistillguardError as exc:
-                return _error(exc)
-        return handler
 
     async def discovery(request: Request) -> Response:
         await member(request)
@@ -307,14 +299,14 @@ def create_app(store: TaxiiStore, config: ServerConfig | None = None) -> Starlet
 
     prefix = "/{api_root}/collections/{collection_id}"
     routes = [
-        Route("/taxii2/", wrap(discovery), methods=["GET"]),
-        Route("/{api_root}/", wrap(api_root), methods=["GET"]),
-        Route("/{api_root}/status/{status_id}/", wrap(status), methods=["GET"]),
-        Route("/{api_root}/collections/", wrap(collections), methods=["GET"]),
-        Route(prefix + "/", wrap(one_collection), methods=["GET"]),
-        Route(prefix + "/objects/", wrap(objects), methods=["GET", "POST"]),
-        Route(prefix + "/objects/{object_id}/", wrap(object_by_id), methods=["GET", "DELETE"]),
-        Route(prefix + "/objects/{object_id}/versions/", wrap(versions), methods=["GET"]),
-        Route(prefix + "/manifest/", wrap(manifest), methods=["GET"]),
+        Route("/taxii2/", discovery, methods=["GET"]),
+        Route("/{api_root}/", api_root, methods=["GET"]),
+        Route("/{api_root}/status/{status_id}/", status, methods=["GET"]),
+        Route("/{api_root}/collections/", collections, methods=["GET"]),
+        Route(prefix + "/", one_collection, methods=["GET"]),
+        Route(prefix + "/objects/", objects, methods=["GET", "POST"]),
+        Route(prefix + "/objects/{object_id}/", object_by_id, methods=["GET", "DELETE"]),
+        Route(prefix + "/objects/{object_id}/versions/", versions, methods=["GET"]),
+        Route(prefix + "/manifest/", manifest, methods=["GET"]),
     ]
-    return Starlette(routes=routes)
+    return Starlette(routes=routes, exception_handlers={DistillguardError: _error})

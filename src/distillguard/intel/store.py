@@ -21,7 +21,7 @@ from typing import Any, Final
 
 import orjson
 
-from distillguard.intel.db import Database
+from distillguard.database import Database
 from distillguard.intel.objectcheck import check_object, version_key
 from distillguard.schema.errors import AuthError, InputError, NotFoundError
 

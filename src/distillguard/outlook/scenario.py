@@ -8,13 +8,10 @@ analyst editing a scenario sees all mistakes at once. A scenario may name a
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from distillguard.outlook.parameters import (
     DISTS,
@@ -24,7 +21,8 @@ from distillguard.outlook.parameters import (
     Lever,
     Param,
 )
-from distillguard.schema.errors import InputError, NotFoundError
+from distillguard.schema.documents import Document, YamlPath, parse_yaml
+from distillguard.schema.errors import ConfigError, InputError, NotFoundError
 
 TOP_KEYS = ("name", "title", "description", "base", "draws", "seed", "levers", "parameters")
 PARAM_KEYS = ("low", "mode", "high", "dist", "status", "source", "unit")
@@ -100,29 +98,15 @@ class _Lined(dict[Any, Any]):
         self.line = line
 
 
-class _LineLoader(yaml.SafeLoader):
-    pass
-
-
-def _construct_lined(loader: _LineLoader, node: yaml.MappingNode) -> _Lined:
-    loader.flatten_mapping(node)
-    data: dict[Any, Any] = {}
-    lines: dict[Any, int] = {}
-    for knode, vnode in node.value:
-        key = loader.construct_object(knode, deep=True)
-        data[key] = loader.construct_object(vnode, deep=True)
-        lines[key] = knode.start_mark.line + 1
-    return _Lined(data, lines, node.start_mark.line + 1)
-
-
-_LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_lined)
-# PyYAML follows YAML 1.1, where "1e-05" (no dot) is a string; analysts write
-# exponents that way, so resolve floats as YAML 1.2 does.
-_LineLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
-    list("-+0123456789"),
-)
+def _lined(value: Any, doc: Document, path: YamlPath) -> Any:
+    """The document's value with every mapping a :class:`_Lined` (lines of its keys)."""
+    if isinstance(value, dict):
+        data = {k: _lined(v, doc, (*path, str(k))) for k, v in value.items()}
+        lines = {k: doc.line(*path, str(k)) for k in value}
+        return _Lined(data, lines, doc.line(*path))
+    if isinstance(value, list):
+        return [_lined(v, doc, (*path, i)) for i, v in enumerate(value)]
+    return value
 
 
 def builtin_dir() -> Path:
@@ -172,11 +156,11 @@ def _load(path: Path, seen: tuple[str, ...]) -> Scenario:
 
 def _parse(text: str, source: str, base_dir: Path | None, seen: tuple[str, ...]) -> Scenario:
     try:
-        doc = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise ScenarioError(source, [Problem(line, "yaml", str(exc).splitlines()[0])]) from exc
+        parsed = parse_yaml(text, source)
+    except ConfigError as exc:  # bad YAML or a duplicate key: one problem with its line
+        raise ScenarioError(source, [Problem(exc.details.get("line"), "yaml",
+                                             exc.message.split(": ", 1)[-1])]) from exc
+    doc = _lined(parsed.data, parsed, ())
     if not isinstance(doc, _Lined):
         raise ScenarioError(source, [Problem(1, "scenario", "must be a YAML mapping")])
     problems: list[Problem] = []

@@ -46,6 +46,12 @@ class InputError(DistillguardError):
     http_status = 400
 
 
+class UsageError(InputError):
+    """A command line click could not parse (unknown option, missing value, bad choice)."""
+
+    code = "usage_error"
+
+
 class NotFoundError(DistillguardError):
     code = "not_found"
     http_status = 404

@@ -26,20 +26,17 @@ MAX_BODY = 64 * 1024
 
 def create_app(ctx: Context) -> Starlette:
     async def screen(request: Request) -> JSONResponse:
+        body = await request.body()
+        if len(body) > MAX_BODY:
+            raise PayloadTooLargeError(f"body larger than {MAX_BODY} bytes")
         try:
-            body = await request.body()
-            if len(body) > MAX_BODY:
-                raise PayloadTooLargeError(f"body larger than {MAX_BODY} bytes")
-            try:
-                payload: Any = json.loads(body or b"null")
-            except (ValueError, UnicodeDecodeError) as exc:
-                raise InputError(f"body is not JSON: {exc}") from exc
-            if not isinstance(payload, dict):
-                raise InputError("body must be a JSON object")
-            result = screen_account(ctx, payload, parse_as_of(payload.get("as_of")))
-            return JSONResponse(result)
-        except DistillguardError as exc:
-            return JSONResponse(exc.to_dict(), status_code=exc.http_status)
+            payload: Any = json.loads(body or b"null")
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise InputError(f"body is not JSON: {exc}") from exc
+        if not isinstance(payload, dict):
+            raise InputError("body must be a JSON object")
+        result = screen_account(ctx, payload, parse_as_of(payload.get("as_of")))
+        return JSONResponse(result)
 
     async def health(request: Request) -> JSONResponse:
         return JSONResponse(
@@ -58,5 +55,12 @@ def create_app(ctx: Context) -> Starlette:
         routes=[
             Route("/v1/screen", screen, methods=["POST"]),
             Route("/healthz", health, methods=["GET"]),
-        ]
+        ],
+        exception_handlers={DistillguardError: _error_response},
     )
+
+
+async def _error_response(_request: Request, exc: Exception) -> JSONResponse:
+    """The one JSON error shape, registered once for every route."""
+    assert isinstance(exc, DistillguardError)
+    return JSONResponse(exc.to_dict(), status_code=exc.http_status)

@@ -13,8 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from distillguard.schema.documents import parse_yaml, read_yaml
 from distillguard.schema.errors import ConfigError
 
 FEATURES = (
@@ -54,43 +53,14 @@ class Located:
         )
 
 
-def _walk(
-    node: yaml.Node, path: tuple[str | int, ...], lines: dict[tuple[str | int, ...], int]
-) -> None:
-    lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            key = str(k.value)
-            lines[(*path, key)] = k.start_mark.line + 1
-            _walk(v, (*path, key), lines)
-            lines[(*path, key)] = k.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for i, v in enumerate(node.value):
-            _walk(v, (*path, i), lines)
-
-
 def load_located(text: str, source: str) -> Located:
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 1
-        raise ConfigError(
-            f"{source}:{line}: invalid YAML: {exc}", details={"file": source, "line": line}
-        ) from exc
-    lines: dict[tuple[str | int, ...], int] = {}
-    if node is not None:
-        _walk(node, (), lines)
-    return Located(source, data if data is not None else {}, lines)
+    doc = parse_yaml(text, source)
+    return Located(source, doc.data if doc.data is not None else {}, doc.lines)
 
 
 def read_located(path: Path) -> Located:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}", details={"file": str(path)}) from exc
-    return load_located(text, str(path))
+    doc = read_yaml(path)
+    return Located(doc.source, doc.data if doc.data is not None else {}, doc.lines)
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,7 @@ import gc
 import io
 import multiprocessing as mp
 import os
-import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -217,7 +216,7 @@ def screen_customers(
     out_dir: Path,
     *,
     workers: int = 0,
-    progress: bool = False,
+    progress: Callable[[int], None] | None = None,
     overrides: dict[str, Override] | None = None,
     explain_all: bool = False,
     policy: JurisdictionPolicy | None = None,
@@ -227,7 +226,8 @@ def screen_customers(
     ``overrides`` maps customer ids to ownership findings, ``policy`` applies the
     jurisdiction rules (None: no jurisdiction column). ``explain_all`` builds the
     full explained decision for every customer, as before the clear-row shortcut
-    (same output, slower; kept to check it)."""
+    (same output, slower; kept to check it). ``progress`` hears the number of
+    customers screened so far after every chunk."""
     global _WORKER, _OVERRIDES, _EXPLAIN_ALL, _POLICY, _AS_OF
     out_dir.mkdir(parents=True, exist_ok=True)
     quarantine: list[dict[str, Any]] = []
@@ -265,29 +265,20 @@ def _run(
     workers: int,
     report: BatchReport,
     quarantine: list[dict[str, Any]],
-    progress: bool,
+    progress: Callable[[int], None] | None,
 ) -> None:
     tmp = out_dir / "matches.csv.part"
     with tmp.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(MATCHES_HEADER)
-        status = _progress(progress)
         if workers > 1 and "fork" in mp.get_all_start_methods():
             # fork shares the built index copy-on-write instead of pickling it.
             with mp.get_context("fork").Pool(workers) as pool:
                 results = pool.imap(_screen_raw, chunks, chunksize=1)
-                _write(fh, results, report, quarantine, status)
+                _write(fh, results, report, quarantine, progress)
         else:
-            _write(fh, map(_screen_raw, chunks), report, quarantine, status)
+            _write(fh, map(_screen_raw, chunks), report, quarantine, progress)
     os.replace(tmp, out_dir / "matches.csv")
-
-
-def _progress(enabled: bool) -> Any:
-    if not enabled or not sys.stderr.isatty():
-        return None
-    from rich.console import Console
-
-    return Console(stderr=True)
 
 
 def _write(
@@ -295,7 +286,7 @@ def _write(
     results: Iterator[_Result],
     report: BatchReport,
     quarantine: list[dict[str, Any]],
-    console: Any,
+    progress: Callable[[int], None] | None,
 ) -> None:
     for text, counts, quarantined in results:
         fh.write(text)
@@ -303,5 +294,5 @@ def _write(
         for decision, n in counts.items():
             setattr(report, decision, getattr(report, decision) + n)
             report.customers += n
-        if console is not None:
-            console.print(f"screened {report.customers:,} customers", end="\r")
+        if progress is not None:
+            progress(report.customers)

@@ -5,7 +5,7 @@ settings and plain arguments, so the verbs stay thin and the logic testable.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,9 +59,9 @@ def _jurisdiction_path(config_path: str) -> str:
     """A config file may name its own jurisdiction rules (``jurisdiction: rules.yaml``)."""
     if not config_path:
         return ""
-    import yaml
+    from distillguard.schema.documents import read_yaml
 
-    data = yaml.safe_load(Path(config_path).read_text(encoding="utf-8")) or {}
+    data = read_yaml(config_path).data or {}
     rel = data.get("jurisdiction") if isinstance(data, dict) else None
     return str(Path(config_path).parent / str(rel)) if rel else ""
 
@@ -208,7 +208,7 @@ def screen_customer_file(
     owners: Path | None = None,
     as_of: str | None = None,
     workers: int = 0,
-    progress: bool = False,
+    progress: Callable[[int], None] | None = None,
     product: str = "",
 ) -> BatchReport:
     ctx = build_context(settings)

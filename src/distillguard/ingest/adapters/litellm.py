@@ -59,6 +59,7 @@ from distillguard.ingest.quarantine import (
     UNSUPPORTED_CALL_TYPE,
     Quarantine,
     dump_raw,
+    reject,
 )
 from distillguard.ingest.readers import Record, iter_records
 from distillguard.ingest.sources import (
@@ -68,7 +69,6 @@ from distillguard.ingest.sources import (
     iter_lines,
     open_binary,
     read_json_document,
-    reject,
     sniff,
 )
 from distillguard.schema import FieldError

@@ -52,9 +52,10 @@ from distillguard.ingest.quarantine import (
     UNMATCHED_BATCH_LINE,
     UNSUPPORTED_CALL_TYPE,
     Quarantine,
+    reject,
 )
 from distillguard.ingest.readers import Record
-from distillguard.ingest.sources import DEFAULT_MAX_LINE_BYTES, iter_json_records, reject
+from distillguard.ingest.sources import DEFAULT_MAX_LINE_BYTES, iter_json_records
 from distillguard.schema import ConfigError
 
 USER_AGENT: Final = "openai-batch"

@@ -1,9 +1,11 @@
-"""One small relational layer over SQLite (default) and PostgreSQL (production).
+"""The one relational adapter, over SQLite (default) and PostgreSQL (production):
+the gateway's key store and the TAXII server's store both use it.
 
 SQL is written once with ``?`` placeholders and translated for psycopg. Each
 thread keeps its own connection (the TAXII server runs handlers in a thread
-pool); writes take a per-collection lock so two replicas never interleave the
-version bookkeeping of one collection.
+pool), except an in-memory SQLite database, which one connection holds (a
+second would be a second, empty database); writers of one name can take a lock
+so two replicas never interleave the version bookkeeping of one collection.
 """
 
 from __future__ import annotations
@@ -66,12 +68,17 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self._local = threading.local()
+        self._shared: Any = None
+        self._shared_lock = threading.RLock()
         if url.startswith("sqlite:///"):
             self.is_postgres = False
             self.path = Path(url.removeprefix("sqlite:///"))
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.in_memory = url == "sqlite:///:memory:"
+            if not self.in_memory:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
         elif url.startswith(("postgresql://", "postgres://")):
             self.is_postgres = True
+            self.in_memory = False
             self.path = Path()
         else:
             raise ConfigError(f"unsupported database URL {url!r}: use sqlite:///path or "
@@ -89,13 +96,18 @@ class Database:
                 return psycopg.connect(self.url, autocommit=False)
             except psycopg.OperationalError as exc:
                 raise ServiceUnavailableError(f"cannot reach PostgreSQL: {exc}") from exc
-        conn = sqlite3.connect(self.path, timeout=60, isolation_level=None,
-                               check_same_thread=False)
+        conn = sqlite3.connect(":memory:" if self.in_memory else self.path, timeout=60,
+                               isolation_level=None, check_same_thread=False)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         return conn
 
     def _conn(self) -> Any:
+        if self.in_memory:
+            if self._shared is None:
+                self._shared = self._connect()
+                self._all().append(self._shared)
+            return self._shared
         conn = getattr(self._local, "conn", None)
         if conn is None or (self.is_postgres and conn.closed):
             conn = self._connect()
@@ -120,20 +132,22 @@ class Database:
                 conn.rollback()
                 raise
             return
-        cur = conn.cursor()
-        cur.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-        try:
-            yield Tx(self, cur)
-            cur.execute("COMMIT")
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
-        finally:
-            cur.close()
+        with self._shared_lock if self.in_memory else contextlib.nullcontext():
+            cur = conn.cursor()
+            cur.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                yield Tx(self, cur)
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            finally:
+                cur.close()
 
     def close(self) -> None:
         for conn in self._all():
             with contextlib.suppress(Exception):  # closing on shutdown is best effort
                 conn.close()
         self._conns = []
+        self._shared = None
         self._local = threading.local()
