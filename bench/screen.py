@@ -65,6 +65,13 @@ def main() -> None:
     h.add_argument("--sets", default="alias,cn")
     h.add_argument("--limit", type=int, default=0, help="held-out aliases sampled (0 = all)")
     h.add_argument("--no-jw", action="store_true", help="skip the Jaro-Winkler baseline")
+    h.add_argument(
+        "--universities",
+        default="",
+        help="Hipo/university-domains-list's world_universities_and_domains.json "
+        "(for --sets universities)",
+    )
+    h.add_argument("--misses", default="", help="write every held-out alias row to this CSV")
     sub.add_parser("snapshot")
     q = sub.add_parser("quality")
     q.add_argument("--seed", type=int, default=7)

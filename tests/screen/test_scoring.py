@@ -149,3 +149,20 @@ def test_rare_word_short_name_and_mixed_script() -> None:
     assert any(f.name == "rare_word" for f in d.best.features)
     assert _decide(s, "杭州海康威视数字技术 Co., Ltd.", country="CN") == ("match", "h")
     assert _decide(s, "Hangzhou Hik Vision Digital Technology", country="CN") == ("match", "h")
+
+
+def test_a_shared_distinctive_word_is_review_with_the_same_country_only() -> None:
+    s = _screener(
+        Entity("a", "EL", "Beijing Anwise Technology Co., Ltd.", "", (), (), ("CN",)),
+        Entity("f", "SDN", "La Florida Investments Group LLC", "entity", (), (), ("US",)),
+        Entity("p", "DPL", "SALGADO, Demetrio", "", (), (), ("MX",)),
+    )
+    d = s.screen(Query("Anwise Global", "CN"))
+    assert d.decision == "review" and d.best is not None and d.best.entity.entity_id == "a"
+    assert any(f.name == "distinctive_word" for f in d.best.features)
+    # Without a country that agrees, one shared word is not enough.
+    assert s.screen(Query("Anwise Global")).decision == "clear"
+    assert s.screen(Query("Anwise Global", "DE")).decision == "clear"
+    # An ordinary English word, or a person's surname, is no such word.
+    assert s.screen(Query("Florida State University", "US")).decision == "clear"
+    assert s.screen(Query("Salgado Logistics", "MX")).decision == "clear"

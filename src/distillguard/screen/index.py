@@ -19,7 +19,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from distillguard.screen.model import Entity
-from distillguard.screen.normalize import Rendering, acronym, normalize_identifier, renderings
+from distillguard.screen.normalize import (
+    Rendering,
+    acronym,
+    latin_tokens,
+    normalize_identifier,
+    renderings,
+)
 
 MAX_WORDS = 60  # word positions tracked per name (bit masks)
 # A candidate must account for this share of the query's rarity-weighted words;
@@ -42,8 +48,12 @@ class NameEntry:
 
 @functools.lru_cache(maxsize=200_000)
 def _word_keys(word: str, expand: bool) -> tuple[str, ...]:
-    if not expand or len(word) < 5:
+    if len(word) < 5:
         return (word,)
+    if not expand:
+        # A known word still meets a listed word one letter longer ("Sernia" and
+        # "Serniya"): one lookup, not the whole neighbourhood.
+        return (word, "~" + word)
     # Single-deletion neighbourhood (SymSpell): any one edit of a word still
     # shares one of these keys with the original.
     return (word, "~" + word, *("~" + word[:j] + word[j + 1 :] for j in range(len(word))))
@@ -88,9 +98,11 @@ class CandidateIndex:
         *,
         max_postings: int = 40,
         places: frozenset[str] | None = None,
+        ordinary: frozenset[str] = frozenset(),
     ) -> None:
         self.entities = list(entities)
         self.places = places
+        self.ordinary = ordinary
         self.entries: list[NameEntry] = []
         postings: dict[str, set[int]] = defaultdict(set)
         token_df: dict[str, set[int]] = defaultdict(set)
@@ -132,7 +144,27 @@ class CandidateIndex:
             else:
                 self.common[k] = (frozenset(s), idf)
         self.vocabulary = frozenset(token_df)
+        # Words of the listed parties' addresses (cities, districts, streets) on two or
+        # more entities: places the place list lacks ("Gomel", "Varna"), which say
+        # nothing about who a party is.
+        addr_df: dict[str, int] = defaultdict(int)
+        for ent in self.entities:
+            for t in {t for a in ent.addresses for t in latin_tokens(a, drop_legal=False)}:
+                addr_df[t] += 1
+        self.address_words = frozenset(t for t, c in addr_df.items() if c >= 2)
         self._token_keys: dict[str, tuple[str, ...]] = {}
+
+    def distinctive(self, token: str) -> bool:
+        """A word that names a party when shared: on few listed entities, four
+        letters or more, not a number, a place or an ordinary English word."""
+        return (
+            len(token) >= 4
+            and self.idf.get(token, 0.0) >= self.rare_idf
+            and not token.isdigit()
+            and token not in self.ordinary
+            and token not in self.address_words
+            and (self.places is None or token not in self.places)
+        )
 
     def token_idf(self, token: str) -> float:
         return self.idf.get(token, self.default_idf)
@@ -210,6 +242,15 @@ class CandidateIndex:
                     hits.append((hit[0], m))
                 else:
                     common.append((commons[k][0], m))
+            # A distinctive word names a party whatever else the query says: its few
+            # entities are candidates even below the cover (the scorer decides).
+            for i, t in enumerate(r.tokens[:MAX_WORDS]):
+                got = postings.get(t)
+                if got is not None and len(got[0]) <= RARE_DF and self.distinctive(t):
+                    rank = (idfs[i] / total, 1, -MAX_WORDS)
+                    for ei in got[0]:
+                        if rank > weight.get(ei, (0.0, 0, -MAX_WORDS)):
+                            weight[ei] = rank
             # No entity can cover more than every key together: most customers stop here.
             if sum(w for i, w in enumerate(idfs) if union >> i & 1) < MIN_COVER * total:
                 continue

@@ -54,6 +54,9 @@ class NameValues(NamedTuple):
     extra: float  # share of the query's distinguishing words the listed name lacks
     exact: bool  # at least one word spelled as listed (or the whole name equal)
     rare: str = ""  # a word few listed names have, the query's words all in the listed name
+    # A word few listed names have, spelled alike in both names, when the query has
+    # other words too ("Anwise Global" and "Beijing Anwise Technology").
+    distinctive: str = ""
 
 
 @functools.lru_cache(maxsize=1)
@@ -71,6 +74,18 @@ def place_words() -> frozenset[str]:
             for name in line.split("\t", 1)[1].split("|"):
                 words.update(latin_tokens(name, drop_legal=False))
     return frozenset(words)
+
+
+@functools.lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """Ordinary English words and names (data/english_words.txt.gz, SCOWL): rare on
+    the lists is not rare among customers for "Florida", "Christian" or "Cars"."""
+    import gzip
+    from importlib import resources
+
+    raw = resources.files("distillguard.screen").joinpath("data/english_words.txt.gz")
+    text = gzip.decompress(raw.read_bytes()).decode("utf-8")
+    return frozenset(w for w in text.splitlines() if w and not w.startswith("#"))
 
 
 def _extra_share(a: Sequence[str], bset: AbstractSet[str], b: Sequence[str]) -> float:
@@ -149,7 +164,17 @@ def name_values(q: Rendering, e: Rendering, index: CandidateIndex) -> NameValues
     acr = 1.0 if len(qt) == 1 and len(et) >= 3 and qt[0] == e.initials else 0.0
     # A short name ("Hikvision" for "Hangzhou Hikvision Digital Technology"): every
     # word of the query is in the listed name and one of them is rare on the lists.
-    rare = ""
+    rare = distinctive = ""
     if cq >= 0.999 and ce < 1.0 and qset <= eset:
         rare = next((t for t in qt if index.idf.get(t, 0.0) >= index.rare_idf), "")
-    return NameValues(tokens, sort, compact, acr, cq, ce, extra, exact or bool(acr), rare)
+    elif qset != eset:
+        # The listed name's own rarest word: "Cars" in "Shadi for Cars Trading" or
+        # a given name beside a rarer surname says little about the party.
+        distinctive = next((t for t in qt if t in eset and index.distinctive(t)), "")
+        if distinctive:
+            top = max(index.idf.get(t, index.default_idf) for t in et)
+            if index.idf.get(distinctive, 0.0) < top:
+                distinctive = ""
+    return NameValues(
+        tokens, sort, compact, acr, cq, ce, extra, exact or bool(acr), rare, distinctive
+    )

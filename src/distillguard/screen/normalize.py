@@ -26,7 +26,8 @@ ag sa sas sarl srl spa bv nv kg oy ab as asa jsc ojsc pjsc cjsc ooo oao zao ao p
 pvt pte bhd sdn fze fzco fzc fzllc wll jv anonima anonyme limitada ltda cia group
 holding holdings youxian gongsi gufen zeren jituan obshchestvo ogranichennoy
 otvetstvennostyu aktsionernoe tovarystvo otkrytoe zakrytoe publichnoe liability joint
-stock
+stock aktsionernogo obshchestva kompaniya korporatsiya sirketi sti osoo anonim uab kft
+zrt sro tbk eireli sal sae
 """
 LEGAL_FORMS = frozenset(_LEGAL_WORDS.split())
 # Long legal-form words are also recognised with a typo ("Limtied", "Compnay").
