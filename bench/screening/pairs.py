@@ -401,5 +401,3 @@ def quality(args: argparse.Namespace) -> None:
             f"  {k:>22}: {what} {hit / len(sub):.3f} "
             f"(JW>=0.80: {hit_jw / len(sub):.3f}, n={len(sub)})"
         )
-
-

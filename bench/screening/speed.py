@@ -203,5 +203,3 @@ def _timed_runs(
         load.append(os.getloadavg()[0])
     # ru_maxrss of children is the largest worker so far (runs in order: batch first).
     return {"runs": runs, "cpu": cpu, "load": load, "report": rep, "rss": _rss_mb()}
-
-

@@ -166,3 +166,17 @@ def test_a_shared_distinctive_word_is_review_with_the_same_country_only() -> Non
     # An ordinary English word, or a person's surname, is no such word.
     assert s.screen(Query("Florida State University", "US")).decision == "clear"
     assert s.screen(Query("Salgado Logistics", "MX")).decision == "clear"
+
+
+def test_an_acronym_of_the_listed_name_is_review_but_not_the_other_way_round() -> None:
+    s = _screener(
+        Entity("n", "EL", "Nanjing Electronic Devices Institute", "", (), (), ("CN",)),
+        Entity("r", "EL", "JSC Scientific Research Institute of Aircraft Equipment (NIIAO)"),
+        Entity("u", "SDN", "USC Ltd", "entity", (), (), ()),
+    )
+    assert _decide(s, "NEDI", country="CN") == ("review", "n")
+    # Stop words and legal forms left out, a parenthesised acronym set aside.
+    assert _decide(s, "SRIAE") == ("review", "r")
+    assert _decide(s, "JSC SRIAE") == ("review", "r")
+    # A long name whose initials spell a listed acronym is no evidence.
+    assert s.screen(Query("University of Southern California", "US")).decision == "clear"

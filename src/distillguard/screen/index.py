@@ -22,6 +22,7 @@ from distillguard.screen.model import Entity
 from distillguard.screen.normalize import (
     Rendering,
     acronym,
+    acronyms,
     latin_tokens,
     normalize_identifier,
     renderings,
@@ -35,6 +36,7 @@ MIN_COVER = 0.6
 MAX_CANDIDATES = 24  # ties beyond the limit are kept up to this many
 TOKEN_CACHE = 200_000  # query words whose index keys are memoised (per process)
 RARE_DF = 5  # a word on at most this many listed entities is rare
+MAX_ABBREVIATED = 4  # entities a query word abbreviates, scored besides the best covers
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class NameEntry:
     entity: int
     name: str
     rendering: Rendering
+    acronyms: frozenset[str] = frozenset()
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -109,10 +112,13 @@ class CandidateIndex:
         self.identifiers: dict[str, list[int]] = defaultdict(list)
         for ei, ent in enumerate(self.entities):
             for name in dict.fromkeys(ent.names):
+                abbreviations = acronyms(name)
                 for r in renderings(name):
-                    self.entries.append(NameEntry(ei, name, r))
+                    self.entries.append(NameEntry(ei, name, r, abbreviations))
                     for k in keys_of(r):
                         postings[k].add(ei)
+                    for a in abbreviations:
+                        postings["^" + a].add(ei)
                     for t in r.tokens:
                         token_df[t].add(ei)
             for ident in ent.identifiers:
@@ -204,8 +210,8 @@ class CandidateIndex:
             for k in self._hit_keys(t) if got is None else got:
                 keys[k] = keys.get(k, 0) | (1 << i)
         whole = (1 << n) - 1
-        # No acronym of a long query: initials against initials is not evidence
-        # (the scorer only honours a query that is itself an acronym).
+        # No acronym of a long query against a listed acronym: initials against
+        # initials is not evidence (the scorer only honours one side that is an acronym).
         for k in (
             "=" + "".join(toks),
             "=" + "".join(sorted(toks)) if n > 1 else "",
@@ -214,9 +220,21 @@ class CandidateIndex:
                 keys[k] = keys.get(k, 0) | whole
         return keys
 
+    def _acronym_keys(self, r: Rendering) -> list[tuple[int, str]]:
+        """(word position, key) of the acronym lookups of a query."""
+        out = [
+            (i, "^" + t)
+            for i, t in enumerate(r.tokens[:MAX_WORDS])
+            if 3 <= len(t) <= 10 and t.isalpha() and t not in self.ordinary
+        ]
+        return out
+
     def candidates(self, query: Iterable[Rendering], limit: int = 6) -> list[int]:
         """Entity indices worth scoring, best first."""
         weight: dict[int, tuple[float, int, int]] = {}
+        # Entities a query word may abbreviate: scored besides the best covers, not
+        # instead of them (initials are weaker evidence than words).
+        abbreviated: dict[int, float] = {}
         idf, default = self.idf, self.default_idf
         postings, commons = self.postings, self.common
         places = self.places
@@ -251,6 +269,15 @@ class CandidateIndex:
                     for ei in got[0]:
                         if rank > weight.get(ei, (0.0, 0, -MAX_WORDS)):
                             weight[ei] = rank
+            # A word that may abbreviate a listed name ("NEDI"); ordinary English
+            # words are not taken for acronyms ("Apex", "Star").
+            for i, k in self._acronym_keys(r):
+                got = postings.get(k)
+                if got is not None:
+                    share = idfs[i] / total
+                    for ei in got[0]:
+                        if share > abbreviated.get(ei, 0.0):
+                            abbreviated[ei] = share
             # No entity can cover more than every key together: most customers stop here.
             if sum(w for i, w in enumerate(idfs) if union >> i & 1) < MIN_COVER * total:
                 continue
@@ -299,8 +326,9 @@ class CandidateIndex:
                     rank = (c, shared, -self.name_len[ei])
                     if rank > weight.get(ei, (0.0, 0, -MAX_WORDS)):
                         weight[ei] = rank
+        extra = sorted(abbreviated, key=lambda ei: -abbreviated[ei])[:MAX_ABBREVIATED]
         if not weight:
-            return []
+            return extra
         ranked = sorted(weight.items(), key=lambda kv: kv[1], reverse=True)
         out = [ei for ei, _ in ranked[:limit]]
         # The same party is often on several lists under one name: keep every tie.
@@ -309,7 +337,7 @@ class CandidateIndex:
             if rank != last:
                 break
             out.append(ei)
-        return out
+        return out + [ei for ei in extra if ei not in weight]
 
     def entries_of(self, entity: int) -> list[NameEntry]:
         return self._by_entity()[entity]

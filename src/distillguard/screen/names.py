@@ -128,7 +128,29 @@ def _resegment(q: Rendering, e: Rendering) -> tuple[Rendering, Rendering]:
     return q, e
 
 
-def name_values(q: Rendering, e: Rendering, index: CandidateIndex) -> NameValues:
+def _abbreviates(
+    q: Rendering, e: Rendering, e_acronyms: frozenset[str], index: CandidateIndex
+) -> bool:
+    """The query is an acronym of the listed name: its initials (with or without its
+    stop words and legal forms), alone or beside words of the listed name ("JSC PA
+    UOMP"). Not the other way round: a long query whose initials spell a listed
+    acronym ("University of Southern California", "USC Ltd") is no evidence.
+    Ordinary English words do not count as acronyms."""
+    qt, et = q.tokens, e.tokens
+    if len(qt) == 1 and len(et) >= 3 and qt[0] == e.initials:
+        return True
+    return any(
+        len(t) >= 3
+        and t in e_acronyms
+        and t not in index.ordinary
+        and all(o == t or o in e.token_set for o in qt)
+        for t in qt
+    )
+
+
+def name_values(
+    q: Rendering, e: Rendering, index: CandidateIndex, e_acronyms: frozenset[str] = frozenset()
+) -> NameValues:
     q, e = _resegment(q, e)
     qt, et = q.tokens, e.tokens
     qset, eset = q.token_set, e.token_set
@@ -159,9 +181,7 @@ def name_values(q: Rendering, e: Rendering, index: CandidateIndex) -> NameValues
         compact = JaroWinkler.similarity(q.compact, e.compact)
         if len(qt) > 1 or len(et) > 1:
             compact = max(compact, JaroWinkler.similarity(q.sorted_compact, e.sorted_compact))
-    # Only a query that *is* an acronym counts: a long name whose initials happen
-    # to spell a listed acronym is not evidence.
-    acr = 1.0 if len(qt) == 1 and len(et) >= 3 and qt[0] == e.initials else 0.0
+    acr = 1.0 if _abbreviates(q, e, e_acronyms, index) else 0.0
     # A short name ("Hikvision" for "Hangzhou Hikvision Digital Technology"): every
     # word of the query is in the listed name and one of them is rare on the lists.
     rare = distinctive = ""

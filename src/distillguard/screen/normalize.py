@@ -411,6 +411,33 @@ def acronym(tokens: tuple[str, ...]) -> str:
     return "".join([t[0] for t in tokens]) if len(tokens) >= 3 else ""
 
 
+_RAW_WORD = re.compile(r"[^\W_]+")
+_PARENTHESISED = re.compile(r"\([^)]*\)")
+
+
+@functools.lru_cache(maxsize=200_000)
+def acronyms(name: str) -> frozenset[str]:
+    """The initials a Latin-script name is abbreviated to, whichever words the
+    abbreviation keeps: every word ("ANATCO" is not among them, but "MPPL" of Metal
+    Paint Products (Pvt) Ltd is), without stop words ("SRIAE" of Scientific Research
+    Institute of Aircraft Equipment), and without legal forms either. Empty for
+    names in Chinese characters and names of fewer than three words."""
+    if has_han(name):
+        return frozenset()
+    out: set[str] = set()
+    # A parenthesised acronym or qualifier is no part of the initials.
+    for text in {name, _PARENTHESISED.sub(" ", name)}:
+        words = [w for w in _RAW_WORD.findall(fold_latin(text)) if not w.isdigit()]
+        for v in (
+            words,
+            [w for w in words if w not in STOPWORDS],
+            [w for w in words if w not in STOPWORDS and w not in LEGAL_FORMS],
+        ):
+            if 3 <= len(v) <= 10:
+                out.add("".join(w[0] for w in v))
+    return frozenset(out)
+
+
 def align(syllables: tuple[str, ...], vocabulary: frozenset[str]) -> tuple[str, ...]:
     """Re-segment pinyin syllables to the other side's words: "shen zhen da jiang"
     against {"shenzhen", "dajiang"} becomes ("shenzhen", "dajiang"). Greedy longest

@@ -148,7 +148,7 @@ class Screener:
         index = self.index
         for cand in entries:
             for r in qr:
-                v = name_values(r, cand.rendering, index)
+                v = name_values(r, cand.rendering, index, cand.acronyms)
                 # Summed in the order of the feature table, as the explanation adds up.
                 base = w_tokens * v.tokens + w_sort * v.sort + w_compact * v.compact
                 base += w_extra * v.extra
