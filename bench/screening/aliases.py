@@ -26,7 +26,8 @@ from collections.abc import Sequence
 
 from rapidfuzz.distance import JaroWinkler
 
-from distillguard.screen.normalize import LEGAL_FORMS, fold_latin, has_han, latin_tokens
+from distillguard.screen.han import has_han
+from distillguard.screen.latin import LEGAL_FORMS, fold_latin, latin_tokens
 
 CLASSES = (
     "trivial",

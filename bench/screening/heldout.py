@@ -15,11 +15,9 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import JaroWinkler
 
 from distillguard.screen.config import load_config
+from distillguard.screen.han import has_han
+from distillguard.screen.latin import latin_tokens
 from distillguard.screen.model import Entity
-from distillguard.screen.normalize import (
-    has_han,
-    latin_tokens,
-)
 from distillguard.screen.scoring import Query, Screener
 from screening.aliases import CLASSES, UNMATCHABLE, classify
 from screening.lists import SHARED, load_all_lists

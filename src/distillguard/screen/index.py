@@ -18,12 +18,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from distillguard.screen.latin import latin_tokens
 from distillguard.screen.model import Entity
 from distillguard.screen.normalize import (
     Rendering,
     acronym,
     acronyms,
-    latin_tokens,
     normalize_identifier,
     renderings,
 )

@@ -15,7 +15,8 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import JaroWinkler
 
 from distillguard.screen.index import CandidateIndex
-from distillguard.screen.normalize import Rendering, align, latin_tokens
+from distillguard.screen.latin import latin_tokens
+from distillguard.screen.normalize import Rendering, align
 
 TOKEN_MATCH = 0.90  # Jaro-Winkler at which two words count as the same (typos)
 _extract_one = process.extractOne

@@ -19,15 +19,10 @@ from rapidfuzz import fuzz, process
 from distillguard.screen.config import ScreenConfig
 from distillguard.screen.countries import countries_agree, countries_in, country_code, families
 from distillguard.screen.index import CandidateIndex, NameEntry
+from distillguard.screen.latin import LEGAL_FORMS, fold_latin, latin_tokens
 from distillguard.screen.model import Decision, Entity, FeatureScore, Match
 from distillguard.screen.names import NameValues, english_words, name_values, place_words
-from distillguard.screen.normalize import (
-    LEGAL_FORMS,
-    Rendering,
-    fold_latin,
-    latin_tokens,
-    renderings,
-)
+from distillguard.screen.normalize import Rendering, renderings
 
 ENTRIES_SCORED = 2  # names per candidate entity given the full feature table
 NAME_CACHE = 500_000  # normalised names whose candidate scores are memoised (per process)
