@@ -11,10 +11,10 @@ order (the first that applies):
   address       the list glued an address onto the alias ("..., St. Petersburg, Russia 196105")
   word_order    the same words in another order
   subset        its words are a subset or superset of another name's
-  overlap       shares a distinctive word (in at most 1% of listed names) with another name
+  overlap       shares a distinctive word (on at most 1% of listed names, not a place)
   acronym       initials (or word prefixes) of another name, or the other way round
   spelling      a word within Jaro-Winkler 0.85 of a word of another name (Khimmed/Chimmed)
-  common_words  shares only common words (Technology, Institute) with another name
+  common_words  shares only common words or places (Technology, Beijing) with another name
   ngram_only    shares only character 4-grams with another name
   unrelated     shares nothing: a translation or a former name (no string method finds it)
 """
@@ -88,8 +88,8 @@ def classify(
     alias: str, others: Sequence[str], common: frozenset[str], key: str, other_keys: set[str]
 ) -> str:
     """The class of ``alias`` against the other names of its entity; ``common`` are
-    words on more than 1% of listed names, ``key``/``other_keys`` the normalised
-    forms the held-out split compares."""
+    words on more than 1% of listed names and places, ``key``/``other_keys`` the
+    normalised forms the held-out split compares."""
     if key in other_keys:
         return "trivial"
     if has_han(alias):

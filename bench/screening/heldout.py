@@ -166,12 +166,16 @@ def half_of(entity_id: str) -> str:
 
 
 def common_words(entities: list[Entity], share: float = 0.01) -> frozenset[str]:
-    """Words on more than ``share`` of the listed entities' names."""
+    """Words that do not tell one party from another: on more than ``share`` of the
+    listed entities' names, or places (a shared "Beijing" is no evidence)."""
+    from distillguard.screen.names import place_words
+
     df: dict[str, int] = defaultdict(int)
     for e in entities:
         for t in {t for n in e.names if not has_han(n) for t in latin_tokens(n)}:
             df[t] += 1
-    return frozenset(t for t, c in df.items() if c > share * len(entities))
+    common = {t for t, c in df.items() if c > share * len(entities)}
+    return frozenset(common | place_words())
 
 
 def leave_alias_out(entities: list[Entity], folds: int, jw: bool, limit: int) -> HeldOut:

@@ -23,3 +23,9 @@ def test_han_helpers() -> None:
     assert to_simplified("華為技術") == "华为技术"
     assert strip_han_legal("华为技术有限公司") == "华为技术"
     assert gloss("华为技术") == ["hua", "wei", "technology"]
+
+
+def test_places_take_their_conventional_spelling() -> None:
+    # Pinyin of 哈尔滨 is "ha er bin"; lists write Harbin.
+    assert renderings("哈尔滨工程大学")[-1].tokens == ("harbin", "engineering", "university")
+    assert "telecommunications" in renderings("北京邮电大学")[-1].tokens

@@ -22,7 +22,8 @@ HAN_LEGAL_FORMS = (
     "公司",
     "股份",
 )
-# English glosses for words lists routinely translate instead of romanising.
+# English glosses for words lists routinely translate instead of romanising
+# (content words only: a gloss is not filtered for stop words).
 HAN_GLOSSES = {
     "科技": "technology",
     "技术": "technology",
@@ -69,6 +70,37 @@ HAN_GLOSSES = {
     "工程": "engineering",
     "物流": "logistics",
     "视觉": "vision",
+    "导航": "navigation",
+    "制造": "manufacturing",
+    "邮电": "posts telecommunications",
+    "测控": "measurement control",
+    "激光": "laser",
+    "量子": "quantum",
+    "光学": "optics",
+    "精密": "precision",
+    "仪器": "instruments",
+    "系统": "systems",
+    "控制": "control",
+    "自动化": "automation",
+    "数字": "digital",
+    "数据": "data",
+    "安全": "security",
+    "飞机": "aircraft",
+    "火箭": "rocket",
+    "卫星": "satellite",
+    "雷达": "radar",
+    "军工": "military industry",
+    "新能源": "new energy",
+    "生物": "biological",
+    "医疗": "medical",
+    # Places whose conventional English spelling is not their pinyin.
+    "哈尔滨": "harbin",
+    "陕西": "shaanxi",
+    "内蒙古": "inner mongolia",
+    "乌鲁木齐": "urumqi",
+    "西藏": "tibet",
+    "呼和浩特": "hohhot",
+    "喀什": "kashgar",
 }
 
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
