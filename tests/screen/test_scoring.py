@@ -180,3 +180,15 @@ def test_an_acronym_of_the_listed_name_is_review_but_not_the_other_way_round() -
     assert _decide(s, "JSC SRIAE") == ("review", "r")
     # A long name whose initials spell a listed acronym is no evidence.
     assert s.screen(Query("University of Southern California", "US")).decision == "clear"
+
+
+def test_romanisations_of_one_name_share_a_consonant_skeleton() -> None:
+    from distillguard.screen.index import skeleton
+
+    assert skeleton("vympel") == skeleton("vimpel") != ""
+    assert skeleton("oboronlogistics") == skeleton("oboronlogistika")
+    assert skeleton("trast") == skeleton("trust")
+    assert skeleton("nedi") == ""  # too few consonants to block on
+    s = _screener(Entity("o", "EL", "Oboronlogistika, OOO", "", (), (), ("RU",)))
+    # Two letters apart: found through the skeleton, review at most (no word spelled alike).
+    assert _decide(s, "Oboronlogistics LLC", country="RU") == ("review", "o")

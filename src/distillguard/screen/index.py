@@ -49,17 +49,45 @@ class NameEntry:
     acronyms: frozenset[str] = frozenset()
 
 
+# Letters romanisations of one sound disagree on (Khimmed/Chimmed, Vympel/Vimpel,
+# Trast/Trust): folded before vowels are dropped from the consonant skeleton.
+_SOUNDS = (("shch", "s"), ("sch", "s"), ("zh", "j"), ("ts", "c"), ("ph", "f"), ("ck", "k"))
+_LETTERS = str.maketrans({"q": "k", "c": "k", "x": "k", "w": "v", "z": "s", "j": "g"})
+_VOWELS = frozenset("aeiouyh")
+MIN_SKELETON = 4  # consonants a skeleton needs to be a blocking key
+
+
+@functools.lru_cache(maxsize=200_000)
+def skeleton(word: str) -> str:
+    """The consonant skeleton of a word (first letter kept, vowels and "h" dropped,
+    doubled letters and a final "s" folded): one key for the ways Russian and
+    English romanisations spell a name. Empty when fewer than MIN_SKELETON remain."""
+    w = word
+    for a, b in _SOUNDS:
+        w = w.replace(a, b)
+    w = w.translate(_LETTERS)
+    out = [w[0]]
+    for ch in w[1:]:
+        if ch not in _VOWELS and ch != out[-1] and ch.isalpha():
+            out.append(ch)
+    if len(out) > 1 and out[-1] == "s":
+        out.pop()
+    return "%" + "".join(out) if len(out) >= MIN_SKELETON else ""
+
+
 @functools.lru_cache(maxsize=200_000)
 def _word_keys(word: str, expand: bool) -> tuple[str, ...]:
     if len(word) < 5:
         return (word,)
+    sk = skeleton(word) if word.isalpha() else ""
     if not expand:
         # A known word still meets a listed word one letter longer ("Sernia" and
         # "Serniya"): one lookup, not the whole neighbourhood.
-        return (word, "~" + word)
+        return (word, "~" + word, sk) if sk else (word, "~" + word)
     # Single-deletion neighbourhood (SymSpell): any one edit of a word still
     # shares one of these keys with the original.
-    return (word, "~" + word, *("~" + word[:j] + word[j + 1 :] for j in range(len(word))))
+    keys = (word, "~" + word, *("~" + word[:j] + word[j + 1 :] for j in range(len(word))))
+    return (*keys, sk) if sk else keys
 
 
 def keys_of(r: Rendering, known: frozenset[str] | None = None) -> dict[str, int]:
