@@ -83,6 +83,11 @@ class HeldOut:
             )
             best = found[0] if found else None
             best_same = best is not None and is_same(index_of(screener, best.entity))
+            # The same party under another list's name counts too (the customer is
+            # flagged as that party): reported beside the target-only recall.
+            same_score = max(
+                (m.score for m in found if is_same(index_of(screener, m.entity))), default=0.0
+            )
             row: dict[str, object] = {
                 "kind": kind,
                 "query": query,
@@ -93,6 +98,7 @@ class HeldOut:
                 else ("match" if best.score >= cfg.match else "review"),
                 "best_is_target": best_same,
                 "target_flagged": tgt >= cfg.review,
+                "same_flagged": same_score >= cfg.review,
                 **extra,
             }
             if jw_names is not None:
@@ -120,6 +126,7 @@ class HeldOut:
             return
         n = len(rows)
         flagged = sum(1 for r in rows if r["target_flagged"])
+        same = sum(1 for r in rows if r["same_flagged"])
         matched = [r for r in rows if r["decision"] == "match"]
         good = sum(1 for r in matched if r["best_is_target"])
         pairs = [{"label": "1", "ours": r["ours"], "jw": r.get("jw", 0.0)} for r in rows] + [
@@ -128,7 +135,8 @@ class HeldOut:
         r_ours, thr = recall_at_precision(pairs, "ours")  # type: ignore[arg-type]
         line = (
             f"{label}: n={n}; distillguard: recall (target at review or match) "
-            f"{flagged / n:.3f}, precision at match {good / max(1, len(matched)):.3f} "
+            f"{flagged / n:.3f} (or the same party on another list {same / n:.3f}), "
+            f"precision at match {good / max(1, len(matched)):.3f} "
             f"({good}/{len(matched)}), recall@P>=0.95 {r_ours:.3f} (threshold {thr:.3f})"
         )
         if "jw" in rows[0]:
