@@ -4,7 +4,8 @@ one million customers against every loaded list.
 Reproduce (from the repository root, with ../shared beside it):
 
     .venv/bin/python bench/screen.py quality
-    .venv/bin/python bench/screen.py heldout [--folds 5] [--sets alias,cn] [--no-jw]
+    .venv/bin/python bench/screen.py heldout [--folds 5] [--sets alias,cn,universities] [--no-jw]
+        [--misses rows.csv] [--universities world_universities_and_domains.json]
     .venv/bin/python bench/screen.py speed --customers 1000000 [--repeats 3] [--compare]
     .venv/bin/python bench/screen.py snapshot
 
@@ -24,8 +25,16 @@ baseline (Watchman's method) on the same pairs. Its aliases are indexed: in-samp
                    traditional characters, no legal form, mixed script, short name):
                    in-sample on the shipped index, and held out (5 folds, each
                    indexed without its rows' names: what romanisation alone finds).
+  universities     look-alike negatives written by others: the world universities list
+                   of github.com/Hipo/university-domains-list (MIT; pass its JSON, not
+                   shipped); those not listed under their own normalised name that come
+                   out review or match are counted and printed for reading.
 Both print distillguard's recall (target at review or match), precision at match
-and recall@P>=0.95, with Jaro-Winkler's side by side.
+and recall@P>=0.95, with Jaro-Winkler's side by side, and the share of queries where
+another entity reaches review. Leave-alias-out also prints the tune and test halves
+of the entities (CRC32 of the entity id; rules were tuned looking at the tune half
+only) and a table of recall per alias class (bench/screening/aliases.py: acronym,
+subset, overlap, spelling, translation...) with the ceiling of string matching.
 
 ``snapshot`` rebuilds src/distillguard/screen/data/lists/snapshot from ../shared.
 
@@ -65,6 +74,13 @@ def main() -> None:
     h.add_argument("--sets", default="alias,cn")
     h.add_argument("--limit", type=int, default=0, help="held-out aliases sampled (0 = all)")
     h.add_argument("--no-jw", action="store_true", help="skip the Jaro-Winkler baseline")
+    h.add_argument(
+        "--universities",
+        default="",
+        help="Hipo/university-domains-list's world_universities_and_domains.json "
+        "(for --sets universities)",
+    )
+    h.add_argument("--misses", default="", help="write every held-out alias row to this CSV")
     sub.add_parser("snapshot")
     q = sub.add_parser("quality")
     q.add_argument("--seed", type=int, default=7)

@@ -65,5 +65,3 @@ def build_snapshot(args: argparse.Namespace) -> None:
         finally:
             os.chdir(cwd)
     print(json.dumps({k: v for k, v in m.items() if k != "files"}, indent=1, ensure_ascii=False))
-
-

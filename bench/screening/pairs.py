@@ -13,13 +13,9 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import JaroWinkler
 
 from distillguard.screen.config import load_config
+from distillguard.screen.han import HAN_GLOSSES, has_han
+from distillguard.screen.latin import LEGAL_FORMS, latin_tokens
 from distillguard.screen.model import Entity
-from distillguard.screen.normalize import (
-    HAN_GLOSSES,
-    LEGAL_FORMS,
-    has_han,
-    latin_tokens,
-)
 from distillguard.screen.scoring import Query, Screener
 from screening.lists import REPO, load_all_lists
 
@@ -206,7 +202,7 @@ def build_pairs(screener: Screener, seed: int = 7, per_kind: int = 600) -> list[
     # Chinese-character names the lists carry.
     import opencc
 
-    from distillguard.screen.normalize import to_simplified
+    from distillguard.screen.han import to_simplified
 
     s2t = opencc.OpenCC("s2t")
     for ei, e in enumerate(ents):
@@ -401,5 +397,3 @@ def quality(args: argparse.Namespace) -> None:
             f"  {k:>22}: {what} {hit / len(sub):.3f} "
             f"(JW>=0.80: {hit_jw / len(sub):.3f}, n={len(sub)})"
         )
-
-

@@ -17,9 +17,7 @@ from rapidfuzz.distance import JaroWinkler
 from distillguard.screen.config import load_config
 from distillguard.screen.customers import JurisdictionPolicy, screen_customers
 from distillguard.screen.jurisdiction import load_rules
-from distillguard.screen.normalize import (
-    latin_tokens,
-)
+from distillguard.screen.latin import latin_tokens
 from distillguard.screen.scoring import Query, Screener
 from screening.lists import load_all_lists
 from screening.pairs import typo_variant
@@ -203,5 +201,3 @@ def _timed_runs(
         load.append(os.getloadavg()[0])
     # ru_maxrss of children is the largest worker so far (runs in order: batch first).
     return {"runs": runs, "cpu": cpu, "load": load, "report": rep, "rss": _rss_mb()}
-
-

@@ -150,3 +150,46 @@ def test_rare_word_short_name_and_mixed_script() -> None:
     assert any(f.name == "rare_word" for f in d.best.features)
     assert _decide(s, "杭州海康威视数字技术 Co., Ltd.", country="CN") == ("match", "h")
     assert _decide(s, "Hangzhou Hik Vision Digital Technology", country="CN") == ("match", "h")
+
+
+def test_a_shared_distinctive_word_is_review_with_the_same_country_only() -> None:
+    s = _screener(
+        Entity("a", "EL", "Beijing Anwise Technology Co., Ltd.", "", (), (), ("CN",)),
+        Entity("f", "SDN", "La Florida Investments Group LLC", "entity", (), (), ("US",)),
+        Entity("p", "DPL", "SALGADO, Demetrio", "", (), (), ("MX",)),
+    )
+    d = s.screen(Query("Anwise Global", "CN"))
+    assert d.decision == "review" and d.best is not None and d.best.entity.entity_id == "a"
+    assert any(f.name == "distinctive_word" for f in d.best.features)
+    # Without a country that agrees, one shared word is not enough.
+    assert s.screen(Query("Anwise Global")).decision == "clear"
+    assert s.screen(Query("Anwise Global", "DE")).decision == "clear"
+    # An ordinary English word, or a person's surname, is no such word.
+    assert s.screen(Query("Florida State University", "US")).decision == "clear"
+    assert s.screen(Query("Salgado Logistics", "MX")).decision == "clear"
+
+
+def test_an_acronym_of_the_listed_name_is_review_but_not_the_other_way_round() -> None:
+    s = _screener(
+        Entity("n", "EL", "Nanjing Electronic Devices Institute", "", (), (), ("CN",)),
+        Entity("r", "EL", "JSC Scientific Research Institute of Aircraft Equipment (NIIAO)"),
+        Entity("u", "SDN", "USC Ltd", "entity", (), (), ()),
+    )
+    assert _decide(s, "NEDI", country="CN") == ("review", "n")
+    # Stop words and legal forms left out, a parenthesised acronym set aside.
+    assert _decide(s, "SRIAE") == ("review", "r")
+    assert _decide(s, "JSC SRIAE") == ("review", "r")
+    # A long name whose initials spell a listed acronym is no evidence.
+    assert s.screen(Query("University of Southern California", "US")).decision == "clear"
+
+
+def test_romanisations_of_one_name_share_a_consonant_skeleton() -> None:
+    from distillguard.screen.index import skeleton
+
+    assert skeleton("vympel") == skeleton("vimpel") != ""
+    assert skeleton("oboronlogistics") == skeleton("oboronlogistika")
+    assert skeleton("trast") == skeleton("trust")
+    assert skeleton("nedi") == ""  # too few consonants to block on
+    s = _screener(Entity("o", "EL", "Oboronlogistika, OOO", "", (), (), ("RU",)))
+    # Two letters apart: found through the skeleton, review at most (no word spelled alike).
+    assert _decide(s, "Oboronlogistics LLC", country="RU") == ("review", "o")

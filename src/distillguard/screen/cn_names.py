@@ -16,8 +16,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from distillguard.screen.han import has_han
+from distillguard.screen.latin import latin_tokens
 from distillguard.screen.model import Entity, QuarantinedRow
-from distillguard.screen.normalize import has_han, latin_tokens
 from distillguard.screen.sources import read_text
 
 TABLE_FILE = "candidates.csv"

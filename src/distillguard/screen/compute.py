@@ -39,7 +39,7 @@ def chip_key(name: str) -> str:
     key = "".join(ch for ch in name.upper() if ch.isalnum())
     for vendor in VENDORS:
         if key.startswith(vendor) and len(key) > len(vendor):
-            return key[len(vendor):]
+            return key[len(vendor) :]
     return key
 
 
@@ -128,8 +128,10 @@ def compute_report(
         if not acct:
             problems.append("empty account")
         if chip is None and "__error__" not in rec:
-            problems.append(f"unknown chip {rec.get('chip') or rec.get('chip_type')!r} "
-                            f"(known: {', '.join(chip_names())})")
+            problems.append(
+                f"unknown chip {rec.get('chip') or rec.get('chip_type')!r} "
+                f"(known: {', '.join(chip_names())})"
+            )
         try:
             count = float(rec.get("count") or 0)
             hours = float(rec.get("hours") or 0)

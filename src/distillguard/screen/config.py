@@ -22,6 +22,7 @@ FEATURES = (
     "name_compact",
     "acronym",
     "rare_word",
+    "distinctive_word",
     "extra_words",
     "country_agree",
     "country_conflict",

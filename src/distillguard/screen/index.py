@@ -18,8 +18,15 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from distillguard.screen.latin import latin_tokens
 from distillguard.screen.model import Entity
-from distillguard.screen.normalize import Rendering, acronym, normalize_identifier, renderings
+from distillguard.screen.normalize import (
+    Rendering,
+    acronym,
+    acronyms,
+    normalize_identifier,
+    renderings,
+)
 
 MAX_WORDS = 60  # word positions tracked per name (bit masks)
 # A candidate must account for this share of the query's rarity-weighted words;
@@ -29,6 +36,7 @@ MIN_COVER = 0.6
 MAX_CANDIDATES = 24  # ties beyond the limit are kept up to this many
 TOKEN_CACHE = 200_000  # query words whose index keys are memoised (per process)
 RARE_DF = 5  # a word on at most this many listed entities is rare
+MAX_ABBREVIATED = 4  # entities a query word abbreviates, scored besides the best covers
 
 
 @dataclass(frozen=True)
@@ -38,15 +46,48 @@ class NameEntry:
     entity: int
     name: str
     rendering: Rendering
+    acronyms: frozenset[str] = frozenset()
+
+
+# Letters romanisations of one sound disagree on (Khimmed/Chimmed, Vympel/Vimpel,
+# Trast/Trust): folded before vowels are dropped from the consonant skeleton.
+_SOUNDS = (("shch", "s"), ("sch", "s"), ("zh", "j"), ("ts", "c"), ("ph", "f"), ("ck", "k"))
+_LETTERS = str.maketrans({"q": "k", "c": "k", "x": "k", "w": "v", "z": "s", "j": "g"})
+_VOWELS = frozenset("aeiouyh")
+MIN_SKELETON = 4  # consonants a skeleton needs to be a blocking key
+
+
+@functools.lru_cache(maxsize=200_000)
+def skeleton(word: str) -> str:
+    """The consonant skeleton of a word (first letter kept, vowels and "h" dropped,
+    doubled letters and a final "s" folded): one key for the ways Russian and
+    English romanisations spell a name. Empty when fewer than MIN_SKELETON remain."""
+    w = word
+    for a, b in _SOUNDS:
+        w = w.replace(a, b)
+    w = w.translate(_LETTERS)
+    out = [w[0]]
+    for ch in w[1:]:
+        if ch not in _VOWELS and ch != out[-1] and ch.isalpha():
+            out.append(ch)
+    if len(out) > 1 and out[-1] == "s":
+        out.pop()
+    return "%" + "".join(out) if len(out) >= MIN_SKELETON else ""
 
 
 @functools.lru_cache(maxsize=200_000)
 def _word_keys(word: str, expand: bool) -> tuple[str, ...]:
-    if not expand or len(word) < 5:
+    if len(word) < 5:
         return (word,)
+    sk = skeleton(word) if word.isalpha() else ""
+    if not expand:
+        # A known word still meets a listed word one letter longer ("Sernia" and
+        # "Serniya"): one lookup, not the whole neighbourhood.
+        return (word, "~" + word, sk) if sk else (word, "~" + word)
     # Single-deletion neighbourhood (SymSpell): any one edit of a word still
     # shares one of these keys with the original.
-    return (word, "~" + word, *("~" + word[:j] + word[j + 1 :] for j in range(len(word))))
+    keys = (word, "~" + word, *("~" + word[:j] + word[j + 1 :] for j in range(len(word))))
+    return (*keys, sk) if sk else keys
 
 
 def keys_of(r: Rendering, known: frozenset[str] | None = None) -> dict[str, int]:
@@ -88,19 +129,24 @@ class CandidateIndex:
         *,
         max_postings: int = 40,
         places: frozenset[str] | None = None,
+        ordinary: frozenset[str] = frozenset(),
     ) -> None:
         self.entities = list(entities)
         self.places = places
+        self.ordinary = ordinary
         self.entries: list[NameEntry] = []
         postings: dict[str, set[int]] = defaultdict(set)
         token_df: dict[str, set[int]] = defaultdict(set)
         self.identifiers: dict[str, list[int]] = defaultdict(list)
         for ei, ent in enumerate(self.entities):
             for name in dict.fromkeys(ent.names):
+                abbreviations = acronyms(name)
                 for r in renderings(name):
-                    self.entries.append(NameEntry(ei, name, r))
+                    self.entries.append(NameEntry(ei, name, r, abbreviations))
                     for k in keys_of(r):
                         postings[k].add(ei)
+                    for a in abbreviations:
+                        postings["^" + a].add(ei)
                     for t in r.tokens:
                         token_df[t].add(ei)
             for ident in ent.identifiers:
@@ -132,7 +178,27 @@ class CandidateIndex:
             else:
                 self.common[k] = (frozenset(s), idf)
         self.vocabulary = frozenset(token_df)
+        # Words of the listed parties' addresses (cities, districts, streets) on two or
+        # more entities: places the place list lacks ("Gomel", "Varna"), which say
+        # nothing about who a party is.
+        addr_df: dict[str, int] = defaultdict(int)
+        for ent in self.entities:
+            for t in {t for a in ent.addresses for t in latin_tokens(a, drop_legal=False)}:
+                addr_df[t] += 1
+        self.address_words = frozenset(t for t, c in addr_df.items() if c >= 2)
         self._token_keys: dict[str, tuple[str, ...]] = {}
+
+    def distinctive(self, token: str) -> bool:
+        """A word that names a party when shared: on few listed entities, four
+        letters or more, not a number, a place or an ordinary English word."""
+        return (
+            len(token) >= 4
+            and self.idf.get(token, 0.0) >= self.rare_idf
+            and not token.isdigit()
+            and token not in self.ordinary
+            and token not in self.address_words
+            and (self.places is None or token not in self.places)
+        )
 
     def token_idf(self, token: str) -> float:
         return self.idf.get(token, self.default_idf)
@@ -172,8 +238,8 @@ class CandidateIndex:
             for k in self._hit_keys(t) if got is None else got:
                 keys[k] = keys.get(k, 0) | (1 << i)
         whole = (1 << n) - 1
-        # No acronym of a long query: initials against initials is not evidence
-        # (the scorer only honours a query that is itself an acronym).
+        # No acronym of a long query against a listed acronym: initials against
+        # initials is not evidence (the scorer only honours one side that is an acronym).
         for k in (
             "=" + "".join(toks),
             "=" + "".join(sorted(toks)) if n > 1 else "",
@@ -182,9 +248,21 @@ class CandidateIndex:
                 keys[k] = keys.get(k, 0) | whole
         return keys
 
+    def _acronym_keys(self, r: Rendering) -> list[tuple[int, str]]:
+        """(word position, key) of the acronym lookups of a query."""
+        out = [
+            (i, "^" + t)
+            for i, t in enumerate(r.tokens[:MAX_WORDS])
+            if 3 <= len(t) <= 10 and t.isalpha() and t not in self.ordinary
+        ]
+        return out
+
     def candidates(self, query: Iterable[Rendering], limit: int = 6) -> list[int]:
         """Entity indices worth scoring, best first."""
         weight: dict[int, tuple[float, int, int]] = {}
+        # Entities a query word may abbreviate: scored besides the best covers, not
+        # instead of them (initials are weaker evidence than words).
+        abbreviated: dict[int, float] = {}
         idf, default = self.idf, self.default_idf
         postings, commons = self.postings, self.common
         places = self.places
@@ -210,6 +288,24 @@ class CandidateIndex:
                     hits.append((hit[0], m))
                 else:
                     common.append((commons[k][0], m))
+            # A distinctive word names a party whatever else the query says: its few
+            # entities are candidates even below the cover (the scorer decides).
+            for i, t in enumerate(r.tokens[:MAX_WORDS]):
+                got = postings.get(t)
+                if got is not None and len(got[0]) <= RARE_DF and self.distinctive(t):
+                    rank = (idfs[i] / total, 1, -MAX_WORDS)
+                    for ei in got[0]:
+                        if rank > weight.get(ei, (0.0, 0, -MAX_WORDS)):
+                            weight[ei] = rank
+            # A word that may abbreviate a listed name ("NEDI"); ordinary English
+            # words are not taken for acronyms ("Apex", "Star").
+            for i, k in self._acronym_keys(r):
+                got = postings.get(k)
+                if got is not None:
+                    share = idfs[i] / total
+                    for ei in got[0]:
+                        if share > abbreviated.get(ei, 0.0):
+                            abbreviated[ei] = share
             # No entity can cover more than every key together: most customers stop here.
             if sum(w for i, w in enumerate(idfs) if union >> i & 1) < MIN_COVER * total:
                 continue
@@ -258,8 +354,9 @@ class CandidateIndex:
                     rank = (c, shared, -self.name_len[ei])
                     if rank > weight.get(ei, (0.0, 0, -MAX_WORDS)):
                         weight[ei] = rank
+        extra = sorted(abbreviated, key=lambda ei: -abbreviated[ei])[:MAX_ABBREVIATED]
         if not weight:
-            return []
+            return extra
         ranked = sorted(weight.items(), key=lambda kv: kv[1], reverse=True)
         out = [ei for ei, _ in ranked[:limit]]
         # The same party is often on several lists under one name: keep every tie.
@@ -268,7 +365,7 @@ class CandidateIndex:
             if rank != last:
                 break
             out.append(ei)
-        return out
+        return out + [ei for ei in extra if ei not in weight]
 
     def entries_of(self, entity: int) -> list[NameEntry]:
         return self._by_entity()[entity]

@@ -15,7 +15,8 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import JaroWinkler
 
 from distillguard.screen.index import CandidateIndex
-from distillguard.screen.normalize import Rendering, align, latin_tokens
+from distillguard.screen.latin import latin_tokens
+from distillguard.screen.normalize import Rendering, align
 
 TOKEN_MATCH = 0.90  # Jaro-Winkler at which two words count as the same (typos)
 _extract_one = process.extractOne
@@ -54,6 +55,9 @@ class NameValues(NamedTuple):
     extra: float  # share of the query's distinguishing words the listed name lacks
     exact: bool  # at least one word spelled as listed (or the whole name equal)
     rare: str = ""  # a word few listed names have, the query's words all in the listed name
+    # A word few listed names have, spelled alike in both names, when the query has
+    # other words too ("Anwise Global" and "Beijing Anwise Technology").
+    distinctive: str = ""
 
 
 @functools.lru_cache(maxsize=1)
@@ -71,6 +75,18 @@ def place_words() -> frozenset[str]:
             for name in line.split("\t", 1)[1].split("|"):
                 words.update(latin_tokens(name, drop_legal=False))
     return frozenset(words)
+
+
+@functools.lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """Ordinary English words and names (data/english_words.txt.gz, SCOWL): rare on
+    the lists is not rare among customers for "Florida", "Christian" or "Cars"."""
+    import gzip
+    from importlib import resources
+
+    raw = resources.files("distillguard.screen").joinpath("data/english_words.txt.gz")
+    text = gzip.decompress(raw.read_bytes()).decode("utf-8")
+    return frozenset(w for w in text.splitlines() if w and not w.startswith("#"))
 
 
 def _extra_share(a: Sequence[str], bset: AbstractSet[str], b: Sequence[str]) -> float:
@@ -113,7 +129,29 @@ def _resegment(q: Rendering, e: Rendering) -> tuple[Rendering, Rendering]:
     return q, e
 
 
-def name_values(q: Rendering, e: Rendering, index: CandidateIndex) -> NameValues:
+def _abbreviates(
+    q: Rendering, e: Rendering, e_acronyms: frozenset[str], index: CandidateIndex
+) -> bool:
+    """The query is an acronym of the listed name: its initials (with or without its
+    stop words and legal forms), alone or beside words of the listed name ("JSC PA
+    UOMP"). Not the other way round: a long query whose initials spell a listed
+    acronym ("University of Southern California", "USC Ltd") is no evidence.
+    Ordinary English words do not count as acronyms."""
+    qt, et = q.tokens, e.tokens
+    if len(qt) == 1 and len(et) >= 3 and qt[0] == e.initials:
+        return True
+    return any(
+        len(t) >= 3
+        and t in e_acronyms
+        and t not in index.ordinary
+        and all(o == t or o in e.token_set for o in qt)
+        for t in qt
+    )
+
+
+def name_values(
+    q: Rendering, e: Rendering, index: CandidateIndex, e_acronyms: frozenset[str] = frozenset()
+) -> NameValues:
     q, e = _resegment(q, e)
     qt, et = q.tokens, e.tokens
     qset, eset = q.token_set, e.token_set
@@ -144,12 +182,20 @@ def name_values(q: Rendering, e: Rendering, index: CandidateIndex) -> NameValues
         compact = JaroWinkler.similarity(q.compact, e.compact)
         if len(qt) > 1 or len(et) > 1:
             compact = max(compact, JaroWinkler.similarity(q.sorted_compact, e.sorted_compact))
-    # Only a query that *is* an acronym counts: a long name whose initials happen
-    # to spell a listed acronym is not evidence.
-    acr = 1.0 if len(qt) == 1 and len(et) >= 3 and qt[0] == e.initials else 0.0
+    acr = 1.0 if _abbreviates(q, e, e_acronyms, index) else 0.0
     # A short name ("Hikvision" for "Hangzhou Hikvision Digital Technology"): every
     # word of the query is in the listed name and one of them is rare on the lists.
-    rare = ""
+    rare = distinctive = ""
     if cq >= 0.999 and ce < 1.0 and qset <= eset:
         rare = next((t for t in qt if index.idf.get(t, 0.0) >= index.rare_idf), "")
-    return NameValues(tokens, sort, compact, acr, cq, ce, extra, exact or bool(acr), rare)
+    elif qset != eset:
+        # The listed name's own rarest word: "Cars" in "Shadi for Cars Trading" or
+        # a given name beside a rarer surname says little about the party.
+        distinctive = next((t for t in qt if t in eset and index.distinctive(t)), "")
+        if distinctive:
+            top = max(index.idf.get(t, index.default_idf) for t in et)
+            if index.idf.get(distinctive, 0.0) < top:
+                distinctive = ""
+    return NameValues(
+        tokens, sort, compact, acr, cq, ce, extra, exact or bool(acr), rare, distinctive
+    )

@@ -19,9 +19,10 @@ from rapidfuzz import fuzz, process
 from distillguard.screen.config import ScreenConfig
 from distillguard.screen.countries import countries_agree, countries_in, country_code, families
 from distillguard.screen.index import CandidateIndex, NameEntry
+from distillguard.screen.latin import LEGAL_FORMS, fold_latin, latin_tokens
 from distillguard.screen.model import Decision, Entity, FeatureScore, Match
-from distillguard.screen.names import NameValues, name_values, place_words
-from distillguard.screen.normalize import Rendering, fold_latin, renderings
+from distillguard.screen.names import NameValues, english_words, name_values, place_words
+from distillguard.screen.normalize import Rendering, renderings
 
 ENTRIES_SCORED = 2  # names per candidate entity given the full feature table
 NAME_CACHE = 500_000  # normalised names whose candidate scores are memoised (per process)
@@ -52,6 +53,20 @@ def _words(text: str) -> frozenset[str]:
 def address_words(address: str) -> frozenset[str]:
     """Words of an address that can show two addresses are the same place."""
     return _words(address)
+
+
+_PERSON_NAME = re.compile(r"^[^,\d]+, [^,\d]+$")
+
+
+def _organisation(ent: Entity) -> bool:
+    """Whether a shared rare word can point at ``ent``: it does for organisations;
+    a person sharing a surname, a ship or plane sharing a word, is not evidence.
+    Lists without a kind write people "SURNAME, Given"."""
+    if ent.kind:
+        return ent.kind not in ("individual", "vessel", "aircraft")
+    return not _PERSON_NAME.match(ent.name) or bool(
+        set(latin_tokens(ent.name, drop_legal=False)) & LEGAL_FORMS
+    )
 
 
 class EntityQualifiers:
@@ -86,7 +101,7 @@ class Screener:
     def __init__(
         self, entities: Sequence[Entity], config: ScreenConfig, *, candidates: int = 6
     ) -> None:
-        self.index = CandidateIndex(entities, places=place_words())
+        self.index = CandidateIndex(entities, places=place_words(), ordinary=english_words())
         self.config = config
         self.limit = candidates
         self._qualifiers = EntityQualifiers(self.index.entities)
@@ -105,6 +120,8 @@ class Screener:
         w_tokens, w_sort, w_compact = w["name_tokens"], w["name_sort"], w["name_compact"]
         w_acronym = w["acronym"]
         w_rare = w["rare_word"]
+        w_distinct = w["distinctive_word"]
+        org = _organisation(self.index.entities[ei])
         w_extra = w["extra_words"]
         best: tuple[float, NameEntry | None, NameValues | None] = (-1.0, None, None)
         entries = self.index.entries_of(ei)
@@ -126,7 +143,7 @@ class Screener:
         index = self.index
         for cand in entries:
             for r in qr:
-                v = name_values(r, cand.rendering, index)
+                v = name_values(r, cand.rendering, index, cand.acronyms)
                 # Summed in the order of the feature table, as the explanation adds up.
                 base = w_tokens * v.tokens + w_sort * v.sort + w_compact * v.compact
                 base += w_extra * v.extra
@@ -134,6 +151,8 @@ class Screener:
                     base = max(base, w_acronym)
                 if v.rare:
                     base = max(base, w_rare)
+                if v.distinctive and org:
+                    base = max(base, w_distinct)
                 if base > best[0]:
                     best = (base, cand, v)
         return best
@@ -178,6 +197,15 @@ class Screener:
                         1.0,
                         w["rare_word"],
                         f"every word in the listed name; {v.rare!r} is on few listed names",
+                    )
+                )
+            if v.distinctive and _organisation(ent):
+                rows.append(
+                    FeatureScore(
+                        "distinctive_word",
+                        1.0,
+                        w["distinctive_word"],
+                        f"{v.distinctive!r} is on few listed names",
                     )
                 )
         score = max(score, 0.0)

@@ -22,8 +22,8 @@ from distillguard.screen.customers import (
     read_customers,
     screen_customers,
 )
+from distillguard.screen.han import has_han
 from distillguard.screen.jurisdiction import JurisdictionRules, load_rules
-from distillguard.screen.normalize import has_han
 from distillguard.screen.ownership import (
     Holding,
     ListedOwner,
