@@ -224,27 +224,37 @@ def _add_vendor(lab: Lab, name: str, n: int, verdict: str | None) -> list[str]:
     return ids
 
 
-def test_a_customer_under_contract_at_review_does_not_travel(community_key: CommunityKey,
-                                                             tmp_path: Path) -> None:
+def test_a_customer_under_contract_is_not_listed_on_a_peers_word(community_key: CommunityKey,
+                                                                 tmp_path: Path) -> None:
     # Lab A's hunt put a data vendor's accounts (contract, enterprise plan) at review in
-    # the operation's cluster: they share its wrapper, a public template. The vendor's
-    # card, domain and template lines must not travel, or lab B blocks the same vendor.
+    # the operation's cluster: they share its wrapper, a public template, and their own
+    # card. Lab B knows the vendor as an accountable customer: the peer's hits are kept
+    # in its alerts but never list the vendor; the operation's accounts are listed.
     a = make_lab(tmp_path / "a", "a", n_distillers=6, n_benign=8, seed=1)
     _add_vendor(a, "a", 3, "review")
     b = make_lab(tmp_path / "b", "b", n_distillers=3, n_benign=6, seed=2, hunt=False)
     vendor_b = _add_vendor(b, "b", 2, None)
-    report = export_bundle(community_key, a.hunt, [a.events], a.accounts, tmp_path / "a.json",
-                           ExportOptions(producer="Lab A", now=NOW))
-    text = (tmp_path / "a.json").read_text()
-    assert community_key.hash_observable(K.PAYMENT, "pf-synthloom") not in text
-    assert community_key.hash_observable(K.PAYMENT, "pf-op-51d0") in text
-    assert report.unconfirmed_skipped > 0
+    export_bundle(community_key, a.hunt, [a.events], a.accounts, tmp_path / "a.json",
+                  ExportOptions(producer="Lab A", now=NOW))
     run_match(Keyring(community_key), tmp_path / "a.json", [b.events], b.accounts,
               tmp_path / "al.csv", tmp_path / "bl.csv")
     with (tmp_path / "bl.csv").open() as fh:
         listed = {r["account_id"] for r in csv.DictReader(fh)}
     assert listed == set(b.distillers)
-    assert not listed & set(vendor_b)
+    vendor_rows = [r for r in _alerts(tmp_path / "al.csv") if r["account_id"] in vendor_b]
+    assert {r["account_id"] for r in vendor_rows} == set(vendor_b)  # seen, not listed
+    assert {r["feature"] for r in vendor_rows} >= {"wrapper-sketch", K.PAYMENT}
+    assert all(r["action"] == "allow" and float(r["score"]) < REVIEW for r in vendor_rows)
+    # The same customer without a contract (card KYC, payg) is listed: the cap is the rule.
+    plain = [json.loads(x) for x in b.accounts.read_text().splitlines()]
+    for row in plain:
+        if row["account_id"] in vendor_b:
+            row.update(kyc_level="card", plan="payg")
+    b.accounts.write_text("".join(json.dumps(r) + "\n" for r in plain))
+    run_match(Keyring(community_key), tmp_path / "a.json", [b.events], b.accounts,
+              tmp_path / "al2.csv", tmp_path / "bl2.csv")
+    with (tmp_path / "bl2.csv").open() as fh:
+        assert set(vendor_b) <= {r["account_id"] for r in csv.DictReader(fh)}
 
 
 def test_review_level_values_travel_only_when_two_unanswerable_accounts_share_them(

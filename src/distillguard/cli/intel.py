@@ -47,7 +47,7 @@ def intel() -> None:
 @click.option("--min-purity", type=float, default=0.8, show_default=True,
               help="Share of an observable's accounts that must be flagged to export it.")
 @click.option("--min-suspected", type=int, default=2, show_default=True,
-              help="Review-level, non-accountable holders that confirm an observable when "
+              help="Review-level holders that confirm an observable when "
                    "no blocked account holds it.")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @format_option

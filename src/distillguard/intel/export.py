@@ -5,11 +5,11 @@ only, and leave as keyed hashes under the community key. An observable is
 exported only when it is *pure*: most accounts that show it were flagged by the
 hunt, so a shared SDK user agent or a mail provider never becomes an indicator,
 and *confirmed*: held by an account the hunt blocked, or by at least two it sent
-to review, and by no accountable customer (contract or verified identity,
-enterprise plan) the hunt did not block. The hunt's review level is where its
-mistakes live: a review verdict on a data vendor's accounts would otherwise
-travel as the vendor's payment card, domain and prompt template (a public one,
-shared with an operation), and block the same vendor at every partner.
+to review. The hunt's review level is where its mistakes live: a lone review
+verdict would otherwise travel as that customer's card, domain and prompt
+template, and block the same customer at every partner. (What a partner makes
+of a hit on a customer it knows to be accountable is its own call: see
+``scoring``.)
 """
 
 from __future__ import annotations
@@ -111,7 +111,6 @@ class _Collector:
         levels = ("block",) if opts.min_verdict == "block" else ("review", "block")
         self.flagged = {a: v for a, v in hunt.verdicts.items() if v.verdict in levels}
         self.min_suspected = opts.min_suspected
-        self.accountable: set[str] = set()
         self.obs: dict[tuple[str, str], _Seen] = defaultdict(_Seen)
         self.groups: dict[str, _Group] = defaultdict(_Group)
         self.times: dict[str, list[datetime]] = defaultdict(list)
@@ -120,24 +119,17 @@ class _Collector:
         self.acct_lines: dict[str, Counter[bytes]] = defaultdict(Counter)
         self.acct_events: Counter[str] = Counter()
 
-    def confirmed(self, accounts: Iterable[str], *, veto: bool = True) -> bool:
-        """Do these accounts confirm what they share (see the module docstring)?
-
-        ``veto``: an accountable holder the hunt did not block withholds the value (a
-        benign explanation of it). A group is judged without the veto: a campaign the
-        hunt merged with a customer's accounts still travels, minus what they share.
-        """
-        blocked = suspected = 0
+    def confirmed(self, accounts: Iterable[str]) -> bool:
+        """A blocked holder, or ``min_suspected`` review-level ones (module docstring)."""
+        suspected = 0
         for a in accounts:
             v = self.flagged.get(a)
-            if v is not None and v.verdict == "block":
-                blocked += 1
-            elif a in self.accountable:
-                if veto:
-                    return False
-            elif v is not None:
-                suspected += 1
-        return blocked > 0 or suspected >= self.min_suspected
+            if v is None:
+                continue
+            if v.verdict == "block":
+                return True
+            suspected += 1
+        return suspected >= self.min_suspected
 
     def group_of(self, account_id: str) -> str | None:
         v = self.flagged.get(account_id)
@@ -158,8 +150,6 @@ class _Collector:
 
     def account(self, acc: Account) -> None:
         a = acc.account_id
-        if acc.accountable:
-            self.accountable.add(acc.account_id)
         self._obs(K.EMAIL_DOMAIN, acc.email_domain, a, acc.created_at)
         self._obs(K.PAYMENT, acc.payment_fingerprint, a, acc.created_at)
         if acc.signup_ip:
@@ -240,7 +230,7 @@ class _Builder:
 
     def campaigns_for_clusters(self) -> None:
         for group, g in sorted(self.col.groups.items()):
-            if not group.startswith("c:") or not self.col.confirmed(g.accounts, veto=False):
+            if not group.startswith("c:") or not self.col.confirmed(g.accounts):
                 continue
             cluster = group[2:]
             digest = self.key.digest("cluster", cluster)[:16]
@@ -360,10 +350,9 @@ class _Builder:
     def behaviors(self) -> None:
         hasher = sketch.MinHasher.for_key(self.key)
         for group, g in sorted(self.col.groups.items()):
-            if not self.col.confirmed(g.accounts, veto=False):
-                # A lone account the hunt only sent to review, or a group of accountable
-                # customers at review, is not evidence enough to travel: its sketch would
-                # match the same customer's accounts elsewhere.
+            if not self.col.confirmed(g.accounts):
+                # A lone account the hunt only sent to review is not evidence enough to
+                # travel: its sketch would match the same customer's accounts elsewhere.
                 continue
             pure = self._pure_lines(g)
             sh = sketch.skeleton_shingles(pure)
