@@ -84,10 +84,13 @@ def quality(args: argparse.Namespace) -> None:
 
 
 def locate(args: argparse.Namespace) -> None:
-    from distillguard.diversion.trials import relay_curve, run_trials
+    from distillguard.diversion.trials import calibrate, relay_curve, run_trials
 
     t = time.perf_counter()
-    report = run_trials(args.trials, seed=args.seed)
+    # The delay model is fitted on simulated servers of its own seed, never the trials'.
+    delays = (calibrate(args.calibration_targets, args.calibration_seed)
+              if args.calibration_targets else None)
+    report = run_trials(args.trials, seed=args.seed, delays=delays)
     report["relay_curve"] = relay_curve(
         [0.0, 2.0, 5.0, 10.0, 15.0, 20.0, 50.0], args.relay_trials, seed=args.seed + 1
     )
@@ -214,6 +217,10 @@ def main() -> None:
     lo.add_argument("--trials", type=int, default=1000)
     lo.add_argument("--seed", type=int, default=1)
     lo.add_argument("--relay-trials", type=int, default=300)
+    lo.add_argument("--calibration-targets", type=int, default=1500,
+                    help="Simulated known-place servers the delay model is fitted on (0: "
+                         "no model, the estimate is the region centre).")
+    lo.add_argument("--calibration-seed", type=int, default=11)
     lo.add_argument("--figure", default="", help="Write the curves as a PNG here.")
     s = sub.add_parser("speed")
     s.add_argument("--orders", type=int, default=1_000_000)

@@ -72,3 +72,24 @@ def test_trials_goal_figures_on_a_small_run() -> None:
 def test_trials_cli() -> None:
     res = CliRunner().invoke(cli, ["locate", "trials", "--trials", "5", "--format", "json"])
     assert res.exit_code == 0 and json.loads(res.stdout)["honest_impossible"] == 0
+
+
+def test_calibrate_then_verify_with_the_delay_model(tmp_path: Path) -> None:
+    model = tmp_path / "delay.json"
+    res = CliRunner().invoke(cli, ["locate", "calibrate", "--targets", "40", "--seed", "4",
+                                   "--out", str(model), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["observations"] > 1000
+    m = _measurements(tmp_path, "frankfurt", ["frankfurt", "amsterdam", "paris", "zurich"])
+    args = ["locate", "verify", "--measurements", str(m), "--site", "frankfurt",
+            "--format", "json"]
+    plain = json.loads(CliRunner().invoke(cli, args).stdout)
+    fitted = json.loads(CliRunner().invoke(cli, [*args, "--delay-model", str(model)]).stdout)
+    assert fitted["verdict"] == plain["verdict"] == "consistent"
+    assert fitted["estimate"] != plain["estimate"]  # only the point estimate moves
+    f = PLACES["frankfurt"]
+    assert float(distance_km(f.lat, f.lon, fitted["estimate"]["lat"],
+                             fitted["estimate"]["lon"])) < 100
+    model.write_text("[]")
+    res = CliRunner().invoke(cli, [*args, "--delay-model", str(model)])
+    assert res.exit_code != 0 and "delay.json" in res.output + res.stderr

@@ -193,3 +193,85 @@ def test_sketch_alerts_do_not_depend_on_the_key(secret: bytes, vpn_labs: tuple[L
                    if r["feature"] == "wrapper-sketch"}
     assert sketch_hits == set(b.distillers)
     assert report.block == len(b.distillers) and report.review == 0
+
+
+def _add_vendor(lab: Lab, name: str, n: int, verdict: str | None) -> list[str]:
+    """``n`` accounts of a data vendor under contract that runs the operation's (public)
+    wrapper on its own prompts, with its own card and domain; ``verdict``: what the lab's
+    hunt said of them (they join the operation's cluster), None for no hunt row."""
+    ids = [f"{name}-vendor-{i:02d}" for i in range(n)]
+    with lab.accounts.open("a") as fh:
+        for acct in ids:
+            fh.write(json.dumps({"account_id": acct, "created_at": "2026-01-05T00:00:00Z",
+                                 "email_domain": "synthloom.example",
+                                 "payment_fingerprint": "pf-synthloom", "kyc_level": "contract",
+                                 "plan": "enterprise", "org_id": "org-synthloom"}) + "\n")
+    events = [json.loads(x) for x in lab.events.read_text().splitlines()]
+    template = next(e for e in events if "-op-" in str(e["account_id"]))
+    for k, acct in enumerate(ids):
+        for i in range(6):
+            ev = json.loads(json.dumps(template))
+            ev.update(event_id=f"{acct}-e{i}", account_id=acct, ip=f"100.70.{k}.{i + 1}",
+                      user_agent="synthloom-gen/2.1")
+            ev["request"]["messages"][0]["content"] = (
+                f"Topic {'abcdef'[i]}{'ghijkl'[k % 6]}: write a grade school word problem "
+                "about trains.\nFinal answer: <answer>")
+            events.append(ev)
+    lab.events.write_text("".join(json.dumps(e) + "\n" for e in events))
+    if verdict is not None:
+        with (lab.hunt / "accounts.csv").open("a") as fh:
+            for acct in ids:
+                fh.write(f"{acct},0.66,{verdict},op-7,coordinated accounts\n")
+    return ids
+
+
+def test_a_customer_under_contract_is_not_listed_on_a_peers_word(community_key: CommunityKey,
+                                                                 tmp_path: Path) -> None:
+    # Lab A's hunt put a data vendor's accounts (contract, enterprise plan) at review in
+    # the operation's cluster: they share its wrapper, a public template, and their own
+    # card. Lab B knows the vendor as an accountable customer: the peer's hits are kept
+    # in its alerts but never list the vendor; the operation's accounts are listed.
+    a = make_lab(tmp_path / "a", "a", n_distillers=6, n_benign=8, seed=1)
+    _add_vendor(a, "a", 3, "review")
+    b = make_lab(tmp_path / "b", "b", n_distillers=3, n_benign=6, seed=2, hunt=False)
+    vendor_b = _add_vendor(b, "b", 2, None)
+    export_bundle(community_key, a.hunt, [a.events], a.accounts, tmp_path / "a.json",
+                  ExportOptions(producer="Lab A", now=NOW))
+    run_match(Keyring(community_key), tmp_path / "a.json", [b.events], b.accounts,
+              tmp_path / "al.csv", tmp_path / "bl.csv")
+    with (tmp_path / "bl.csv").open() as fh:
+        listed = {r["account_id"] for r in csv.DictReader(fh)}
+    assert listed == set(b.distillers)
+    vendor_rows = [r for r in _alerts(tmp_path / "al.csv") if r["account_id"] in vendor_b]
+    assert {r["account_id"] for r in vendor_rows} == set(vendor_b)  # seen, not listed
+    assert {r["feature"] for r in vendor_rows} >= {"wrapper-sketch", K.PAYMENT}
+    assert all(r["action"] == "allow" and float(r["score"]) < REVIEW for r in vendor_rows)
+    # The same customer without a contract (card KYC, payg) is listed: the cap is the rule.
+    plain = [json.loads(x) for x in b.accounts.read_text().splitlines()]
+    for row in plain:
+        if row["account_id"] in vendor_b:
+            row.update(kyc_level="card", plan="payg")
+    b.accounts.write_text("".join(json.dumps(r) + "\n" for r in plain))
+    run_match(Keyring(community_key), tmp_path / "a.json", [b.events], b.accounts,
+              tmp_path / "al2.csv", tmp_path / "bl2.csv")
+    with (tmp_path / "bl2.csv").open() as fh:
+        assert set(vendor_b) <= {r["account_id"] for r in csv.DictReader(fh)}
+
+
+def test_review_level_values_travel_only_when_two_unanswerable_accounts_share_them(
+        community_key: CommunityKey, tmp_path: Path) -> None:
+    lab = make_lab(tmp_path / "c", "c", n_distillers=4, n_benign=4, seed=5)
+    rows = (lab.hunt / "accounts.csv").read_text().splitlines()
+    # The whole operation only at review: what two of its accounts share still travels
+    # (the shared card), what one alone shows does not (its own card).
+    rows = [r.replace(",block,", ",review,") for r in rows]
+    (lab.hunt / "accounts.csv").write_text("\n".join(rows) + "\n")
+    out = tmp_path / "c.json"
+    export_bundle(community_key, lab.hunt, [lab.events], lab.accounts, out,
+                  ExportOptions(producer="Lab C", now=NOW))
+    text = out.read_text()
+    assert community_key.hash_observable(K.PAYMENT, "pf-op-51d0") in text
+    assert community_key.hash_observable(K.PAYMENT, "pf-c-1") not in text
+    export_bundle(community_key, lab.hunt, [lab.events], lab.accounts, out,
+                  ExportOptions(producer="Lab C", now=NOW, min_suspected=1))
+    assert community_key.hash_observable(K.PAYMENT, "pf-c-1") in out.read_text()

@@ -115,10 +115,13 @@ def locate() -> None:
 @click.option("--km-per-ms", type=float, default=200.0, show_default=True,
               help="One-way signal speed (fibre 200; 300 is strict against radio links).")
 @click.option("--min-landmarks", type=int, default=3, show_default=True)
+@click.option("--delay-model", type=InPath(dir_okay=False, exists=True, path_type=Path),
+              default=None, help="Calibrated delay model (`locate calibrate`) for the point "
+                                 "estimate; the verdict never depends on it.")
 @format_option
 def verify_cmd(
     measurements: Path, site: str, landmarks: str, map_path: Path | None, radius_km: float,
-    floor_ms: float, km_per_ms: float, min_landmarks: int, fmt: str,
+    floor_ms: float, km_per_ms: float, min_landmarks: int, delay_model: Path | None, fmt: str,
 ) -> None:
     """Consistent with the declared site / impossible / unverifiable, with reasons.
 
@@ -132,7 +135,8 @@ def verify_cmd(
 
     cfg = AttestConfig(fibre_km_per_ms=km_per_ms, floor_ms=floor_ms, radius_km=radius_km,
                        min_landmarks=min_landmarks)
-    out = verify_site(measurements, site, landmarks=landmarks, config=cfg, map_path=map_path)
+    out = verify_site(measurements, site, landmarks=landmarks, config=cfg, map_path=map_path,
+                      delay_model=delay_model)
     if fmt == "json":
         emit(out, fmt)
         return
@@ -249,13 +253,38 @@ def landmarks_cmd(landmarks: str, fmt: str) -> None:
     emit(landmark_table(landmarks), fmt, title="landmarks and named sites")
 
 
+@locate.command("calibrate")
+@click.option("--targets", type=click.IntRange(1, 1_000_000), default=1500, show_default=True,
+              help="Simulated servers at known places, each measured from every landmark.")
+@click.option("--seed", type=int, default=11, show_default=True)
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@format_option
+def calibrate_cmd(targets: int, seed: int, out: Path, fmt: str) -> None:
+    """Fit the delay model for `locate verify --delay-model` on simulated paths.
+
+    \b
+    Example:
+      distillguard locate calibrate --seed 11 --out delay-model.json
+    """
+    from distillguard.diversion.trials import calibrate
+
+    model = calibrate(targets, seed)
+    model.save(out)
+    emit({"out": str(out), "observations": model.observations, **model.provenance}, fmt,
+         title="delay model")
+
+
 @locate.command("trials")
 @click.option("--trials", type=click.IntRange(1, 100_000), default=200, show_default=True,
               help="Trials per kind (honest, liar, delaying liar, relay).")
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--radius-km", type=float, default=500.0, show_default=True)
+@click.option("--delay-model", type=InPath(dir_okay=False, exists=True, path_type=Path),
+              default=None, help="Calibrated delay model for the point estimate (fit it on "
+                                 "another seed than --seed).")
 @format_option
-def trials_cmd(trials: int, seed: int, radius_km: float, fmt: str) -> None:
+def trials_cmd(trials: int, seed: int, radius_km: float, delay_model: Path | None,
+               fmt: str) -> None:
     """Simulated attestations: verdicts per kind and location error versus RTT.
 
     \b
@@ -263,9 +292,12 @@ def trials_cmd(trials: int, seed: int, radius_km: float, fmt: str) -> None:
       distillguard locate trials --trials 500 --seed 1
     """
     from distillguard.diversion.attest import AttestConfig
+    from distillguard.diversion.delaymodel import load_delay_model
     from distillguard.diversion.trials import run_trials
 
-    report = run_trials(trials, seed=seed, cfg=AttestConfig(radius_km=radius_km))
+    model = load_delay_model(delay_model) if delay_model is not None else None
+    report = run_trials(trials, seed=seed, cfg=AttestConfig(radius_km=radius_km),
+                        delays=model)
     if fmt == "json":
         emit(report, fmt)
         return

@@ -46,12 +46,16 @@ def intel() -> None:
               show_default=True, help="Lowest hunt verdict whose accounts are exported.")
 @click.option("--min-purity", type=float, default=0.8, show_default=True,
               help="Share of an observable's accounts that must be flagged to export it.")
+@click.option("--min-suspected", type=int, default=2, show_default=True,
+              help="Review-level holders that confirm an observable when "
+                   "no blocked account holds it.")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @format_option
 @click.pass_obj
 def export_cmd(settings: Settings, hunt_dir: Path, events: tuple[Path, ...],
                accounts: Path | None, community: str | None, producer: str, tlp: str,
-               min_verdict: str, min_purity: float, out: Path, fmt: str) -> None:
+               min_verdict: str, min_purity: float, min_suspected: int, out: Path,
+               fmt: str) -> None:
     """Write a STIX 2.1 bundle of keyed-hash indicators from a hunt.
 
     \b
@@ -63,7 +67,8 @@ def export_cmd(settings: Settings, hunt_dir: Path, events: tuple[Path, ...],
 
     key = Keyring.from_settings(settings, community).current
     report = export_bundle(key, hunt_dir, list(events), accounts, out,
-                           ExportOptions(producer, tlp, min_verdict, min_purity))
+                           ExportOptions(producer, tlp, min_verdict, min_purity,
+                                         min_suspected))
     emit(report.as_row(), fmt, title="intel export")
 
 

@@ -68,7 +68,7 @@ def campaign_bundle(findings: Findings, decision: Decision, events: Iterable[Eve
                                                                      or 0.0))
         top[m] = tuple(str(f["name"]) for f in feats[:3] if float(f.get("contribution")
                                                                    or 0.0) > 0)
-    bundle, _ = build_bundle(key, HuntResult(verdicts, top), events, accounts,
+    bundle, _, _ = build_bundle(key, HuntResult(verdicts, top), events, accounts,
                              ExportOptions(producer=producer, tlp=tlp, min_verdict="block"))
     return bundle
 

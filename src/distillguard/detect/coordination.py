@@ -216,12 +216,10 @@ def coordination(edges: Edges, labels: np.ndarray, accounts: Sequence[Account | 
     counts_ = np.stack([tie["infra"], tie["scaffold"], np.maximum(tie["timing"], burst),
                         script, level], axis=1)
     third = np.sort(counts_, axis=1)[:, -3]
-    # Accountable members: contract or verified-identity KYC, or an enterprise plan. A
-    # group of such accounts is a customer answerable for what it does (a labelling
-    # company, a data vendor), however coordinated its accounts are.
-    accountable = np.array([1.0 if a is not None and (
-        a.kyc_level in ("contract", "id_verified") or a.plan == "enterprise") else 0.0
-        for a in accounts])
+    # Accountable members (Account.accountable): a group of them is a customer answerable
+    # for what it does (a labelling company, a data vendor), however coordinated.
+    accountable = np.array([1.0 if a is not None and a.accountable else 0.0
+                            for a in accounts])
     acc_share = np.where(size > 1, (_loo_mean(accountable, labels, size) * (size - 1)
                                     + accountable) / np.maximum(size, 1), accountable)
     values = {

@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from distillguard.diversion.delaymodel import DelayModel
 from distillguard.diversion.geo import Region, distance_km, feasible_region
 from distillguard.diversion.landmarks import Landmark
 
@@ -107,7 +108,7 @@ class Attestation:
     constraints: tuple[Constraint, ...]
     region: Region
     radius_km: float  # farthest feasible point from the declared site (upper bound)
-    estimate: tuple[float, float] | None  # centre of the region
+    estimate: tuple[float, float] | None  # region centre, or the delay model's posterior mean
     relay_suspected: bool
     min_excess_ms: float | None
     config: AttestConfig = field(default_factory=AttestConfig)
@@ -133,8 +134,13 @@ def attest(
     measurements: Sequence[Measurement],
     landmarks: Mapping[str, Landmark],
     cfg: AttestConfig | None = None,
+    model: DelayModel | None = None,
 ) -> Attestation:
-    """The verdict for a server declared at ``declared`` (lat, lon)."""
+    """The verdict for a server declared at ``declared`` (lat, lon).
+
+    ``model``: a calibrated delay model for the point estimate (the verdict never
+    depends on it); without one the estimate is the region's centre (CBG).
+    """
     cfg = cfg or AttestConfig()
     lat, lon = declared
     km_per_rtt_ms = cfg.fibre_km_per_ms / 2.0
@@ -159,6 +165,13 @@ def attest(
     relay = min_excess is not None and min_excess >= cfg.relay_excess_ms and len(cons) > 0
 
     def done(verdict: str, radius: float = 0.0) -> Attestation:
+        if region.empty:
+            estimate = None
+        elif model is not None:
+            estimate = model.estimate(
+                region, [(c.landmark.lat, c.landmark.lon, c.rtt_ms - cfg.floor_ms) for c in cons])
+        else:
+            estimate = region.centroid()
         return Attestation(
             verdict,
             declared,
@@ -166,7 +179,7 @@ def attest(
             tuple(cons),
             region,
             radius,
-            None if region.empty else region.centroid(),
+            estimate,
             relay,
             min_excess,
             cfg,

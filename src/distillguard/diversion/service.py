@@ -85,8 +85,14 @@ def verify_site(
     landmarks: str = "",
     config: AttestConfig | None = None,
     map_path: Path | None = None,
+    delay_model: Path | None = None,
 ) -> dict[str, Any]:
-    """The verdict for a server declared at ``site`` (LAT,LON or a place id)."""
+    """The verdict for a server declared at ``site`` (LAT,LON or a place id).
+
+    ``delay_model``: a calibrated model (``locate calibrate``) for the point estimate.
+    """
+    from distillguard.diversion.delaymodel import load_delay_model
+
     places = load_places(landmarks)
     declared = parse_site(site, places)
     ms, bad = read_measurements(measurements)
@@ -95,7 +101,8 @@ def verify_site(
             f"{measurements}: no usable measurement ({len(bad)} quarantined)",
             details={"file": str(measurements), "quarantined": bad[:20]},
         )
-    result = attest(declared, ms, load_landmarks(landmarks), config)
+    model = load_delay_model(delay_model) if delay_model is not None else None
+    result = attest(declared, ms, load_landmarks(landmarks), config, model)
     out = result.to_dict()
     out["quarantined"] = bad
     if map_path is not None:

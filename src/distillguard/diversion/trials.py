@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from distillguard.diversion.attest import Attestation, AttestConfig, Measurement, attest
+from distillguard.diversion.delaymodel import DelayModel, fit_delay_model
 from distillguard.diversion.geo import destination, distance_km
 from distillguard.diversion.landmarks import Landmark, load_landmarks, load_places
 
@@ -94,6 +95,13 @@ class Trial:
             return float("nan")
         return float(distance_km(*self.true_site, *self.result.estimate))
 
+    @property
+    def centre_error_km(self) -> float:
+        """Error of the region's centre (CBG's estimate), whatever estimator was used."""
+        if self.result.region.empty:
+            return float("nan")
+        return float(distance_km(*self.true_site, *self.result.region.centroid()))
+
 
 def run_trial(
     kind: str,
@@ -102,6 +110,7 @@ def run_trial(
     places: Mapping[str, Landmark],
     cfg: AttestConfig,
     model: PathModel,
+    delays: DelayModel | None = None,
 ) -> Trial:
     lms = list(landmarks.values())
     if kind == "honest":
@@ -145,7 +154,7 @@ def run_trial(
         kind,
         true,
         declared,
-        attest(declared, ms, landmarks, cfg),
+        attest(declared, ms, landmarks, cfg, delays),
         min(rtts) if rtts else float("nan"),
         off,
         added,
@@ -181,15 +190,41 @@ def relay_curve(
     return out
 
 
-def run_trials(n: int, seed: int = 1, cfg: AttestConfig | None = None) -> dict[str, Any]:
-    """``n`` trials of each kind; the goal figures and the error-versus-RTT table."""
+def calibrate(targets: int, seed: int) -> DelayModel:
+    """A delay model fitted on ``targets`` simulated servers at known places (each measured
+    from every landmark), drawn as the honest trials are but from their own seed."""
+    rng = np.random.default_rng(seed)
+    lms = list(load_landmarks().values())
+    lat, lon = np.array([lm.lat for lm in lms]), np.array([lm.lon for lm in lms])
+    model = PathModel()
+    pairs: list[tuple[float, float]] = []
+    for _ in range(targets):
+        base = lms[int(rng.integers(len(lms)))]
+        km = float(rng.choice([rng.uniform(0, 100), rng.uniform(100, 500),
+                               rng.uniform(500, 1500)], p=[0.5, 0.3, 0.2]))
+        at = _offset(rng, base.lat, base.lon, km)
+        dists = distance_km(at[0], at[1], lat, lon)
+        for m, d in zip(_measure(rng, model, lms, at), dists, strict=True):
+            if m.rtt_ms is not None:
+                pairs.append((m.rtt_ms, float(d)))
+    return fit_delay_model(pairs, {"source": "simulated targets (diversion.trials.calibrate)",
+                                   "targets": targets, "seed": seed, "landmarks": len(lms)})
+
+
+def run_trials(n: int, seed: int = 1, cfg: AttestConfig | None = None,
+               delays: DelayModel | None = None) -> dict[str, Any]:
+    """``n`` trials of each kind; the goal figures and the error-versus-RTT table.
+
+    ``delays``: the delay model for the point estimate (calibrate it on another seed).
+    """
     cfg = cfg or AttestConfig()
     rng = np.random.default_rng(seed)
     landmarks = load_landmarks()
     places = load_places()
     model = PathModel()
     by_kind: dict[str, list[Trial]] = {
-        k: [run_trial(k, rng, landmarks, places, cfg, model) for _ in range(n)] for k in KINDS
+        k: [run_trial(k, rng, landmarks, places, cfg, model, delays) for _ in range(n)]
+        for k in KINDS
     }
     verdicts = {
         k: {
@@ -206,6 +241,7 @@ def run_trials(n: int, seed: int = 1, cfg: AttestConfig | None = None) -> dict[s
         if not sel:
             continue
         errs = np.array([t.error_km for t in sel])
+        centre = np.array([t.centre_error_km for t in sel])
         radii = np.array([t.result.radius_km for t in sel if t.result.verdict != "impossible"])
         curve.append(
             {
@@ -213,6 +249,7 @@ def run_trials(n: int, seed: int = 1, cfg: AttestConfig | None = None) -> dict[s
                 "trials": len(sel),
                 "median_error_km": round(float(np.nanmedian(errs)), 1),
                 "p90_error_km": round(float(np.nanpercentile(errs, 90)), 1),
+                "median_centre_error_km": round(float(np.nanmedian(centre)), 1),
                 "median_region_radius_km": round(float(np.median(radii)), 1)
                 if radii.size
                 else None,
@@ -227,10 +264,16 @@ def run_trials(n: int, seed: int = 1, cfg: AttestConfig | None = None) -> dict[s
         "trials_per_kind": n,
         "seed": seed,
         "config": dict(cfg.__dict__),
+        "estimator": "region centre (CBG)" if delays is None else
+        f"delay-model posterior mean ({delays.observations} calibration pairs, "
+        f"{delays.provenance})",
         "landmarks": len(landmarks),
         "verdicts": verdicts,
         "honest_impossible": verdicts["honest"]["impossible"],
         "honest_median_error_km": round(float(np.nanmedian(errs_all)), 1),
+        "honest_p90_error_km": round(float(np.nanpercentile(errs_all, 90)), 1),
+        "honest_median_centre_error_km": round(
+            float(np.nanmedian([t.centre_error_km for t in honest])), 1),
         "honest_relay_suspected": sum(t.result.relay_suspected for t in honest) / n,
         "relay_flagged": sum(t.result.verdict != "consistent" for t in relays) / len(relays),
         "relay_suspected": sum(t.result.relay_suspected for t in relays) / len(relays),

@@ -3,7 +3,13 @@
 Raw observables are read from the lab's own events and accounts, kept in memory
 only, and leave as keyed hashes under the community key. An observable is
 exported only when it is *pure*: most accounts that show it were flagged by the
-hunt, so a shared SDK user agent or a mail provider never becomes an indicator.
+hunt, so a shared SDK user agent or a mail provider never becomes an indicator,
+and *confirmed*: held by an account the hunt blocked, or by at least two it sent
+to review. The hunt's review level is where its mistakes live: a lone review
+verdict would otherwise travel as that customer's card, domain and prompt
+template, and block the same customer at every partner. (What a partner makes
+of a hit on a customer it knows to be accountable is its own call: see
+``scoring``.)
 """
 
 from __future__ import annotations
@@ -44,6 +50,8 @@ class ExportOptions:
     tlp: str = "amber"
     min_verdict: str = "review"
     min_purity: float = 0.8
+    # Review-level holders that confirm an indicator without a blocked one.
+    min_suspected: int = 2
     now: datetime | None = None
 
     def __post_init__(self) -> None:
@@ -51,6 +59,8 @@ class ExportOptions:
             raise InputError(f"min_verdict must be review or block, got {self.min_verdict!r}")
         if not 0.0 < self.min_purity <= 1.0:
             raise InputError(f"min_purity must be in (0, 1], got {self.min_purity}")
+        if self.min_suspected < 1:
+            raise InputError(f"min_suspected must be at least 1, got {self.min_suspected}")
 
 
 @dataclass(slots=True)
@@ -88,6 +98,7 @@ class ExportReport:
     campaigns: int
     sightings: int
     impure_skipped: int
+    unconfirmed_skipped: int
     flagged_accounts: int
     quarantined: int
 
@@ -99,6 +110,7 @@ class _Collector:
     def __init__(self, hunt: HuntResult, opts: ExportOptions) -> None:
         levels = ("block",) if opts.min_verdict == "block" else ("review", "block")
         self.flagged = {a: v for a, v in hunt.verdicts.items() if v.verdict in levels}
+        self.min_suspected = opts.min_suspected
         self.obs: dict[tuple[str, str], _Seen] = defaultdict(_Seen)
         self.groups: dict[str, _Group] = defaultdict(_Group)
         self.times: dict[str, list[datetime]] = defaultdict(list)
@@ -106,6 +118,18 @@ class _Collector:
         self.group_profiles: dict[str, Counter[str]] = defaultdict(Counter)
         self.acct_lines: dict[str, Counter[bytes]] = defaultdict(Counter)
         self.acct_events: Counter[str] = Counter()
+
+    def confirmed(self, accounts: Iterable[str]) -> bool:
+        """A blocked holder, or ``min_suspected`` review-level ones (module docstring)."""
+        suspected = 0
+        for a in accounts:
+            v = self.flagged.get(a)
+            if v is None:
+                continue
+            if v.verdict == "block":
+                return True
+            suspected += 1
+        return suspected >= self.min_suspected
 
     def group_of(self, account_id: str) -> str | None:
         v = self.flagged.get(account_id)
@@ -181,6 +205,7 @@ class _Builder:
         self.objects: list[dict[str, Any]] = []
         self.counts: Counter[str] = Counter()
         self.campaigns: dict[str, str] = {}
+        self.unconfirmed = 0
 
     def _common(self, otype: str, oid: str) -> dict[str, Any]:
         return {"type": otype, "spec_version": "2.1", "id": oid,
@@ -205,7 +230,7 @@ class _Builder:
 
     def campaigns_for_clusters(self) -> None:
         for group, g in sorted(self.col.groups.items()):
-            if not group.startswith("c:"):
+            if not group.startswith("c:") or not self.col.confirmed(g.accounts):
                 continue
             cluster = group[2:]
             digest = self.key.digest("cluster", cluster)[:16]
@@ -237,6 +262,9 @@ class _Builder:
             purity = len(hit) / len(seen.accounts)
             if purity < self.opts.min_purity:
                 impure += 1
+                continue
+            if not self.col.confirmed(hit):
+                self.unconfirmed += 1
                 continue
             h = self.key.digest(kind, value)
             pattern = (f"[{KEYED_HASH_TYPE}:kind = '{kind}' AND {KEYED_HASH_TYPE}:key_id = "
@@ -316,12 +344,13 @@ class _Builder:
                     users[k].append(account)
         flagged = self.col.flagged
         return [line for k, line in keys.items() if users[k] and sum(
-            1 for a in users[k] if a in flagged) / len(users[k]) >= self.opts.min_purity]
+            1 for a in users[k] if a in flagged) / len(users[k]) >= self.opts.min_purity
+            and self.col.confirmed(users[k])]
 
     def behaviors(self) -> None:
         hasher = sketch.MinHasher.for_key(self.key)
         for group, g in sorted(self.col.groups.items()):
-            if group.startswith("a:") and self.hunt.verdicts[group[2:]].verdict != "block":
+            if not self.col.confirmed(g.accounts):
                 # A lone account the hunt only sent to review is not evidence enough to
                 # travel: its sketch would match the same customer's accounts elsewhere.
                 continue
@@ -337,7 +366,8 @@ class _Builder:
                 profile, n = profiles.most_common(1)[0]
                 users = self.col.profiles[profile]
                 purity = sum(1 for a in users if a in self.col.flagged) / len(users)
-                if n * 2 >= g.events and purity >= self.opts.min_purity:
+                if n * 2 >= g.events and purity >= self.opts.min_purity \
+                        and self.col.confirmed(users):
                     self._behavior(group, g, "parameter-fingerprint", {
                         "fingerprint": sketch.parameter_fingerprint(self.key, profile),
                         "parameter_share": round(n / g.events, 4)})
@@ -350,8 +380,10 @@ class _Builder:
 
 
 def build_bundle(key: CommunityKey, hunt: HuntResult, events: Iterable[Event],
-                 accounts: Sequence[Account], opts: ExportOptions) -> tuple[dict[str, Any], int]:
-    """The validated bundle, and how many observables were withheld as impure."""
+                 accounts: Sequence[Account], opts: ExportOptions
+                 ) -> tuple[dict[str, Any], int, int]:
+    """The validated bundle, and how many observables were withheld as impure and as
+    unconfirmed."""
     col = _Collector(hunt, opts)
     for acc in accounts:
         col.account(acc)
@@ -365,7 +397,7 @@ def build_bundle(key: CommunityKey, hunt: HuntResult, events: Iterable[Event],
     ids = "|".join(o["id"] for o in b.objects)
     bundle = {"type": "bundle", "id": stix_id("bundle", ids, b.now), "objects": b.objects}
     validate_bundle(bundle, source="export")
-    return bundle, impure
+    return bundle, impure, b.unconfirmed
 
 
 def export_bundle(key: CommunityKey, hunt_dir: str | Path, events: Sequence[str | Path],
@@ -383,7 +415,7 @@ def export_bundle(key: CommunityKey, hunt_dir: str | Path, events: Sequence[str 
         for path in events:
             yield from iter_events(path, quarantine)
 
-    bundle, impure = build_bundle(key, hunt, all_events(), accs, opts)
+    bundle, impure, unconfirmed = build_bundle(key, hunt, all_events(), accs, opts)
     out_path = Path(out)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_suffix(out_path.suffix + ".tmp")
@@ -394,7 +426,7 @@ def export_bundle(key: CommunityKey, hunt_dir: str | Path, events: Sequence[str 
     return ExportReport(
         bundle_path=str(out_path), objects=len(bundle["objects"]), indicators=types["indicator"],
         behaviors=types[BEHAVIOR_TYPE], campaigns=types["campaign"], sightings=types["sighting"],
-        impure_skipped=impure,
+        impure_skipped=impure, unconfirmed_skipped=unconfirmed,
         flagged_accounts=sum(1 for v in hunt.verdicts.values() if v.verdict in levels),
         quarantined=quarantine.total,
     )

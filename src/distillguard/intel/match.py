@@ -251,13 +251,17 @@ def _account_sketch(d: _AccountData, key: CommunityKey, num_perm: int,
 
 def match_accounts(intel: Intel, keyring: Keyring, events: Iterable[Event],
                    accounts: Iterable[Account], local_flagged: frozenset[str] | None = None,
-                   min_confidence: int = 0) -> list[AccountMatch]:
+                   min_confidence: int = 0,
+                   local_blocked: frozenset[str] = frozenset()) -> list[AccountMatch]:
     """Every account an indicator hits, scored against our own base rates.
 
-    ``local_flagged``: accounts our own hunt flagged; ``min_confidence``: ignore
-    indicators the producer is less confident of (0-100).
+    ``local_flagged``: accounts our own hunt flagged, ``local_blocked`` those it
+    blocked; ``min_confidence``: ignore indicators the producer is less confident
+    of (0-100).
     """
-    data = _collect(events, accounts)
+    accs = list(accounts)
+    accountable = frozenset(a.account_id for a in accs if a.accountable)
+    data = _collect(events, accs)
     key_ids = sorted({k for k, _, _ in intel.hashes})
     raw: dict[str, list[Hit]] = {}
     for account_id in sorted(data):
@@ -274,7 +278,7 @@ def match_accounts(intel: Intel, keyring: Keyring, events: Iterable[Event],
         hits = [h for h in hits if h.provenance.confidence >= min_confidence]
         if hits:
             raw[account_id] = hits
-    return score_accounts(raw, local_flagged)
+    return score_accounts(raw, local_flagged, accountable, local_blocked)
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,9 +345,12 @@ def run_match(keyring: Keyring, intel_path: str | Path, events: Sequence[str | P
     from distillguard.ingest import Quarantine, iter_events, read_accounts
 
     local_flagged = None
+    local_blocked: frozenset[str] = frozenset()
     if own_hunt is not None:
-        local_flagged = frozenset(a for a, v in read_hunt(own_hunt).verdicts.items()
+        verdicts = read_hunt(own_hunt).verdicts
+        local_flagged = frozenset(a for a, v in verdicts.items()
                                   if v.verdict in ("review", "block"))
+        local_blocked = frozenset(a for a, v in verdicts.items() if v.verdict == "block")
     bad: list[str] = []
     intel = index_intel(load_objects(intel_path, bad), keyring)
     quarantine = Quarantine()
@@ -353,7 +360,8 @@ def run_match(keyring: Keyring, intel_path: str | Path, events: Sequence[str | P
         for p in events:
             yield from iter_events(p, quarantine)
 
-    matches = match_accounts(intel, keyring, all_events(), accs, local_flagged, min_confidence)
+    matches = match_accounts(intel, keyring, all_events(), accs, local_flagged, min_confidence,
+                             local_blocked)
     write_alerts(matches, Path(alerts))
     if blocklist:
         write_blocklist(matches, Path(blocklist))

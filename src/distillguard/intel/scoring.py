@@ -9,7 +9,15 @@ Two rules keep shared indicators from blocking the consumer's real users:
 * indicators are judged against the consumer's own base rates: an indicator
   that matches many of my accounts that my own hunt cleared (a VPN exit, a
   public prompt template, a common timing habit) says little about any one of
-  them, so its weight is shared among them beyond a small tolerance.
+  them, so its weight is shared among them beyond a small tolerance;
+* a customer the consumer knows to be accountable (contract or verified
+  identity, enterprise plan: ``Account.accountable``) and its own hunt did not
+  block has a benign explanation of what it shares with an operation (a data
+  vendor running the public template an operation also runs, the same
+  company's accounts a partner's hunt doubted): a peer's evidence alone never
+  puts it at review (its hits are kept in the alerts, below review). Such a
+  customer is answerable by contract; the blocklist is for accounts nobody
+  answers for.
 
 Network evidence alone never reaches review: residential proxies and carrier or
 campus NAT put real users on the very addresses an operation uses.
@@ -61,6 +69,8 @@ LOCAL_TOLERANCE: Final = 2
 # when at least this many independent groups hit it (timing is too common to count).
 CORROBORATING_GROUPS: Final = 2
 _WEAK_GROUPS: Final = frozenset({"timing"})
+# Highest score a peer's evidence gives an accountable customer our hunt did not block.
+ACCOUNTABLE_CAP: Final = REVIEW - 0.01
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,12 +130,16 @@ def corroborated(hits: Mapping[str, Sequence[Hit]]) -> frozenset[str]:
 
 
 def score_accounts(hits: Mapping[str, Sequence[Hit]],
-                   local_flagged: frozenset[str] | None = None) -> list[AccountMatch]:
+                   local_flagged: frozenset[str] | None = None,
+                   accountable: frozenset[str] = frozenset(),
+                   local_blocked: frozenset[str] = frozenset()) -> list[AccountMatch]:
     """Scores after the consumer's base rates.
 
     ``local_flagged``: the accounts the consumer's own hunt flagged (review or
     block). Without it, accounts corroborated by several independent groups of
-    the peer's indicators stand in for them.
+    the peer's indicators stand in for them. ``accountable``: the consumer's
+    accountable customers; their scores stop at ``ACCOUNTABLE_CAP`` unless they are
+    in ``local_blocked`` (its own hunt blocked them).
     """
     flagged = corroborated(hits) if local_flagged is None else local_flagged
     holders: dict[str, set[str]] = defaultdict(set)
@@ -144,6 +158,8 @@ def score_accounts(hits: Mapping[str, Sequence[Hit]],
                                     local_share=round(share, 4),
                                     local_holders=len(holders[iid])))
         score = combine(adjusted)
+        if account in accountable and account not in local_blocked:
+            score = min(score, ACCOUNTABLE_CAP)
         ordered = tuple(sorted(adjusted, key=lambda h: (-h.contribution, h.feature,
                                                         h.provenance.indicator_id)))
         out.append(AccountMatch(account, round(score, 4), action_for(score), ordered))

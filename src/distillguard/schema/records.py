@@ -227,6 +227,12 @@ class Account:
     plan: str | None = None
     declared_use: str | None = None
 
+    @property
+    def accountable(self) -> bool:
+        """A customer answerable for what it does: contract or verified-identity KYC, or an
+        enterprise plan (a labelling company, a data vendor), however it uses the API."""
+        return self.kyc_level in ("contract", "id_verified") or self.plan == "enterprise"
+
     @classmethod
     def from_mapping(
         cls, rec: Mapping[str, Any], *, source: str = "", line: int | None = None
