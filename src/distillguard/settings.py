@@ -61,6 +61,11 @@ class Settings:
         "", "The hunt's scoring model: a model.json from `hunt train`, or a YAML file "
         "overriding the shipped model's weights and thresholds."
     )
+    hunt_decisions: str = _setting(
+        "", "Analysts' decisions (labels.csv: account_id,label,campaign, as `console labels` "
+        "writes it) that override the hunt's verdicts on every run, the continuous hunt's "
+        "included."
+    )
     gateway_upstream_url: str = _setting(
         "http://127.0.0.1:8000", "Base URL of the OpenAI- or Anthropic-compatible upstream."
     )

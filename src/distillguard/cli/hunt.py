@@ -22,12 +22,16 @@ from distillguard.cli.output import InPath, StderrProgress, emit, format_option
 @click.option("--config", "config", type=InPath(exists=True, path_type=Path), default=None,
               help="YAML overriding weights and thresholds, or a model.json from `hunt train` "
               "(default: DISTILLGUARD_HUNT_CONFIG).")
+@click.option("--decisions", type=InPath(exists=True, dir_okay=False, path_type=Path),
+              default=None,
+              help="Analysts' decisions (labels.csv from `console labels`) that override the "
+              "verdicts (default: DISTILLGUARD_HUNT_DECISIONS).")
 @click.option("--no-report", is_flag=True, help="Skip report.html.")
 @format_option
 @click.pass_context
 def hunt_cmd(ctx: click.Context, events: tuple[Path, ...], accounts: Path | None,
-             out_dir: Path | None, engine: str | None, config: Path | None, no_report: bool,
-             fmt: str) -> None:
+             out_dir: Path | None, engine: str | None, config: Path | None,
+             decisions: Path | None, no_report: bool, fmt: str) -> None:
     """Score every account and attribute hydra campaigns from exchange logs.
 
     \b
@@ -55,7 +59,8 @@ def hunt_cmd(ctx: click.Context, events: tuple[Path, ...], accounts: Path | None
                 bar.done(f"done {name} ({seconds:.1f} s)")
 
         result = hunt(list(events), accounts, out_dir, engine=engine, config=config,
-                      settings=st, render=None if no_report else render_report, progress=stage)
+                      settings=st, render=None if no_report else render_report, progress=stage,
+                      decisions=decisions)
     s = result.summary
     if fmt == "json":
         emit(s, fmt)

@@ -24,6 +24,7 @@ from distillguard.detect import outputs
 from distillguard.detect.campaigns import Cluster, analyse, linkage_values
 from distillguard.detect.config import HuntConfig, load_config
 from distillguard.detect.coordination import SCAFFOLD_KINDS, coordination
+from distillguard.detect.decisions import read_decisions
 from distillguard.detect.judgement import AccountRow, CampaignRow, HuntOutputs, Judgement
 from distillguard.detect.progress import StageCallback, Stages
 from distillguard.detect.scoring import feature_values, score, verdicts
@@ -150,12 +151,15 @@ def hunt(
     settings: Settings | None = None,
     render: Renderer | None = None,
     progress: StageCallback | None = None,
+    decisions: str | Path | None = None,
 ) -> HuntResult:
     """Score every account seen in ``events`` or ``accounts``; write the hunt's outputs.
 
     ``render`` draws extra outputs from the full result (the CLI passes
     :func:`distillguard.report.render_report`, which sits a layer above detection).
     ``progress`` hears each stage start (seconds None) and end (its seconds).
+    ``decisions`` (or ``DISTILLGUARD_HUNT_DECISIONS``): analysts' labels that override
+    the verdicts (:mod:`distillguard.detect.decisions`).
     """
     from distillguard.ingest import Quarantine, read_accounts
 
@@ -193,7 +197,9 @@ def hunt(
     seconds = time.perf_counter() - started
     result.summary["seconds"] = round(seconds, 3)
     with stages.stage("writing outputs"):
-        written = outputs.write_all(out, result, cfg)
+        source = decisions or st.hunt_decisions
+        decided = read_decisions(Path(source)) if source else {}
+        written = outputs.write_all(out, result, cfg, decided)
         if render is not None:
             render(out, result, written, cfg)
     return HuntResult(out, engine_name, seconds, result.summary, written.rows,

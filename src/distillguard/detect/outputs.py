@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import math
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import orjson
 
 from distillguard.detect.campaigns import assign_ids
 from distillguard.detect.config import HuntConfig
+from distillguard.detect.decisions import Decision, apply_decisions
 from distillguard.detect.judgement import AccountRow, CampaignRow, HuntOutputs, Judgement
 from distillguard.detect.scoring import columns, explain_rows, reasons
 from distillguard.schema import ACCOUNTS_CSV_HEADER
@@ -94,8 +96,18 @@ def build(result: Judgement, cfg: HuntConfig) -> HuntOutputs:
     return HuntOutputs(rows, evidence, cluster_rows)
 
 
-def write_all(out: Path, result: Judgement, cfg: HuntConfig) -> HuntOutputs:
+def write_all(out: Path, result: Judgement, cfg: HuntConfig,
+              decisions: Mapping[str, Decision] | None = None) -> HuntOutputs:
     built = build(result, cfg)
+    if decisions:
+        built = apply_decisions(built, decisions)
+        counts = {"block": 0, "review": 0, "allow": 0}
+        for r in built.rows:
+            counts[r.verdict] = counts.get(r.verdict, 0) + 1
+        result.summary["verdicts"] = counts
+        result.summary["analyst_decisions"] = {
+            "applied": sum(1 for r in built.rows if r.account_id in decisions),
+            "in_file": len(decisions)}
     with (out / "accounts.csv").open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(ACCOUNTS_CSV_HEADER)
