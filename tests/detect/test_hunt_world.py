@@ -55,7 +55,7 @@ def test_campaign_is_one_cluster_and_lone_actor_has_none(tiny_hunt: HuntResult) 
     with (tiny_hunt.out_dir / "clusters.csv").open() as fh:
         clusters = list(csv.DictReader(fh))
     assert [c["cluster_id"] for c in clusters] == list(hydra)
-    assert clusters[0]["size"] == "6" and "created within" in clusters[0]["evidence"]
+    assert clusters[0]["size"] == "6" and "signed up within" in clusters[0]["evidence"]
 
 
 def test_enterprise_org_sharing_payment_and_nat_is_not_a_campaign(tiny_hunt: HuntResult) -> None:

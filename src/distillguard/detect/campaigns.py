@@ -23,6 +23,8 @@ KIND_NAMES: Final = {
     "s64": "wrapper skeleton (ending)", "sysk": "system prompt skeleton",
     "lockstep": "lockstep activity",
 }
+#: Sign-up span up to which a group's creation times are told as a burst.
+BURST_SPAN_H: Final = 14 * 24.0
 #: Share of members that must agree for a cluster to be one organisation.
 ORG_SHARE: Final = 0.5
 
@@ -40,13 +42,17 @@ class Cluster:
     def size(self) -> int:
         return int(self.members.size)
 
-    def describe(self) -> str:
+    def describe(self, flagged: int | None = None) -> str:
+        """In words: its flagged members of the whole linked group (the two counts the
+        report once confused), what they share, and a sign-up burst when there is one."""
         shared = ", ".join(f"{KIND_NAMES.get(k, k)} ({c} links)" for k, c in self.kinds[:4])
-        parts = [f"{self.size} accounts"]
+        parts = [f"{self.size} accounts" if flagged is None else
+                 f"{flagged} flagged of {self.size} linked accounts"]
         if shared:
             parts.append(f"sharing {shared}")
-        if self.created_span_h is not None:
-            parts.append(f"created within {_span(self.created_span_h)}")
+        # Sign-up times are evidence only as a burst; a span of years says nothing.
+        if self.created_span_h is not None and self.created_span_h <= BURST_SPAN_H:
+            parts.append(f"all signed up within {_span(self.created_span_h)}")
         if self.is_org:
             parts.append(f"one organisation ({self.org_id}, contract/enterprise)")
         return "; ".join(parts)

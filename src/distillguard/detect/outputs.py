@@ -77,7 +77,7 @@ def build(result: Judgement, cfg: HuntConfig) -> HuntOutputs:
                 if np.isfinite(result.values[name][members]).any() else 0.0
             if share >= 0.1:
                 content.append(f"{name.replace('_', ' ')} {share:.0%}")
-        desc = cl.describe()
+        desc = cl.describe(int(members.size))
         if content:
             desc += "; content: " + ", ".join(content)
         f = first[members]

@@ -26,12 +26,17 @@ def risk_histogram(risk: np.ndarray, verdicts: Sequence[str], review: float,
     v = np.asarray(verdicts)
     data = [risk[v == name] for name in COLORS]
     ax.hist(data, bins=bins, stacked=True, color=list(COLORS.values()), label=list(COLORS))
-    ax.axvline(review, color="#e0a030", linestyle="--", linewidth=1)
-    ax.axvline(block, color="#c0392b", linestyle="--", linewidth=1)
-    ax.set_yscale("symlog")
+    # Counts span a few flagged accounts and thousands of ordinary ones: a log axis, with
+    # the thresholds named and the legend below the plot, not over the bars.
+    ax.set_yscale("log")
+    ax.set_ylim(bottom=0.8)
+    ax.axvline(review, color="#e0a030", linestyle="--", linewidth=1, label=f"review {review}")
+    ax.axvline(block, color="#c0392b", linestyle="--", linewidth=1, label=f"block {block}")
+    ax.set_xlim(0, 1)
     ax.set_xlabel("risk")
-    ax.set_ylabel("accounts")
-    ax.legend(frameon=False)
+    ax.set_ylabel("accounts (log scale)")
+    ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=5,
+              fontsize=8)
     return _png(fig)
 
 
@@ -52,26 +57,43 @@ def timeline(days: Sequence[str], series: dict[str, np.ndarray]) -> str:
     return _png(fig)
 
 
-def campaign_graph(n: int, edges: Sequence[tuple[int, int, float]], risk: np.ndarray,
-                   title: str) -> str:
-    """Members as nodes (colour = risk), shared-attribute ties as edges (width = weight)."""
+#: Edge colour by what a tie is made of (the strongest part of it).
+TIE_COLORS = {"infrastructure": "#8e44ad", "scaffolding": "#2471a3", "timing": "#17a589",
+              "other": "#999999"}
+
+
+def campaign_graph(n: int, edges: Sequence[tuple[int, int, float, str]], risk: np.ndarray,
+                   title: str, labels: Sequence[str] = ()) -> str:
+    """Members as nodes (colour = risk, labelled with a short id when few), ties as edges
+    (colour = what the tie is made of, width = weight), with a legend."""
     import igraph as ig
 
-    g = ig.Graph(n=n, edges=[(a, b) for a, b, _ in edges])
+    g = ig.Graph(n=n, edges=[(a, b) for a, b, _, _ in edges])
     coords = np.asarray(g.layout_fruchterman_reingold(niter=300, seed=None).coords) \
         if edges else np.column_stack([np.cos(np.arange(n)), np.sin(np.arange(n))])
     fig = Figure(figsize=(3.6, 3.2))
     ax = fig.add_subplot()
-    wmax = max((w for _, _, w in edges), default=1.0)
+    wmax = max((w for _, _, w, _ in edges), default=1.0)
     if edges:
         from matplotlib.collections import LineCollection
+        from matplotlib.lines import Line2D
 
-        segs = [((coords[a, 0], coords[a, 1]), (coords[b, 0], coords[b, 1])) for a, b, _ in edges]
-        ax.add_collection(LineCollection(segs, colors="#888888", alpha=0.5, zorder=1,
-                                         linewidths=[0.3 + 1.5 * w / wmax for _, _, w in edges]))
+        segs = [((coords[a, 0], coords[a, 1]), (coords[b, 0], coords[b, 1]))
+                for a, b, _, _ in edges]
+        ax.add_collection(LineCollection(
+            segs, colors=[TIE_COLORS.get(k, TIE_COLORS["other"]) for *_, k in edges],
+            alpha=0.6, zorder=1, linewidths=[0.3 + 1.5 * w / wmax for _, _, w, _ in edges]))
+        seen = [k for k in TIE_COLORS if any(e[3] == k for e in edges)]
+        ax.legend([Line2D([0], [0], color=TIE_COLORS[k]) for k in seen],
+                  [f"tie: {k}" for k in seen], loc="upper center", bbox_to_anchor=(0.5, 0.0),
+                  ncol=2, fontsize=7, frameon=False)
     sc = ax.scatter(coords[:, 0], coords[:, 1], c=risk, cmap="RdYlGn_r", vmin=0, vmax=1,
                     s=40, edgecolors="black", linewidths=0.4, zorder=2)
-    fig.colorbar(sc, ax=ax, fraction=0.046, pad=0.02, label="risk")
+    if labels and n <= 30:
+        for i, text in enumerate(labels[:n]):
+            ax.annotate(text, (coords[i, 0], coords[i, 1]), fontsize=6, xytext=(3, 3),
+                        textcoords="offset points", zorder=3)
+    fig.colorbar(sc, ax=ax, fraction=0.046, pad=0.02, label="account risk")
     ax.set_title(title, fontsize=9)
     ax.set_axis_off()
     return _png(fig)
