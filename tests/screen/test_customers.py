@@ -108,6 +108,19 @@ def test_missing_columns_is_a_clear_error(small_screener: Screener, write, tmp_p
         screen_customers(small_screener, utf16, tmp_path / "o")
 
 
+def test_a_file_with_no_usable_customer_fails_loudly(  # type: ignore[no-untyped-def]
+        small_screener: Screener, write, tmp_path: Path) -> None:
+    from distillguard.schema.errors import InputError
+
+    with pytest.raises(InputError, match="no customer rows"):
+        screen_customers(small_screener, write("e.csv", "customer_id,name,country,address\n"),
+                         tmp_path / "e")
+    with pytest.raises(InputError, match="2 rows quarantined"):
+        screen_customers(small_screener, write("q.csv", "customer_id,name,country,address\n"
+                                                "c7,too,few\nc8,x\n"), tmp_path / "q")
+    assert (tmp_path / "q" / "quarantine.csv").read_text().count("\n") == 3
+
+
 def _settings(tmp_path: Path) -> dict[str, str]:
     return {"DISTILLGUARD_DATA_DIR": str(tmp_path / "var"), "DISTILLGUARD_SCREEN_LISTS_DIR": ""}
 

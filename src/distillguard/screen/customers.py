@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from distillguard.schema import InputError
 from distillguard.screen.customer_file import (
     CustomerRow,
     RawChunk,
@@ -256,6 +257,13 @@ def screen_customers(
         qw.writeheader()
         qw.writerows(quarantine)
     report.quarantined = len(quarantine)
+    if report.customers == 0:
+        # A run where nothing was usable fails loudly instead of "all clear".
+        why = (f"{report.quarantined} rows quarantined, see {qpath}" if report.quarantined
+               else "the file has no customer rows")
+        raise InputError(f"{customers}: no customer could be screened; {why}",
+                         details={"source": str(customers), "quarantined": report.quarantined,
+                                  "quarantine": str(qpath)})
     return report
 
 
