@@ -53,7 +53,7 @@ def timeline(days: Sequence[str], series: dict[str, np.ndarray]) -> str:
     ax.set_xticks(x[::step])
     ax.set_xticklabels([d for d in days][::step], rotation=30, ha="right", fontsize=8)
     ax.set_ylabel("events per day")
-    ax.legend(frameon=False, fontsize=8)
+    ax.legend(frameon=False, fontsize=8, loc="upper left")  # "best" warns when slow
     return _png(fig)
 
 
