@@ -80,9 +80,24 @@ def test_evidence_carries_features_and_thresholds(tiny_hunt: HuntResult) -> None
     assert set(rc) >= {"name", "value", "weight", "contribution", "explanation"}
 
 
+def _same_rows(got_text: str, want_text: str) -> None:
+    """Row for row by account: verdict, campaign and reasons exactly, risk to 1e-3. DuckDB
+    sums floats in parallel in any order, so a risk at a rounding boundary (0.99995) may
+    print either way on a busy machine, and move its row in the by-risk order."""
+    got = {r["account_id"]: r for r in csv.DictReader(got_text.splitlines())}
+    want = {r["account_id"]: r for r in csv.DictReader(want_text.splitlines())}
+    assert set(got) == set(want)
+    for acct, w in want.items():
+        g = got[acct]
+        assert (g["verdict"], g["cluster_id"], g["reasons"]) == \
+            (w["verdict"], w["cluster_id"], w["reasons"]), acct
+        assert float(g["risk"]) == pytest.approx(float(w["risk"]), abs=1e-3), acct
+
+
 def test_golden_accounts_csv(tiny_hunt: HuntResult) -> None:
     got = (tiny_hunt.out_dir / "accounts.csv").read_text()
-    assert got == GOLDEN.read_text(), "accounts.csv changed: review and update the golden file"
+    assert got.splitlines()[0] == GOLDEN.read_text().splitlines()[0]
+    _same_rows(got, GOLDEN.read_text())
 
 
 def test_memory_limit_does_not_change_verdicts(
@@ -91,8 +106,8 @@ def test_memory_limit_does_not_change_verdicts(
     ev, ac, _ = tiny_world
     capped = hunt(ev, ac, tmp_path / "capped", engine="duckdb",
                   settings=Settings(duckdb_memory_limit="128MB"))
-    assert (tmp_path / "capped" / "accounts.csv").read_text() == \
-        (tiny_hunt.out_dir / "accounts.csv").read_text()
+    _same_rows((tmp_path / "capped" / "accounts.csv").read_text(),
+               (tiny_hunt.out_dir / "accounts.csv").read_text())
     assert capped.summary["verdicts"] == tiny_hunt.summary["verdicts"]
 
 
