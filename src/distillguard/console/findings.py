@@ -27,7 +27,7 @@ import orjson
 
 from distillguard.console.analysts import pseudonym
 from distillguard.detect.outputs import CLUSTERS_CSV_HEADER
-from distillguard.schema import ACCOUNTS_CSV_HEADER, FieldError, InputError, RecordError
+from distillguard.schema import FieldError, InputError, RecordError, read_verdicts
 
 FLAGGED: Final = ("block", "review")
 
@@ -103,32 +103,9 @@ class Findings:
 
 
 def _read_accounts(path: Path, secret: bytes) -> dict[str, AccountInfo]:
-    if not path.is_file():
-        raise InputError(f"{path}: hunt output not found (expected accounts.csv)",
-                         details={"source": str(path)})
-    out: dict[str, AccountInfo] = {}
-    with path.open(newline="", encoding="utf-8") as fh:
-        reader = csv.reader(fh)
-        header = next(reader, None)
-        if header is None or tuple(header[:5]) != ACCOUNTS_CSV_HEADER:
-            raise InputError(f"{path}:1: header must start with {','.join(ACCOUNTS_CSV_HEADER)}",
-                             details={"source": str(path), "line": 1})
-        for line, row in enumerate(reader, 2):
-            if len(row) < 5:
-                raise RecordError([FieldError("<row>", f"expected 5 columns, got {len(row)}")],
-                                  source=str(path), line=line)
-            acc, risk, verdict, cid, reasons = row[:5]
-            try:
-                r = float(risk)
-            except ValueError:
-                raise RecordError([FieldError("risk", f"not a number: {risk!r}")],
-                                  source=str(path), line=line) from None
-            if not acc or verdict not in ("allow", *FLAGGED):
-                raise RecordError([FieldError("verdict" if acc else "account_id",
-                                              f"unusable value {verdict if acc else acc!r}")],
-                                  source=str(path), line=line)
-            out[acc] = AccountInfo(acc, pseudonym(secret, acc), r, verdict, cid, reasons)
-    return out
+    return {v.account_id: AccountInfo(v.account_id, pseudonym(secret, v.account_id), v.risk,
+                                      v.verdict, v.cluster_id or "", v.reasons)
+            for v in read_verdicts(path)}
 
 
 def _read_campaigns(path: Path, accounts: dict[str, AccountInfo]) -> dict[str, CampaignInfo]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from collections.abc import Mapping
@@ -10,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
-from distillguard.schema import ACCOUNTS_CSV_HEADER, AccountVerdict, FieldError, RecordError
+from distillguard.schema import AccountVerdict, read_verdicts
 from distillguard.schema.errors import InputError
 
 # Feature names travel in campaign descriptions; anything that does not look like
@@ -28,45 +27,8 @@ class HuntResult:
 def read_hunt(hunt_dir: str | Path) -> HuntResult:
     """``accounts.csv`` (required) and ``evidence.jsonl`` (optional) of a hunt."""
     root = Path(hunt_dir)
-    path = root / "accounts.csv"
-    if not path.is_file():
-        raise InputError(f"{path}: hunt output not found (expected accounts.csv)",
-                         details={"source": str(path)})
-    verdicts: dict[str, AccountVerdict] = {}
-    with path.open(newline="", encoding="utf-8") as fh:
-        reader = csv.reader(fh)
-        header = next(reader, None)
-        if header is None or tuple(header[:5]) != ACCOUNTS_CSV_HEADER:
-            raise InputError(
-                f"{path}:1: header must start with {','.join(ACCOUNTS_CSV_HEADER)}, got {header}",
-                details={"source": str(path), "line": 1},
-            )
-        for line, row in enumerate(reader, start=2):
-            verdicts_row = _verdict(row, str(path), line)
-            verdicts[verdicts_row.account_id] = verdicts_row
+    verdicts = {v.account_id: v for v in read_verdicts(root / "accounts.csv")}
     return HuntResult(verdicts, _top_features(root / "evidence.jsonl"))
-
-
-def _verdict(row: list[str], source: str, line: int) -> AccountVerdict:
-    problems: list[FieldError] = []
-    if len(row) < 5:
-        raise RecordError([FieldError("<row>", f"expected 5 columns, got {len(row)}")],
-                          source=source, line=line)
-    account_id, risk_s, verdict, cluster_id, reasons = row[:5]
-    if not account_id:
-        problems.append(FieldError("account_id", "required field is empty"))
-    try:
-        risk = float(risk_s)
-        if not 0.0 <= risk <= 1.0:
-            raise ValueError("outside [0, 1]")
-    except ValueError as exc:
-        problems.append(FieldError("risk", f"not a number in [0, 1] ({exc})"))
-        risk = 0.0
-    if verdict not in ("allow", "review", "block"):
-        problems.append(FieldError("verdict", f"must be allow, review or block, got {verdict!r}"))
-    if problems:
-        raise RecordError(problems, source=source, line=line)
-    return AccountVerdict(account_id, risk, verdict, cluster_id or None, reasons)
 
 
 def _top_features(path: Path, limit: int = 3) -> dict[str, tuple[str, ...]]:

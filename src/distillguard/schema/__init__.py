@@ -50,6 +50,7 @@ from distillguard.schema.requests import (
     normalize_request,
     split_turns,
 )
+from distillguard.schema.verdicts import read_verdicts
 
 __all__ = [
     "ACCOUNT_SCHEMA", "EVENT_SCHEMA", "account_row", "accounts_table", "event_row",
@@ -60,5 +61,5 @@ __all__ = [
     "ForbiddenError", "InputError", "Label", "NormalizedRequest", "NotFoundError",
     "PayloadTooLargeError", "RateLimitedError", "Reasoning", "RecordError",
     "ServiceUnavailableError", "Turn", "UpstreamError", "content_text", "format_ts",
-    "normalize_request", "parse_ts", "split_turns",
+    "normalize_request", "parse_ts", "read_verdicts", "split_turns",
 ]

@@ -25,7 +25,6 @@ was sure of, not to what it asked a person to review.
 
 from __future__ import annotations
 
-import csv
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -37,7 +36,7 @@ from distillguard.features.engine import DuckDBEngine
 from distillguard.features.linkage import tool_keys, tools_sql
 from distillguard.gateway.linkage import Campaign, LinkBook
 from distillguard.gateway.verdicts import External
-from distillguard.schema import Account, InputError
+from distillguard.schema import Account, read_verdicts
 
 #: Kinds of key the door can check (the hunt also links on ASN and user agent, which
 #: ordinary customers share too widely to refuse anyone by).
@@ -60,17 +59,9 @@ class HuntRow:
 
 
 def read_hunt(path: Path) -> list[HuntRow]:
-    """The hunt's ``accounts.csv``; a row that cannot be used names its line."""
-    rows = []
-    with path.open(newline="", encoding="utf-8") as fh:
-        for line, r in enumerate(csv.DictReader(fh), 2):
-            try:
-                rows.append(HuntRow(r["account_id"], float(r["risk"] or 0.0), r["verdict"],
-                                    r.get("cluster_id") or "", r.get("reasons") or ""))
-            except (KeyError, ValueError, TypeError) as exc:
-                raise InputError(f"{path}:{line}: unusable row ({exc})",
-                                 details={"file": str(path), "line": line}) from exc
-    return rows
+    """The hunt's ``accounts.csv``; a row that cannot be used names its line and field."""
+    return [HuntRow(v.account_id, v.risk, v.verdict, v.cluster_id or "", v.reasons)
+            for v in read_verdicts(path)]
 
 
 def key_holders(event_files: Sequence[Path], accounts: Iterable[Account]
