@@ -26,6 +26,7 @@ from typing import Any, Final
 import orjson
 
 from distillguard.console.analysts import pseudonym
+from distillguard.detect.judgement import CampaignRow
 from distillguard.detect.outputs import CLUSTERS_CSV_HEADER
 from distillguard.schema import FieldError, InputError, RecordError, read_verdicts
 
@@ -40,17 +41,6 @@ class AccountInfo:
     verdict: str
     cluster_id: str
     reasons: str
-
-
-@dataclass(frozen=True, slots=True)
-class CampaignInfo:
-    cluster_id: str
-    size: int
-    risk: float
-    first_seen: str
-    last_seen: str
-    evidence: str
-    members: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +65,7 @@ class Findings:
     hunt_id: str
     accounts: dict[str, AccountInfo]
     by_ref: dict[str, str]
-    campaigns: dict[str, CampaignInfo]
+    campaigns: dict[str, CampaignRow]
     summary: dict[str, Any]
     volume: dict[str, int] = field(default_factory=dict)
     queue: list[QueueItem] = field(default_factory=list)
@@ -108,12 +98,12 @@ def _read_accounts(path: Path, secret: bytes) -> dict[str, AccountInfo]:
             for v in read_verdicts(path)}
 
 
-def _read_campaigns(path: Path, accounts: dict[str, AccountInfo]) -> dict[str, CampaignInfo]:
+def _read_campaigns(path: Path, accounts: dict[str, AccountInfo]) -> dict[str, CampaignRow]:
     members: dict[str, list[str]] = defaultdict(list)
     for a in accounts.values():
         if a.cluster_id:
             members[a.cluster_id].append(a.account_id)
-    out: dict[str, CampaignInfo] = {}
+    out: dict[str, CampaignRow] = {}
     if not path.is_file():
         return out
     with path.open(newline="", encoding="utf-8") as fh:
@@ -125,7 +115,7 @@ def _read_campaigns(path: Path, accounts: dict[str, AccountInfo]) -> dict[str, C
         for line, row in enumerate(reader, 2):
             try:
                 cid, size, risk, first, last, evidence = row[:6]
-                out[cid] = CampaignInfo(cid, int(size), float(risk), first, last, evidence,
+                out[cid] = CampaignRow(cid, int(size), float(risk), first, last, evidence,
                                         tuple(sorted(members.get(cid, ()))))
             except ValueError as exc:
                 raise RecordError([FieldError("<row>", str(exc))], source=str(path),

@@ -16,11 +16,12 @@ import httpx
 from distillguard.console.analysts import Analyst, Analysts
 from distillguard.console.casebook import Casebook, Decision, Push
 from distillguard.console.enforcement import Enforcer
-from distillguard.console.findings import CampaignInfo, Findings, build_queue, load
+from distillguard.console.findings import Findings, build_queue, load
 from distillguard.console.labels import label_rows
 from distillguard.console.linkgraph import EDGE_TYPE, Edge, cytoscape_elements, typed_edges
 from distillguard.console.sharing import IntelTarget, campaign_bundle, push_bundle
 from distillguard.console.traffic import Sample, Traffic, event_files, redact
+from distillguard.detect.judgement import CampaignRow
 from distillguard.gateway.door import Channel
 from distillguard.schema import Account, Event
 from distillguard.schema.errors import (
@@ -94,7 +95,7 @@ class Workbench:
         ref = a.ref if a else "?"
         return account_id if reader.sees_raw else ref
 
-    def campaign(self, cid: str) -> CampaignInfo:
+    def campaign(self, cid: str) -> CampaignRow:
         c = self.findings.campaigns.get(cid)
         if c is None:
             raise NotFoundError(f"no campaign {cid!r} in this hunt", details={"campaign": cid})
