@@ -76,3 +76,28 @@ def test_fit_and_scenarios(tmp_path: Path) -> None:
     code, out, _ = _invoke(["outlook", "scenarios", "--format", "json"], tmp_path)
     assert code == 0
     assert [r["name"] for r in json.loads(out)] == ["neck-and-neck", "us-leads"]
+
+
+def test_compare_puts_both_scenarios_on_one_chart(tmp_path: Path) -> None:
+    res = CliRunner().invoke(cli, ["outlook", "compare", "us-leads", "neck-and-neck", "--out",
+                                   str(tmp_path / "cmp"), "--draws", "500", "--seed", "3",
+                                   "--charts", "svg", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.stdout)
+    assert {r["scenario"] for r in rows} == {"us-leads", "neck-and-neck"}
+    by = {(r["scenario"], r["year"]): r for r in rows}
+    # The paper's claim, visible in the numbers the chart draws: the scenarios part ways.
+    assert by[("us-leads", 2028)]["lag_p50"] > by[("neck-and-neck", 2028)]["lag_p50"] + 5
+    svg = (tmp_path / "cmp" / "compare.svg").read_text()
+    assert "The US holds" in svg and "Neck and neck" in svg
+
+
+def test_ratio_chart_names_its_anchors_in_plain_multiples(tmp_path: Path) -> None:
+    res = CliRunner().invoke(cli, ["outlook", "run", "us-leads", "--out", str(tmp_path / "o"),
+                                   "--draws", "500", "--charts", "svg"])
+    assert res.exit_code == 0, res.output
+    svg = (tmp_path / "o" / "ratio.svg").read_text()
+    assert "31x: US 2026 advantage" in svg and "4x: the same with B30A" in svg
+    assert "10^" not in svg and "times 10" not in svg
+    tornado = (tmp_path / "o" / "tornado.svg").read_text()
+    assert "not pursued" in tornado and "in full" in tornado and "export licensing" in tornado

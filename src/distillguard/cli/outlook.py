@@ -141,6 +141,39 @@ def fit_cmd(models: Path | None, since: date, top_n: int, bootstrap: int, ci: fl
         click.echo(f"wrote {', '.join(str(p) for p in fr.files)}", err=True)
 
 
+@outlook.command("compare")
+@click.argument("scenarios", nargs=-1, required=True)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Where compare.png/svg go [default: outlook-compare].")
+@click.option("--no-files", is_flag=True, help="Print the table only; write nothing.")
+@click.option("--draws", type=click.IntRange(100, 10_000_000),
+              help="Monte Carlo draws for every scenario [default: each scenario's].")
+@click.option("--seed", type=click.IntRange(0), help="Random seed for every scenario.")
+@click.option("--charts", "chart_fmt", type=click.Choice(sorted(CHART_FORMATS)), default="both",
+              show_default=True, help="Chart file formats.")
+@format_option
+def compare_cmd(scenarios: tuple[str, ...], out_dir: Path | None, no_files: bool,
+                draws: int | None, seed: int | None, chart_fmt: str, fmt: str) -> None:
+    """Run several scenarios and put their lags on one chart, year by year.
+
+    \b
+    Example:
+      distillguard outlook compare us-leads neck-and-neck --out outlook-compare
+    """
+    from distillguard.outlook import compare_outlooks
+
+    target = None if no_files else (out_dir or Path("outlook-compare"))
+    res = compare_outlooks(list(scenarios), draws=draws, seed=seed, out_dir=target,
+                           formats=CHART_FORMATS[chart_fmt])
+    rows = [{"scenario": r.scenario.name, "year": s.year, "lag_p10": round(s.lag.p10, 2),
+             "lag_p50": round(s.lag.p50, 2), "lag_p90": round(s.lag.p90, 2),
+             "ratio_p50": round(s.ratio.p50, 2)}
+            for r in res.results for s in r.summaries]
+    emit(rows, fmt, title="US lead over China (months) and US:China compute ratio, by scenario")
+    if res.files:
+        click.echo(f"wrote {', '.join(str(p) for p in res.files)}", err=True)
+
+
 @outlook.command("scenarios")
 @format_option
 def scenarios_cmd(fmt: str) -> None:

@@ -17,7 +17,15 @@ from distillguard.outlook.model import (
     simulate,
 )
 from distillguard.outlook.models_data import load_models, shipped_models_path
-from distillguard.outlook.runner import FitRun, OutlookRun, fit_outlook, fit_summary, run_outlook
+from distillguard.outlook.runner import (
+    CompareRun,
+    FitRun,
+    OutlookRun,
+    compare_outlooks,
+    fit_outlook,
+    fit_summary,
+    run_outlook,
+)
 from distillguard.outlook.scenario import (
     Scenario,
     ScenarioError,
@@ -27,6 +35,7 @@ from distillguard.outlook.scenario import (
 )
 
 __all__ = [
+    "CompareRun", "compare_outlooks",
     "FOCUS_YEAR", "YEARS", "Calibration", "FitRun", "GrowthFit", "HuntEvidence",
     "OutlookResult", "OutlookRun", "Scenario", "ScenarioError", "builtin_names", "calibrate",
     "fit_growth", "fit_outlook", "fit_summary", "lag_months", "load_models", "load_scenario",

@@ -62,6 +62,16 @@ def lag_fan(result: OutlookResult) -> Figure:
     return fig
 
 
+#: The compute-ratio anchors the paper's argument turns on (Institute for Progress,
+#: 2025; docs/outlook.md): the US 2026 advantage without, and with, Blackwell exports.
+RATIO_ANCHORS = ((31.0, "31x: US 2026 advantage, no Blackwell exports (IFP 2025)"),
+                 (4.0, "4x: the same with B30A-class exports (IFP 2025)"))
+
+
+def _times(value: float, _pos: int) -> str:
+    return f"{value:g}x"
+
+
 def ratio_fan(result: OutlookResult) -> Figure:
     years = [s.year for s in result.summaries]
     fig, ax = plt.subplots(figsize=(7, 4))
@@ -72,6 +82,16 @@ def ratio_fan(result: OutlookResult) -> Figure:
             label="median")
     ax.set_yscale("log")
     ax.axhline(1, color="black", lw=0.8)
+    for value, label in RATIO_ANCHORS:
+        ax.axhline(value, color="#555555", lw=0.8, ls="--")
+        ax.annotate(label, (years[0], value), xytext=(2, 2), textcoords="offset points",
+                    fontsize=7, color="#555555")
+    # Plain multiples on the log axis ("4x", "30x"), not "4x10^0".
+    from matplotlib.ticker import FuncFormatter, LogLocator
+
+    ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_formatter(FuncFormatter(_times))
+    ax.yaxis.set_minor_formatter(FuncFormatter(lambda _v, _p: ""))
     ax.set_xticks(years)
     ax.set_ylabel("US : China AI compute added per year")
     ax.set_title(f"Compute ratio: {result.scenario.title}")
@@ -102,12 +122,44 @@ def tornado(result: OutlookResult, top: int = 12) -> Figure:
         lo, hi = sorted((b.lag_at_low, b.lag_at_high))
         colour = "#c44e52" if b.kind == "lever" else "#8c8c8c"
         ax.barh(i, hi - lo, left=lo, color=colour, alpha=0.85)
+        # Which end of the input gives which lag, at that end of the bar.
+        for x, text in ((b.lag_at_low, b.low_label), (b.lag_at_high, b.high_label)):
+            right = x >= max(b.lag_at_low, b.lag_at_high)
+            ax.annotate(f"{text}: {x:.1f}", (x, i), xytext=(3 if right else -3, 0),
+                        textcoords="offset points", va="center",
+                        ha="left" if right else "right", fontsize=6.5)
     ax.set_yticks(range(len(bars)))
-    ax.set_yticklabels([f"{b.name} [{b.status}]" for b in bars], fontsize=8)
+    ax.set_yticklabels([f"{b.name.replace('_', ' ')} [{b.status}]" for b in bars], fontsize=8)
+    # Room at both ends for the end labels.
+    ends = [x for b in bars for x in (b.lag_at_low, b.lag_at_high)] + [base]
+    span = (max(ends) - min(ends)) or 1.0
+    ax.set_xlim(min(ends) - 0.3 * span, max(ends) + 0.2 * span)
     ax.axvline(base, color="black", lw=1)
     ax.set_xlabel(f"{FOCUS_YEAR} lag (months); line = all inputs at their modes ({base:.1f})")
     ax.set_title(f"What moves the {FOCUS_YEAR} lag (red: policy levers 0 to 1; "
                  "grey: parameter low to high)", fontsize=9)
+    return fig
+
+
+def compare(results: list[OutlookResult]) -> Figure:
+    """The scenarios on one chart: each one's lag, median and p10-p90, year by year (the
+    difference the levers make is the paper's whole claim)."""
+    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    palette = ("#4c72b0", "#c44e52", "#55a868", "#8172b3", "#dd8452")
+    for k, r in enumerate(results):
+        years = [s.year for s in r.summaries]
+        colour = palette[k % len(palette)]
+        ax.fill_between(years, [s.lag.p10 for s in r.summaries],
+                        [s.lag.p90 for s in r.summaries], alpha=0.18, color=colour)
+        ax.plot(years, [s.lag.p50 for s in r.summaries], marker="o", color=colour,
+                label=f"{r.scenario.title} (median, band p10-p90)")
+    ax.axhline(0, color="black", lw=0.8)
+    ax.set_xticks([s.year for s in results[0].summaries])
+    ax.set_ylabel("US lead over China (months)")
+    ax.set_title("Capability lag by scenario")
+    ax.legend(loc="upper left", fontsize=8)
+    fig.text(0.01, -0.02, ", ".join(f"{r.scenario.name}: {r.draws} draws, seed {r.seed}"
+                                    for r in results), fontsize=7)
     return fig
 
 

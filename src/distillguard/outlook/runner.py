@@ -46,6 +46,25 @@ def run_outlook(
 
 
 @dataclass(frozen=True)
+class CompareRun:
+    results: tuple[OutlookResult, ...]
+    files: tuple[Path, ...]
+
+
+def compare_outlooks(scenario_refs: list[str], *, draws: int | None = None,
+                     seed: int | None = None, out_dir: Path | None = None,
+                     formats: tuple[str, ...] = charts.FORMATS) -> CompareRun:
+    """Run several scenarios with the same draws and seed and chart their lags together."""
+    results = tuple(run(load_scenario(ref), draws=draws, seed=seed) for ref in scenario_refs)
+    files: list[Path] = []
+    if out_dir is not None:
+        fig = charts.compare(list(results))
+        files += charts.save(fig, out_dir, "compare", formats)
+        charts.close(fig)
+    return CompareRun(results, tuple(files))
+
+
+@dataclass(frozen=True)
 class FitRun:
     data: ModelsData
     fit: GrowthFit
