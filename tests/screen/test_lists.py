@@ -74,6 +74,17 @@ def test_csl_csv_2019_schema(write) -> None:  # type: ignore[no-untyped-def]
     assert sorted(q.line for q in res.quarantined) == [3, 4]
 
 
+def test_a_list_file_is_read_by_content_not_by_name(write) -> None:  # type: ignore[no-untyped-def]
+    # An export renamed on the way: gzip and zstd data under a plain .csv name.
+    import zstandard
+
+    plain = parse_csl_csv(write("csl.csv", CSL_2019))
+    for name, data in (("g.csv", gzip.compress(CSL_2019.encode())),
+                       ("z.csv", zstandard.ZstdCompressor().compress(CSL_2019.encode()))):
+        got = parse_csl_csv(write(name, data))
+        assert [e.name for e in got.entities] == [e.name for e in plain.entities]
+
+
 def test_csl_json(write) -> None:  # type: ignore[no-untyped-def]
     doc = {
         "results": [

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from distillguard.ingest.quarantine import INVALID_JSON, INVALID_RECORD, NOT_AN_OBJECT, Quarantine
-from distillguard.ingest.sources import text_head
+from distillguard.opener import text_head
 from distillguard.schema.errors import FieldError, InputError, RecordError
 
 TEXT_FIELDS = (

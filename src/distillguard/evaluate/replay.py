@@ -22,7 +22,7 @@ import orjson
 import zstandard
 
 from distillguard.evaluate.metrics import Truth
-from distillguard.ingest.sources import open_binary
+from distillguard.opener import open_binary
 from distillguard.schema import NotFoundError, format_ts, parse_ts
 
 BLOCKED_STATUSES: Final = frozenset({403, 429})

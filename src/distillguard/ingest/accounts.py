@@ -15,7 +15,8 @@ from distillguard.ingest.quarantine import (
     reject,
 )
 from distillguard.ingest.readers import expand_paths, iter_records
-from distillguard.ingest.sources import DEFAULT_MAX_LINE_BYTES, check_file, open_binary
+from distillguard.ingest.sources import DEFAULT_MAX_LINE_BYTES
+from distillguard.opener import check_file, open_binary
 from distillguard.schema import Account, InputError, Label, RecordError
 
 

@@ -26,7 +26,8 @@ from typing import Any
 
 from distillguard.ingest.convert import Prepared, prepare_block
 from distillguard.ingest.quarantine import Quarantine
-from distillguard.ingest.sources import iter_blocks_at, sniff
+from distillguard.ingest.sources import iter_blocks_at
+from distillguard.opener import sniff
 
 # A few thousand rows a block: small enough for a worker's rows to stay in cache while it
 # builds the block's columns, large enough that the per-task overhead does not show.

@@ -27,8 +27,9 @@ from distillguard.ingest.readers import (
     iter_event_batches,
     resolve_engine,
 )
-from distillguard.ingest.sources import DEFAULT_MAX_LINE_BYTES, first_significant_byte, sniff
+from distillguard.ingest.sources import DEFAULT_MAX_LINE_BYTES, first_significant_byte
 from distillguard.ingest.writer import PartitionedWriter
+from distillguard.opener import sniff
 from distillguard.schema import InputError, account_row, accounts_table
 
 ADAPTERS: Final = ("auto", "canonical", "litellm", "openai-batch")
@@ -107,7 +108,7 @@ def detect(path: Path) -> str:
             return "litellm"
         return "canonical"
     if first:
-        from distillguard.ingest.sources import open_binary
+        from distillguard.opener import open_binary
 
         with open_binary(path) as fh:
             header = fh.readline(65536).decode("utf-8", "replace")

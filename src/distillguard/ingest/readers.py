@@ -38,13 +38,8 @@ from distillguard.ingest.quarantine import (
     quarantine_error,
     reject,
 )
-from distillguard.ingest.sources import (
-    DEFAULT_MAX_LINE_BYTES,
-    check_file,
-    iter_blocks,
-    iter_json_records,
-    sniff,
-)
+from distillguard.ingest.sources import DEFAULT_MAX_LINE_BYTES, iter_blocks, iter_json_records
+from distillguard.opener import check_file, sniff
 from distillguard.schema import (
     EVENT_FIELDS,
     EVENT_SCHEMA,

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from distillguard.ingest.sources import text_head
+from distillguard.opener import text_head
 from distillguard.schema.errors import InputError
 
 REQUIRED = ("customer_id", "name")

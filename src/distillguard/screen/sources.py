@@ -8,12 +8,12 @@ CSVs); a file that is none of those is an error naming the file, not a crash.
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from distillguard.opener import open_binary
 from distillguard.schema.errors import InputError
 from distillguard.screen.model import Identifier
 
@@ -24,17 +24,14 @@ csv.field_size_limit(MAX_FIELD)
 def read_text(path: Path) -> str:
     """The text of a list file (optionally .gz or .zst), whatever its legacy encoding."""
     try:
-        data = path.read_bytes()
-    except OSError as exc:
+        # Compressed or not is known by content (the one opener), not by the file's name.
+        with open_binary(path) as fh:
+            data = fh.read()
+    except (OSError, EOFError) as exc:
         raise InputError(
-            f"{path}: cannot read: {exc.strerror}", details={"file": str(path)}
+            f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}",
+            details={"file": str(path)},
         ) from exc
-    if path.suffix == ".gz":
-        data = gzip.decompress(data)
-    elif path.suffix == ".zst":
-        import zstandard
-
-        data = zstandard.ZstdDecompressor().decompressobj().decompress(data)
     if b"\x00" in data[:4096]:
         raise InputError(
             f"{path}: binary or UTF-16 content; expected UTF-8 or Windows-1252 text",

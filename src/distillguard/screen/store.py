@@ -22,6 +22,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from distillguard.opener import open_text
 from distillguard.schema.errors import InputError, NotFoundError
 from distillguard.screen.csl import parse_csl_csv, parse_csl_json
 from distillguard.screen.ftm import parse_ftm
@@ -248,8 +249,7 @@ def update_store(
 
 def _read_store(store: Path) -> list[Entity]:
     entities = []
-    opener = gzip.open if store.suffix == ".gz" else open
-    with opener(store, "rt", encoding="utf-8") as fh:
+    with open_text(store) as fh:
         for line_no, line in enumerate(fh, start=1):
             try:
                 entities.append(Entity.from_dict(json.loads(line)))

@@ -11,7 +11,6 @@ is judged on prompts, answers and wrapper phrasings it has never seen.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import re
@@ -20,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
+from distillguard.opener import open_text
 from distillguard.schema.errors import InputError
 
 SHIPPED = Path(__file__).resolve().parent / "corpora"
@@ -97,12 +97,8 @@ def _find(rel: str, corpus_dir: Path | None, sources: dict[str, str],
 
 def _open_text(path: Path) -> Iterator[str]:
     try:
-        if path.suffix == ".gz":
-            with gzip.open(path, "rt", encoding="utf-8") as fh:
-                yield from fh
-        else:
-            with path.open(encoding="utf-8") as fh:
-                yield from fh
+        with open_text(path) as fh:
+            yield from fh
     except (OSError, UnicodeDecodeError, EOFError) as exc:
         raise InputError(f"{path}: cannot read corpus file ({exc})",
                          details={"file": str(path)}) from exc

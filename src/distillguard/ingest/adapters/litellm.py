@@ -67,10 +67,9 @@ from distillguard.ingest.sources import (
     decode_json_line,
     first_significant_byte,
     iter_lines,
-    open_binary,
     read_json_document,
-    sniff,
 )
+from distillguard.opener import open_binary, sniff
 from distillguard.schema import FieldError
 
 CALL_TYPES: Final = {
