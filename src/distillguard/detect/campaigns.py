@@ -12,17 +12,10 @@ from typing import Final
 import numpy as np
 
 from distillguard.graph import Edges
+from distillguard.graph.kinds import WORDS
 from distillguard.schema import Account
 
-KIND_NAMES: Final = {
-    "payment": "payment instrument", "signup_ip": "sign-up IP", "ip": "client IP",
-    "ip_prefix": "IP prefix", "asn": "ASN", "ua": "user agent", "email_domain": "e-mail domain",
-    "org": "org id", "created": "sign-up hour", "pfp": "parameter fingerprint",
-    "tools": "tool schema",
-    "p24": "wrapper opening", "s24": "wrapper ending", "p64": "wrapper skeleton",
-    "s64": "wrapper skeleton (ending)", "sysk": "system prompt skeleton",
-    "lockstep": "lockstep activity",
-}
+KIND_NAMES: Final = WORDS
 #: Sign-up span up to which a group's creation times are told as a burst.
 BURST_SPAN_H: Final = 14 * 24.0
 #: Share of members that must agree for a cluster to be one organisation.
@@ -45,7 +38,11 @@ class Cluster:
     def describe(self, flagged: int | None = None) -> str:
         """In words: its flagged members of the whole linked group (the two counts the
         report once confused), what they share, and a sign-up burst when there is one."""
-        shared = ", ".join(f"{KIND_NAMES.get(k, k)} ({c} links)" for k, c in self.kinds[:4])
+        by_words: dict[str, int] = {}
+        for k, c in self.kinds:  # short and long wrapper keys read the same in words
+            w = KIND_NAMES.get(k, k)
+            by_words[w] = max(by_words.get(w, 0), c)
+        shared = ", ".join(f"{w} ({c} links)" for w, c in list(by_words.items())[:4])
         parts = [f"{self.size} accounts" if flagged is None else
                  f"{flagged} flagged of {self.size} linked accounts"]
         if shared:
@@ -141,7 +138,7 @@ def linkage_values(edges: Edges, n: int) -> tuple[np.ndarray, np.ndarray, list[s
             linked_on.append("")
             continue
         top = sorted(parts.get(e, []), reverse=True)[:3]
-        linked_on.append(" + ".join(KIND_NAMES.get(k, k) for _, k in top))
+        linked_on.append(" + ".join(dict.fromkeys(KIND_NAMES.get(k, k) for _, k in top)))
     return strongest, peers, linked_on
 
 

@@ -25,13 +25,13 @@ from typing import Final
 import numpy as np
 
 from distillguard.graph import Edges
+from distillguard.graph.kinds import of_family
 from distillguard.schema import Account
 
-#: Which link kinds are infrastructure, scaffolding or timing.
-INFRA_KINDS: Final = frozenset({"payment", "signup_ip", "ip", "ip_prefix", "asn",
-                                "email_domain"})
-SCAFFOLD_KINDS: Final = frozenset({"p24", "s24", "p64", "s64", "sysk", "tools", "pfp", "ua"})
-TIMING_KINDS: Final = frozenset({"lockstep", "created"})
+#: Which link kinds are infrastructure, scaffolding or timing (one table: graph.kinds).
+INFRA_KINDS: Final = of_family("infrastructure")
+SCAFFOLD_KINDS: Final = of_family("scaffolding")
+TIMING_KINDS: Final = of_family("timing")
 #: Summed internal tie weight (of one kind group) at which a tie counts in full.
 TIE_FULL: Final = 3.0
 #: Members at which a group's size counts in full (log scale from a pair).

@@ -23,6 +23,7 @@ from typing import Any, Final
 import orjson
 
 from distillguard.gateway.verdicts import SEVERITY, External
+from distillguard.graph.kinds import WORDS
 
 #: Keys that link on their own: they come from one operator's own setup.
 STRONG: Final = frozenset({"payment", "p64", "s64", "sysk"})
@@ -30,12 +31,7 @@ STRONG: Final = frozenset({"payment", "p64", "s64", "sysk"})
 #: schema, say), and an address with its own /24 counts once.
 WEAK_FAMILY: Final = {"ip": "address", "ip_prefix": "address", "signup_ip": "signup",
                       "tools": "tools", "p24": "short_wrapper", "s24": "short_wrapper"}
-KIND_WORDS: Final = {
-    "payment": "payment instrument", "signup_ip": "sign-up address", "ip": "egress address",
-    "ip_prefix": "egress /24", "tools": "tool schema", "p24": "wrapper opening",
-    "s24": "wrapper ending", "p64": "wrapper opening", "s64": "wrapper ending",
-    "sysk": "system prompt skeleton", "conversation": "conversation continued from",
-}
+KIND_WORDS: Final = WORDS
 
 
 @dataclass(frozen=True, slots=True)

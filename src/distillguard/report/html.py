@@ -11,17 +11,14 @@ import jinja2
 import numpy as np
 
 from distillguard.detect.config import HuntConfig
-from distillguard.detect.coordination import INFRA_KINDS, SCAFFOLD_KINDS, TIMING_KINDS
 from distillguard.detect.judgement import CampaignRow, HuntOutputs, Judgement
+from distillguard.graph.kinds import family
 from distillguard.report import charts
 
 MAX_CAMPAIGNS = 8
 MAX_NODES = 150
 MAX_TOP_ACCOUNTS = 500
-#: Which group each link kind's tie belongs to (the graph's edge colours).
-_GROUP = {**dict.fromkeys(INFRA_KINDS, "infrastructure"),
-          **dict.fromkeys(SCAFFOLD_KINDS, "scaffolding"),
-          **dict.fromkeys(TIMING_KINDS | {"lockstep"}, "timing")}
+
 
 
 def _env() -> jinja2.Environment:
@@ -66,7 +63,7 @@ def _campaign_pictures(result: Judgement, campaigns: list[CampaignRow]) -> dict[
         keep = (local[edges.src] >= 0) & (local[edges.dst] >= 0)
         idx = np.flatnonzero(keep)
         sel = [(int(local[edges.src[e]]), int(local[edges.dst[e]]), float(edges.weight[e]),
-                _GROUP.get(edges.kinds[best[e]], "other") if best[e] >= 0 else "other")
+                family(edges.kinds[best[e]]) if best[e] >= 0 else "other")
                for e in idx.tolist()]
         shown = len(members)
         title = (f"{c.cluster_id}: {c.size} flagged accounts"

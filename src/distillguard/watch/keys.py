@@ -36,6 +36,7 @@ from distillguard.features.engine import DuckDBEngine
 from distillguard.features.linkage import tool_keys, tools_sql
 from distillguard.gateway.linkage import Campaign, LinkBook
 from distillguard.gateway.verdicts import External
+from distillguard.graph.kinds import family
 from distillguard.schema import Account, read_verdicts
 
 #: Kinds of key the door can check (the hunt also links on ASN and user agent, which
@@ -44,7 +45,7 @@ REQUEST_KINDS: Final = ("p24", "s24", "p64", "s64", "sysk", "ip", "ip_prefix", "
 RECORD_KINDS: Final = ("payment", "signup_ip")
 #: Templates strangers can share (a public benchmark's wrapper, a framework's prompt and
 #: tools): a key of these kinds needs two flagged holders and no allowed one.
-SCAFFOLD_KINDS: Final = frozenset({"p24", "s24", "p64", "s64", "sysk", "tools"})
+SCAFFOLD_KINDS: Final = frozenset(k for k in REQUEST_KINDS if family(k) == "scaffolding")
 MAX_OUTSIDE: Final = 1
 FLAGGED: Final = ("block", "review")
 
