@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from distillguard.ingest import native
-from distillguard.ingest.convert import convert_block
+from distillguard.ingest.blocks import convert_block
 from distillguard.ingest.dedup import SeenIds, digests
 from distillguard.ingest.quarantine import Quarantine
 

@@ -2,7 +2,7 @@
 
 :func:`convert_record` is the per-record step every reader and adapter shares
 (fast path, else ``Event.from_mapping``; a record that fails is quarantined).
-:func:`convert_block` is the canonical-JSONL hot loop: one block of whole
+:func:`convert_lines` is the canonical-JSONL hot loop: one block of whole
 lines (from :func:`~distillguard.ingest.sources.iter_blocks`) straight to one
 Arrow batch, with no per-line generator layers in between. It runs in the
 reading process or in a worker (``parallel``) and gives the same rows,
@@ -104,19 +104,6 @@ def _stripped(line: bytes) -> bytes:
 Converted = tuple[pa.RecordBatch, list[int], int, "int | None", "int | None"]
 
 
-def convert_block(source: str, first: int, block: bytes, quarantine: Quarantine | None, *,
-                  max_line_bytes: int, native: bool = False) -> Converted:
-    """(batch, line of each row, out-of-order count, first ts, last ts) for one block whose
-    first line is line ``first`` of ``source``; unusable lines go to ``quarantine``.
-    ``native`` converts with the C scanner (``ingest.native``), the same rows faster."""
-    if native:
-        from distillguard.ingest.native import scan_block
-
-        return scan_block(source, first, block, quarantine, max_line_bytes=max_line_bytes)
-    return convert_lines(source, numbered_lines(first, block), quarantine,
-                         max_line_bytes=max_line_bytes)
-
-
 def numbered_lines(first: int, block: bytes) -> list[tuple[int, bytes, bool]]:
     """(line number, line, followed by a newline) for each line of a block."""
     lines = block.split(b"\n")
@@ -190,13 +177,3 @@ def order_stats(batch: pa.RecordBatch) -> tuple[int, int | None, int | None]:
         return 0, None, None
     ts = batch.column(1).cast(pa.int64()).to_numpy()
     return int((np.diff(ts) < 0).sum()), int(ts[0]), int(ts[-1])
-
-
-def prepare_block(source: str, first: int, block: bytes, max_line_bytes: int,
-                  native: bool = False) -> Prepared:
-    """Worker side: one block converted with its quarantine rows collected, not written."""
-    q = Quarantine(memory_rows=None)
-    batch, nums, ooo, first_ms, last_ms = convert_block(source, first, block, q,
-                                                        max_line_bytes=max_line_bytes,
-                                                        native=native)
-    return Prepared(batch, source, nums, q.rows, ooo, first_ms, last_ms)

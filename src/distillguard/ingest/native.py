@@ -45,7 +45,7 @@ def _array(field: pa.Field, rows: int, valid: bytes, data: bytes,
 
 def scan_block(source: str, first: int, block: bytes, quarantine: Quarantine | None, *,
                max_line_bytes: int) -> tuple[pa.RecordBatch, list[int], int, Any, Any]:
-    """``convert.convert_block`` for one block, through the C scanner."""
+    """``blocks.convert_block`` for one block, through the C scanner."""
     if _scan is None:
         raise RuntimeError("distillguard.ingest._scan is not built")
     rows, cols, row_lines, fallback, spans = _scan.scan(block, max_line_bytes)

@@ -24,7 +24,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from distillguard.ingest.convert import Prepared, prepare_block
+from distillguard.ingest.blocks import prepare_block
+from distillguard.ingest.convert import Prepared
 from distillguard.ingest.quarantine import Quarantine
 from distillguard.ingest.sources import iter_blocks_at
 from distillguard.opener import sniff

@@ -21,11 +21,11 @@ import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from distillguard.ingest.blocks import convert_block
 from distillguard.ingest.convert import (
     Prepared,
     Record,
     build_rows,
-    convert_block,
     convert_record,
     order_stats,
 )
