@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from distillguard.ingest import Quarantine, ReadStats, iter_event_batches, native, readers
-from distillguard.ingest.convert import convert_block
+from distillguard.ingest.blocks import convert_block
 from distillguard.schema import InputError
 
 from .ingest_helpers import make_event, write_lines
