@@ -21,6 +21,7 @@ from typing import Any, Final
 import orjson
 
 from distillguard.schema import ENDPOINTS, Event, content_text, event_row, split_turns
+from distillguard.schema.requests import int_or_none, response_format, tool_name
 
 EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 MS: Final = timedelta(milliseconds=1)
@@ -30,17 +31,6 @@ DAY_MS: Final = 86_400_000
 def ts_ms(dt: datetime) -> int:
     """Milliseconds since the epoch, floored (as Arrow stores ``timestamp[ms]``)."""
     return (dt - EPOCH) // MS
-
-
-def _int(v: Any) -> int | None:
-    """``requests._int_or_none`` for the values that reach it."""
-    if isinstance(v, bool):
-        return None
-    if isinstance(v, int):
-        return v
-    if isinstance(v, float) and v.is_integer():
-        return int(v)
-    return None
 
 
 def _plain_turns(messages: Any, system: list[str]) -> tuple[str, int] | None:
@@ -88,30 +78,8 @@ def _tools(tools: Any) -> str | None:
         return ""
     if not isinstance(tools, list):
         return None
-    names: list[str] = []
-    for t in tools:
-        if type(t) is not dict:
-            continue
-        fn = t.get("function")
-        if isinstance(fn, Mapping) and isinstance(fn.get("name"), str):
-            names.append(fn["name"])
-        elif isinstance(t.get("name"), str):
-            names.append(t["name"])
-        elif isinstance(t.get("type"), str):
-            names.append(t["type"])
+    names = [n for t in tools if type(t) is dict and (n := tool_name(t)) is not None]
     return ",".join(names)
-
-
-def _response_format(body: Mapping[str, Any]) -> str | None:
-    rf = body.get("response_format")
-    if isinstance(rf, Mapping) and isinstance(rf.get("type"), str):
-        return str(rf["type"])
-    text = body.get("text")
-    if isinstance(text, Mapping):
-        fmt = text.get("format")
-        if isinstance(fmt, Mapping) and isinstance(fmt.get("type"), str):
-            return str(fmt["type"])
-    return None
 
 
 def request_columns(endpoint: str, body: dict[str, Any]) -> tuple[Any, ...] | None:
@@ -123,10 +91,10 @@ def request_columns(endpoint: str, body: dict[str, Any]) -> tuple[Any, ...] | No
     if endpoint == "chat.completions":
         turns = _turns(body.get("messages"), system)
         mt = body.get("max_completion_tokens")
-        max_tokens = None if mt is None else _int(mt)
+        max_tokens = None if mt is None else int_or_none(mt)
         if max_tokens is None:
             mt = body.get("max_tokens")
-            max_tokens = None if mt is None else _int(mt)
+            max_tokens = None if mt is None else int_or_none(mt)
         e = body.get("reasoning_effort")
         if isinstance(e, str):
             enabled, effort = e != "none", e
@@ -137,18 +105,18 @@ def request_columns(endpoint: str, body: dict[str, Any]) -> tuple[Any, ...] | No
         if sys_field:
             system.append(sys_field if type(sys_field) is str else content_text(sys_field))
         turns = _turns(body.get("messages"), system)
-        max_tokens = _int(body.get("max_tokens"))
+        max_tokens = int_or_none(body.get("max_tokens"))
         thinking = body.get("thinking")
         if isinstance(thinking, Mapping):
             enabled = thinking.get("type") in ("enabled", "adaptive")
-            budget = _int(thinking.get("budget_tokens"))
+            budget = int_or_none(thinking.get("budget_tokens"))
     elif endpoint == "responses":
         instructions = body.get("instructions")
         if isinstance(instructions, str):
             system.append(instructions)
         inp = body.get("input")
         turns = (inp, 1) if isinstance(inp, str) else _turns(inp, system)
-        max_tokens = _int(body.get("max_output_tokens"))
+        max_tokens = int_or_none(body.get("max_output_tokens"))
         r = body.get("reasoning")
         if isinstance(r, Mapping):
             e = r.get("effort")
@@ -165,7 +133,7 @@ def request_columns(endpoint: str, body: dict[str, Any]) -> tuple[Any, ...] | No
     if tools is None:
         return None
     tl = get("top_logprobs")
-    top = None if tl is None else _int(tl)
+    top = None if tl is None else int_or_none(tl)
     logprobs = bool(get("logprobs")) or (top is not None and top > 0)
     include = get("include")
     if include is not None:
@@ -176,8 +144,8 @@ def request_columns(endpoint: str, body: dict[str, Any]) -> tuple[Any, ...] | No
     temp = get("temperature")
     temperature = float(temp) if isinstance(temp, (int, float)) and type(temp) is not bool else None
     nv = get("n")
-    n = 1 if nv is None else (_int(nv) or 1)
-    rf = _response_format(body) if "response_format" in body or "text" in body else None
+    n = 1 if nv is None else (int_or_none(nv) or 1)
+    rf = response_format(body) if "response_format" in body or "text" in body else None
     return (
         "\n\n".join([p for p in system if p]) if system else "", turns[0], turns[1],
         max_tokens, max(n, 1), logprobs, temperature, enabled, effort, budget, tools,

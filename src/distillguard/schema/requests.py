@@ -102,7 +102,8 @@ def content_text(content: Any) -> str:
     return str(content)
 
 
-def _int_or_none(v: Any) -> int | None:
+def int_or_none(v: Any) -> int | None:
+    """An integer field as clients send it (7 or 7.0), else None (True is not 1)."""
     if isinstance(v, bool):
         return None
     if isinstance(v, int):
@@ -112,19 +113,24 @@ def _int_or_none(v: Any) -> int | None:
     return None
 
 
+def tool_name(t: Mapping[str, Any]) -> str | None:
+    """The name one tool definition declares, in any of the three APIs' shapes."""
+    fn = t.get("function")
+    if isinstance(fn, Mapping) and isinstance(fn.get("name"), str):
+        return str(fn["name"])
+    if isinstance(t.get("name"), str):
+        return str(t["name"])
+    if isinstance(t.get("type"), str):
+        return str(t["type"])
+    return None
+
+
 def _tool_names(tools: Any) -> tuple[str, ...]:
     names: list[str] = []
     if isinstance(tools, Sequence) and not isinstance(tools, str):
         for t in tools:
-            if not isinstance(t, Mapping):
-                continue
-            fn = t.get("function")
-            if isinstance(fn, Mapping) and isinstance(fn.get("name"), str):
-                names.append(fn["name"])
-            elif isinstance(t.get("name"), str):
-                names.append(t["name"])
-            elif isinstance(t.get("type"), str):
-                names.append(t["type"])
+            if isinstance(t, Mapping) and (name := tool_name(t)) is not None:
+                names.append(name)
     return tuple(names)
 
 
@@ -152,7 +158,8 @@ def split_turns(messages: Any) -> tuple[list[str], list[Turn]]:
     return system, turns
 
 
-def _response_format(body: Mapping[str, Any]) -> str | None:
+def response_format(body: Mapping[str, Any]) -> str | None:
+    """``response_format.type`` (chat) or ``text.format.type`` (responses)."""
     rf = body.get("response_format")
     if isinstance(rf, Mapping) and isinstance(rf.get("type"), str):
         return str(rf["type"])
@@ -178,13 +185,13 @@ def normalize_request(endpoint: str, body: Mapping[str, Any]) -> NormalizedReque
             system_parts.append(content_text(sys_field))
         s, turns = split_turns(body.get("messages"))
         system_parts.extend(s)
-        max_tokens = _int_or_none(body.get("max_tokens"))
+        max_tokens = int_or_none(body.get("max_tokens"))
         thinking = body.get("thinking")
         if isinstance(thinking, Mapping):
             ttype = thinking.get("type")
             reasoning = Reasoning(
                 enabled=ttype in ("enabled", "adaptive"),
-                budget_tokens=_int_or_none(thinking.get("budget_tokens")),
+                budget_tokens=int_or_none(thinking.get("budget_tokens")),
             )
         oc = body.get("output_config")
         if isinstance(oc, Mapping) and isinstance(oc.get("effort"), str):
@@ -194,7 +201,7 @@ def normalize_request(endpoint: str, body: Mapping[str, Any]) -> NormalizedReque
             system_parts.append(body["instructions"])
         s, turns = split_turns(body.get("input"))
         system_parts.extend(s)
-        max_tokens = _int_or_none(body.get("max_output_tokens"))
+        max_tokens = int_or_none(body.get("max_output_tokens"))
         r = body.get("reasoning")
         if isinstance(r, Mapping):
             effort = r.get("effort") if isinstance(r.get("effort"), str) else None
@@ -206,25 +213,25 @@ def normalize_request(endpoint: str, body: Mapping[str, Any]) -> NormalizedReque
         if isinstance(prompt, list):
             prompt = "\n".join(str(p) for p in prompt)
         turns = [Turn("user", str(prompt))] if prompt is not None else []
-        max_tokens = _int_or_none(body.get("max_tokens"))
+        max_tokens = int_or_none(body.get("max_tokens"))
     else:  # chat.completions, and the fallback for unknown endpoints
         system_parts, turns = split_turns(body.get("messages"))
-        max_tokens = _int_or_none(body.get("max_completion_tokens"))
+        max_tokens = int_or_none(body.get("max_completion_tokens"))
         if max_tokens is None:
-            max_tokens = _int_or_none(body.get("max_tokens"))
+            max_tokens = int_or_none(body.get("max_tokens"))
         effort = body.get("reasoning_effort")
         if isinstance(effort, str):
             reasoning = Reasoning(enabled=effort != "none", effort=effort)
 
     logprobs_v = body.get("logprobs")
-    top_logprobs = _int_or_none(body.get("top_logprobs"))
+    top_logprobs = int_or_none(body.get("top_logprobs"))
     logprobs = bool(logprobs_v) or (top_logprobs is not None and top_logprobs > 0)
-    if endpoint == "completions" and _int_or_none(logprobs_v) is not None:
-        top_logprobs = _int_or_none(logprobs_v)
+    if endpoint == "completions" and int_or_none(logprobs_v) is not None:
+        top_logprobs = int_or_none(logprobs_v)
     include = body.get("include")
     if isinstance(include, Sequence) and any("logprobs" in str(i) for i in include):
         logprobs = True
-    n = _int_or_none(body.get("n")) or 1
+    n = int_or_none(body.get("n")) or 1
     metadata = body.get("metadata")
     user = body.get("user")
     if isinstance(metadata, Mapping) and isinstance(metadata.get("user_id"), str):
@@ -245,7 +252,7 @@ def normalize_request(endpoint: str, body: Mapping[str, Any]) -> NormalizedReque
         logprobs=logprobs,
         top_logprobs=top_logprobs,
         stream=bool(body.get("stream")),
-        response_format=_response_format(body),
+        response_format=response_format(body),
         metadata_user=user if isinstance(user, str) else None,
         raw=body,
     )
