@@ -60,3 +60,21 @@ def test_what_the_hunt_writes_reads_back(rows: list[tuple[str, float, str, str]]
         got = read_verdicts(p)
     assert [(g.account_id, g.verdict, g.cluster_id or "") for g in got] == \
         [(a, v, c) for a, _, v, c in rows]
+
+
+@given(st.floats(0, 1), st.floats(0, 1), st.floats(0, 1))
+def test_one_verdict_rule_ordered_by_risk(risk: float, a: float, b: float) -> None:
+    from distillguard.schema import verdict_for
+
+    review, block = sorted((a, b))
+    v = verdict_for(risk, review, block)
+    assert v == ("block" if risk >= block else "review" if risk >= review else "allow")
+    order = {"allow": 0, "review": 1, "block": 2}
+    assert order[verdict_for(min(1.0, risk + 0.1), review, block)] >= order[v]
+
+
+def test_a_campaign_is_blocked_when_half_its_flagged_members_are() -> None:
+    from distillguard.schema import campaign_tier
+
+    assert campaign_tier(2, 4) == "block" and campaign_tier(1, 4) == "review"
+    assert campaign_tier(0, 0) == "review" and campaign_tier(1, 1) == "block"

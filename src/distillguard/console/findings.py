@@ -28,7 +28,7 @@ import orjson
 from distillguard.console.analysts import pseudonym
 from distillguard.detect.judgement import CampaignRow
 from distillguard.detect.outputs import CLUSTERS_CSV_HEADER
-from distillguard.schema import FieldError, InputError, RecordError, read_verdicts
+from distillguard.schema import FieldError, InputError, RecordError, campaign_tier, read_verdicts
 
 FLAGGED: Final = ("block", "review")
 
@@ -207,7 +207,7 @@ def build_queue(f: Findings, previous: Sequence[tuple[str, str, str]] | None) ->
     for c in f.campaigns.values():
         vol = sum(f.volume.get(m, 1) for m in c.members) if f.volume else len(c.members)
         tiers = Counter(f.accounts[m].verdict for m in c.members if m in f.accounts)
-        verdict = "block" if 2 * tiers["block"] >= max(1, len(c.members)) else "review"
+        verdict = campaign_tier(tiers["block"], len(c.members))
         items.append(QueueItem("campaign", c.cluster_id, "", c.risk, c.size, vol,
                                priority(c.risk, c.size, vol), verdict, c.evidence,
                                change.get(c.cluster_id, "")))

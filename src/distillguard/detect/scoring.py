@@ -18,7 +18,7 @@ from typing import Any, Final
 import numpy as np
 
 from distillguard.detect.config import KYC_RISK, PLAN_RISK, Feature, HuntConfig
-from distillguard.schema import Account
+from distillguard.schema import Account, verdict_for
 
 #: Minimum events before a distributional feature (entropy, regularity) is trusted.
 MIN_EVENTS_SHAPE: Final = 20
@@ -181,7 +181,7 @@ def strength(f: Feature, v: np.ndarray) -> np.ndarray:
 
 
 def verdicts(risk: np.ndarray, cfg: HuntConfig) -> list[str]:
-    return ["block" if r >= cfg.block else "review" if r >= cfg.review else "allow" for r in risk]
+    return [verdict_for(float(r), cfg.review, cfg.block) for r in risk]
 
 
 def explain(cfg: HuntConfig, scored: Scored, i: int,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from distillguard.gateway.state import AccountState
+from distillguard.schema import verdict_for
 
 RATE_REFERENCE_RPM = 60.0
 
@@ -109,6 +110,6 @@ class Scorer:
             raw = state.rpm if f.name == "request_rate" else v
             parts.append(Contribution(f.name, v, f.weight, c, f.explanation, raw))
         risk = min(1.0, max(0.0, total))
-        verdict = "block" if risk >= self.block else "review" if risk >= self.review else "allow"
+        verdict = verdict_for(risk, self.review, self.block)
         return Score(risk, verdict, {"review": self.review, "block": self.block}, tuple(parts),
                      state.n)

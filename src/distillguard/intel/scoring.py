@@ -32,6 +32,7 @@ from dataclasses import dataclass, replace
 from typing import Final
 
 from distillguard.intel import keys as K
+from distillguard.schema import verdict_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +112,7 @@ def raw_hit(feature: str, similarity: float, prov: Provenance) -> Hit | None:
 
 
 def action_for(score: float) -> str:
-    return "block" if score >= BLOCK else "review" if score >= REVIEW else "allow"
+    return verdict_for(score, REVIEW, BLOCK)
 
 
 def combine(hits: Sequence[Hit]) -> float:

@@ -39,8 +39,10 @@ from distillguard.schema.records import (
     AccountVerdict,
     Event,
     Label,
+    campaign_tier,
     format_ts,
     parse_ts,
+    verdict_for,
 )
 from distillguard.schema.requests import (
     NormalizedRequest,
@@ -61,5 +63,6 @@ __all__ = [
     "ForbiddenError", "InputError", "Label", "NormalizedRequest", "NotFoundError",
     "PayloadTooLargeError", "RateLimitedError", "Reasoning", "RecordError",
     "ServiceUnavailableError", "Turn", "UpstreamError", "content_text", "format_ts",
-    "normalize_request", "parse_ts", "read_verdicts", "split_turns",
+    "campaign_tier", "normalize_request", "parse_ts", "read_verdicts", "split_turns",
+    "verdict_for",
 ]

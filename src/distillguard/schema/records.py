@@ -20,6 +20,16 @@ PLANS: Final = ("free", "payg", "enterprise", "education", "research", "startup"
 LABELS: Final = ("benign", "distiller")
 VERDICTS: Final = ("allow", "review", "block")
 
+
+def verdict_for(risk: float, review: float, block: float) -> str:
+    """The verdict rule, once: block at or above ``block``, review at or above ``review``."""
+    return "block" if risk >= block else "review" if risk >= review else "allow"
+
+
+def campaign_tier(blocked: int, members: int) -> str:
+    """A campaign is blocked when at least half its flagged members are, else reviewed."""
+    return "block" if 2 * blocked >= max(1, members) else "review"
+
 EVENT_FIELDS: Final = (
     "event_id", "ts", "account_id", "api_key_id", "ip", "ip_prefix", "asn", "ip_country",
     "user_agent", "endpoint", "model", "request", "response_text", "reasoning_text",

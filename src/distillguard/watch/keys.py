@@ -37,7 +37,7 @@ from distillguard.features.linkage import tool_keys, tools_sql
 from distillguard.gateway.linkage import Campaign, LinkBook
 from distillguard.gateway.verdicts import External
 from distillguard.graph.kinds import family
-from distillguard.schema import Account, read_verdicts
+from distillguard.schema import Account, campaign_tier, read_verdicts
 
 #: Kinds of key the door can check (the hunt also links on ASN and user agent, which
 #: ordinary customers share too widely to refuse anyone by).
@@ -106,7 +106,7 @@ def build_book(rows: Sequence[HuntRow], holders: dict[tuple[str, str], set[str]]
     campaigns: dict[str, Campaign] = {}
     for cid, ms in members.items():
         blocked = sum(1 for m in ms if m.verdict == "block")
-        tier = "block" if 2 * blocked >= len(ms) else "review"
+        tier = campaign_tier(blocked, len(ms))
         best = max(ms, key=lambda m: m.risk)
         campaigns[cid] = Campaign(cid, tier, len(ms), best.reasons[:300])
         for m in ms:
