@@ -15,11 +15,10 @@ import pytest
 from detect.world import build_world
 from distillguard.gateway.door import Door, MemoryChannel, RedisChannel
 from distillguard.ingest import read_accounts
-from distillguard.schema import Account, ConfigError, InputError
+from distillguard.schema import Account, AccountVerdict, ConfigError, InputError
 from distillguard.settings import Settings
 from distillguard.watch import build_book, parse_window, run_cycle
 from distillguard.watch.cycle import window_files
-from distillguard.watch.keys import HuntRow
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -65,10 +64,11 @@ def _acc(aid: str, pay: str | None = None) -> Account:
 
 
 def test_key_rule_keeps_values_ordinary_accounts_share() -> None:
-    rows = [HuntRow("h1", 0.99, "block", "C1", "wrapper"),
-            HuntRow("h2", 0.98, "block", "C1", "wrapper"),
-            HuntRow("b1", 0.05, "allow", "", ""), HuntRow("b2", 0.04, "allow", "", ""),
-            HuntRow("lone", 0.9, "block", "", "synthetic data")]
+    rows = [AccountVerdict("h1", 0.99, "block", "C1", "wrapper"),
+            AccountVerdict("h2", 0.98, "block", "C1", "wrapper"),
+            AccountVerdict("b1", 0.05, "allow", "", ""),
+            AccountVerdict("b2", 0.04, "allow", "", ""),
+            AccountVerdict("lone", 0.9, "block", "", "synthetic data")]
     holders = {
         ("sysk", "campaign wrapper"): {"h1", "h2"},
         ("sysk", "public agent prompt"): {"h1", "h2", "b1", "b2"},  # ordinary users too
@@ -95,7 +95,7 @@ def test_key_rule_keeps_values_ordinary_accounts_share() -> None:
     strict = build_book(rows, holders, accounts, max_outside=0)
     assert "ip" not in strict.keys
     # a campaign the hunt only reviewed gets its verdicts published but no keys
-    reviewed = build_book([HuntRow(r.account_id, r.risk, "review" if r.cluster_id else
+    reviewed = build_book([AccountVerdict(r.account_id, r.risk, "review" if r.cluster_id else
                                    r.verdict, r.cluster_id, r.reasons) for r in rows],
                           holders, accounts)
     assert reviewed.campaigns["C1"].tier == "review"

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
@@ -37,7 +36,7 @@ from distillguard.features.linkage import tool_keys, tools_sql
 from distillguard.gateway.linkage import Campaign, LinkBook
 from distillguard.gateway.verdicts import External
 from distillguard.graph.kinds import family
-from distillguard.schema import Account, campaign_tier, read_verdicts
+from distillguard.schema import Account, AccountVerdict, campaign_tier, read_verdicts
 
 #: Kinds of key the door can check (the hunt also links on ASN and user agent, which
 #: ordinary customers share too widely to refuse anyone by).
@@ -50,19 +49,9 @@ MAX_OUTSIDE: Final = 1
 FLAGGED: Final = ("block", "review")
 
 
-@dataclass(frozen=True, slots=True)
-class HuntRow:
-    account_id: str
-    risk: float
-    verdict: str
-    cluster_id: str
-    reasons: str
-
-
-def read_hunt(path: Path) -> list[HuntRow]:
+def read_hunt(path: Path) -> list[AccountVerdict]:
     """The hunt's ``accounts.csv``; a row that cannot be used names its line and field."""
-    return [HuntRow(v.account_id, v.risk, v.verdict, v.cluster_id or "", v.reasons)
-            for v in read_verdicts(path)]
+    return read_verdicts(path)
 
 
 def key_holders(event_files: Sequence[Path], accounts: Iterable[Account]
@@ -93,13 +82,13 @@ def key_holders(event_files: Sequence[Path], accounts: Iterable[Account]
     return holders
 
 
-def build_book(rows: Sequence[HuntRow], holders: dict[tuple[str, str], set[str]],
+def build_book(rows: Sequence[AccountVerdict], holders: dict[tuple[str, str], set[str]],
                accounts: Iterable[Account], *, max_outside: int = MAX_OUTSIDE,
                source: str = "watch") -> LinkBook:
     """The book the gateway enforces: verdicts, campaigns and their keys (rule above)."""
     flagged = {r.account_id: r for r in rows if r.verdict in FLAGGED}
     allowed = {r.account_id for r in rows if r.verdict == "allow"}
-    members: dict[str, list[HuntRow]] = defaultdict(list)
+    members: dict[str, list[AccountVerdict]] = defaultdict(list)
     for r in flagged.values():
         members[r.cluster_id or f"A:{r.account_id}"].append(r)
     campaign_of: dict[str, str] = {}
