@@ -116,3 +116,29 @@ def test_an_analysts_lift_ends_the_watchs_hold() -> None:
                     held={"a": "2026-05-04T18:00:00Z", "b": "2026-05-05T00:00:00Z"})
     lifted = apply(book, {"verdicts": {"a": None}}, ["p1"])
     assert "a" not in lifted.verdicts and lifted.held == {"b": "2026-05-05T00:00:00Z"}
+
+
+def test_a_decision_overrides_the_next_hunt_without_an_export(rig, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # The console writes every decision where the hunt reads them
+    # (DISTILLGUARD_HUNT_DECISIONS); the next hunt of the same traffic follows the analyst.
+    import csv
+
+    from distillguard.detect import hunt
+    from distillguard.settings import Settings
+
+    labels = tmp_path / "decisions" / "labels.csv"
+    rig.bench.decisions_path = labels
+    analyst = rig.bench.analysts.verify_token(rig.tokens["analyst"])
+    cid = next(iter(rig.bench.findings.campaigns))
+    members = rig.bench.campaign(cid).members
+    rig.bench.decide(analyst, "campaign", cid, "false_positive", "eval_research", "a lab")
+    rows = list(csv.DictReader(labels.read_text().splitlines()))
+    assert {r["account_id"] for r in rows} == set(members)
+    assert {r["label"] for r in rows} == {"benign"}
+    summary = rig.bench.findings.summary
+    out = hunt(summary["inputs"]["events"], summary["inputs"]["accounts"], tmp_path / "next",
+               engine="duckdb", settings=Settings(hunt_decisions=str(labels)))
+    with (out.out_dir / "accounts.csv").open() as fh:
+        after = {r["account_id"]: r for r in csv.DictReader(fh)}
+    assert all(after[m]["verdict"] == "allow" and after[m]["cluster_id"] == ""
+               for m in members)

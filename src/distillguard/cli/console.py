@@ -62,7 +62,8 @@ def serve_cmd(settings: Settings, hunt_dir: Path, accounts: Path | None, book: s
     if book == "redis":
         channel = RedisChannel(settings.redis_url, prefix=settings.gateway_book_prefix)
     bench = Workbench(hunt_dir, Casebook(settings.effective_database_url), channel, intel,
-                      accounts)
+                      accounts,
+                      Path(settings.hunt_decisions) if settings.hunt_decisions else None)
     click.echo(f"console: {len(bench.findings.queue)} items to review from {hunt_dir}; "
                f"http://{host}:{port}/", err=True)
     uvicorn.run(create_app(bench), host=host, port=port, log_level="warning")

@@ -17,7 +17,7 @@ from distillguard.console.analysts import Analyst, Analysts
 from distillguard.console.casebook import Casebook, Decision, Push
 from distillguard.console.enforcement import Enforcer
 from distillguard.console.findings import Findings, build_queue, load
-from distillguard.console.labels import label_rows
+from distillguard.console.labels import label_rows, write_labels
 from distillguard.console.linkgraph import EDGE_TYPE, Edge, cytoscape_elements, typed_edges
 from distillguard.console.sharing import IntelTarget, campaign_bundle, push_bundle
 from distillguard.console.traffic import Sample, Traffic, event_files, redact
@@ -64,8 +64,13 @@ def require(analyst: Analyst, role: str) -> None:
 
 class Workbench:
     def __init__(self, hunt_dir: Path, casebook: Casebook, channel: Channel | None = None,
-                 intel: IntelTarget | None = None, accounts_path: Path | None = None) -> None:
+                 intel: IntelTarget | None = None, accounts_path: Path | None = None,
+                 decisions_path: Path | None = None) -> None:
         self.casebook = casebook
+        #: Where every decision is written as labels.csv at once: the file the hunt and
+        #: the continuous hunt read (DISTILLGUARD_HUNT_DECISIONS), so a decision
+        #: overrides the automation on the next hunt without anyone exporting it.
+        self.decisions_path = decisions_path
         self.analysts = Analysts(casebook)
         self.channel = channel
         self.enforcer = Enforcer(channel, casebook) if channel is not None else None
@@ -229,9 +234,12 @@ class Workbench:
                                  details={"field": "label"})
             target_id = self.account_id(target)
             members = (target_id,)
-        return self.casebook.decide(analyst.name, self.findings.hunt_id, target_kind,
-                                    target_id, action, label, reason_code, note.strip(),
-                                    members)
+        decision = self.casebook.decide(analyst.name, self.findings.hunt_id, target_kind,
+                                        target_id, action, label, reason_code, note.strip(),
+                                        members)
+        if self.decisions_path is not None:
+            write_labels(self.casebook.decisions(), self.decisions_path)
+        return decision
 
     def decisions_for(self, target_kind: str, target_id: str) -> list[Decision]:
         return [d for d in self.casebook.decisions(target_kind=target_kind, target_id=target_id)
