@@ -9,7 +9,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import uvicorn
@@ -37,8 +37,8 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(app: Starlette, *, lifespan: str = "off", log_level: str = "error",
-          timeout_s: float = 15.0) -> Iterator[str]:
+def serve(app: Starlette, *, lifespan: Literal["auto", "on", "off"] = "off",
+          log_level: str = "error", timeout_s: float = 15.0) -> Iterator[str]:
     """Run ``app`` under uvicorn on a loopback port in a thread; yields the base URL."""
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
