@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
@@ -18,19 +19,32 @@ def outlook() -> None:
     """A sourced 2028 model of the US-China compute ratio and capability lag."""
 
 
+def _run_options(out_help: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """The options every verb that simulates scenarios takes (``run``, ``compare``)."""
+    def wrap(f: Callable[..., None]) -> Callable[..., None]:
+        for opt in reversed((
+            click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+                         help=out_help),
+            click.option("--no-files", is_flag=True, help="Print the table only; write nothing."),
+            click.option("--draws", type=click.IntRange(100, 10_000_000),
+                         help="Monte Carlo draws [default: the scenario's, 10000 for "
+                         "built-ins]."),
+            click.option("--seed", type=click.IntRange(0),
+                         help="Random seed [default: the scenario's]."),
+            click.option("--charts", "chart_fmt", type=click.Choice(sorted(CHART_FORMATS)),
+                         default="both", show_default=True, help="Chart file formats."),
+        )):
+            f = opt(f)
+        return f
+    return wrap
+
+
 @outlook.command("run")
 @click.argument("scenario")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Directory for charts, HTML report, JSON and CSV [default: ./outlook-NAME].")
-@click.option("--no-files", is_flag=True, help="Print the table only; write nothing.")
-@click.option("--draws", type=click.IntRange(100, 10_000_000),
-              help="Monte Carlo draws [default: the scenario's, 10000 for built-ins].")
-@click.option("--seed", type=click.IntRange(0), help="Random seed [default: the scenario's].")
+@_run_options("Directory for charts, HTML report, JSON and CSV [default: ./outlook-NAME].")
 @click.option("--hunt-evidence", type=InPath(exists=True, file_okay=False, path_type=Path),
               help="A hunt output directory (accounts.csv, clusters.csv) informing the "
               "distillation curb effect.")
-@click.option("--charts", "chart_fmt", type=click.Choice(sorted(CHART_FORMATS)), default="both",
-              show_default=True, help="Chart file formats.")
 @format_option
 def run_cmd(scenario: str, out_dir: Path | None, no_files: bool, draws: int | None,
             seed: int | None, hunt_evidence: Path | None, chart_fmt: str, fmt: str) -> None:
@@ -143,14 +157,7 @@ def fit_cmd(models: Path | None, since: date, top_n: int, bootstrap: int, ci: fl
 
 @outlook.command("compare")
 @click.argument("scenarios", nargs=-1, required=True)
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Where compare.png/svg go [default: outlook-compare].")
-@click.option("--no-files", is_flag=True, help="Print the table only; write nothing.")
-@click.option("--draws", type=click.IntRange(100, 10_000_000),
-              help="Monte Carlo draws for every scenario [default: each scenario's].")
-@click.option("--seed", type=click.IntRange(0), help="Random seed for every scenario.")
-@click.option("--charts", "chart_fmt", type=click.Choice(sorted(CHART_FORMATS)), default="both",
-              show_default=True, help="Chart file formats.")
+@_run_options("Where compare.png/svg go [default: outlook-compare].")
 @format_option
 def compare_cmd(scenarios: tuple[str, ...], out_dir: Path | None, no_files: bool,
                 draws: int | None, seed: int | None, chart_fmt: str, fmt: str) -> None:
