@@ -142,26 +142,27 @@ def score(values: Mapping[str, np.ndarray], cfg: HuntConfig, n: int, *,
     logit = np.full(n, cfg.bias)
     strengths: dict[str, np.ndarray] = {}
     contribs: dict[str, np.ndarray] = {}
-    graph_seen = False
-    for f in sorted(cfg.features, key=lambda f: f.graph):
-        if not include_graph and f.graph:
-            continue
-        if f.graph and not graph_seen:
-            graph_seen = True
-            # The account's own evidence counts no lower than ordinary traffic's when
-            # its group's evidence is added (see HuntConfig.own_floor).
-            lift = np.maximum(cfg.own_floor - logit, 0.0)
-            if lift.any():
-                contribs["own_floor"] = lift
-                strengths["own_floor"] = (lift > 0).astype(np.float64)
-                logit = logit + lift
-        v = values.get(f.name)
-        if v is None:
-            continue
-        s = strength(f, v)
-        strengths[f.name] = s
-        contribs[f.name] = f.weight * s
-        logit = logit + contribs[f.name]
+
+    def add(features: Sequence[Feature]) -> None:
+        nonlocal logit
+        for f in features:
+            v = values.get(f.name)
+            if v is None:
+                continue
+            strengths[f.name] = strength(f, v)
+            contribs[f.name] = f.weight * strengths[f.name]
+            logit = logit + contribs[f.name]
+
+    add([f for f in cfg.features if not f.graph])
+    if include_graph:
+        # The account's own evidence counts no lower than ordinary traffic's when its
+        # group's evidence is added (see HuntConfig.own_floor).
+        lift = np.maximum(cfg.own_floor - logit, 0.0)
+        if lift.any():
+            contribs["own_floor"] = lift
+            strengths["own_floor"] = (lift > 0).astype(np.float64)
+            logit = logit + lift
+        add([f for f in cfg.features if f.graph])
     # Rounded so engines whose float sums differ in the last bits agree on verdicts.
     risk = np.round(1.0 / (1.0 + np.exp(-logit)), 6)
     vals = dict(values)

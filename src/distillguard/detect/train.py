@@ -188,17 +188,16 @@ def fit_model(worlds: Sequence[LabelledWorld], *, exclude_tactics: Sequence[str]
     # group evidence is learned as it will look at hunt time, not as an overfit paints it.
     fold1 = [_fit(_others(k, x1r), _others(k, ys), sign1, l2) if k_worlds > 1 else (w1, b1)
              for k in range(k_worlds)]
-    base = [logit(x1[k], *fold1[k]) for k in range(k_worlds)]
-    # What ordinary traffic shows on its own: a quantile of the benign accounts' logits.
-    floor = float(np.quantile(np.concatenate([z[w.y == 0] for z, w in zip(base, worlds,
+    # The cross-fitted first pass feeds the group values; floored at what ordinary traffic
+    # shows on its own (a quantile of the benign accounts' logits), it is the offset.
+    raw = [logit(x1[k], *fold1[k]) for k in range(k_worlds)]
+    floor = float(np.quantile(np.concatenate([z[w.y == 0] for z, w in zip(raw, worlds,
                                                                          strict=True)]),
                               floor_quantile)) if floor_quantile >= 0 else -math.inf
-    raw = base
-    base = [np.maximum(z, floor) for z in raw]
     x2 = [_matrix(graph, judge_values(w.prepared, _sigmoid(z)), w.prepared.n)
           for w, z in zip(worlds, raw, strict=True)]
     x2r = [x[r] for x, r in zip(x2, rows, strict=True)]
-    off = [z[r] for z, r in zip(base, rows, strict=True)]
+    off = [np.maximum(z, floor)[r] for z, r in zip(raw, rows, strict=True)]
     sw = [np.ones(int(r.sum())) for r in rows]
     ys2 = list(ys)
     blind_of: list[int] = []
