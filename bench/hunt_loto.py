@@ -38,7 +38,7 @@ def _source_hash() -> str:
 
     root = Path(distillguard.__file__).parent
     h = hashlib.sha256()
-    for sub in ("features", "graph", "detect/hunt.py", "detect/scoring.py", "detect/config.py"):
+    for sub in ("features", "graph", "detect"):
         for f in sorted((root / sub).rglob("*.py")) if (root / sub).is_dir() else [root / sub]:
             h.update(f.read_bytes())
     return h.hexdigest()[:16]

@@ -11,7 +11,8 @@
 - ``enterprise_coding``: every engineer of one organisation using the same IDE
   agent (one system prompt, one tool set) from the office NAT.
 - ``campus_student``: a big course behind one university NAT, signed up in the
-  same lecture, working through the same problem set.
+  same lecture, working through the same problem set, some of it together in
+  weekly lab hours.
 """
 
 from __future__ import annotations
@@ -130,6 +131,9 @@ def campus_student(b: WorldBuilder, count: int) -> None:
         lecture = rng.uniform(-cfg.days + 1, 30)
         assignment = tuple(rng.randrange(10**6) for _ in range(rng.randint(6, 15)))
         trad = zh_course and domain.endswith((".tw", ".hk"))
+        # Weekly lab hours (weekday, local hour); none for a lecture-only course.
+        labs = tuple((rng.randrange(5), rng.randint(9, 16))
+                     for _ in range(rng.choice((0, 1, 1, 2, 3))))
         for _ in range(size):
             b.add(
                 persona="campus_student",
@@ -139,6 +143,7 @@ def campus_student(b: WorldBuilder, count: int) -> None:
                 p_active=rng.uniform(0.1, 0.4), plan=rng.choice(("education", "free")),
                 kyc="email", email=domain, payment=None, kind="campus",
                 assignment=assignment, zh=zh_course, traditional=trad,
+                labs=labs, attend=rng.uniform(0.4, 0.9),
                 max_tokens=rng.choice((None, None, 2048)),
             )
         made += size

@@ -292,6 +292,17 @@ class LoopSessions:
                            temperature=rng.choice((None, 0.7, 1.0)),
                            max_tokens=a.params["max_tokens"], effort=effort), None)]
 
+    def _s_lone(self, a: Actor, s: Session, rng: random.Random) -> Built:
+        p = a.params
+        prompt, answer, reasoning = self.w.harvest_item(rng, p["mix"])
+        system, user = "", prompt
+        if rng.random() < p["wrap_share"]:
+            system, user = paraphrase.wrap(rng, prompt, 0.3, self.world.config.split)
+        effort = self._effort(a, rng)
+        return [(0.0, Call(system, [Msg("user", user)], answer, reasoning if effort else None,
+                           temperature=rng.choice((None, 0.0, 0.7)),
+                           max_tokens=max_tokens_of(rng, p["max_tokens"]), effort=effort), None)]
+
     def _s_reseller(self, a: Actor, s: Session, rng: random.Random) -> Built:
         p = a.params
         if rng.random() < p["camouflage"]:  # one of the reseller's real customers

@@ -1,6 +1,6 @@
 """The harder distillation operations: bursty agent loops, pool rotation,
-reseller mixing, Chinese-language harvest, paraphrased wrappers and a large
-quiet fleet.
+reseller mixing, Chinese-language harvest, paraphrased wrappers, a large
+quiet fleet and lone harvesters on ordinary accounts.
 
 None of them carries reasoning, rubric or synthetic-data phrasing as its
 mark; each is tied together by what an operation cannot avoid leaving:
@@ -32,6 +32,7 @@ RESELLER = "reseller_mixing+organic_dilution"
 ZH_HARVEST = "zh_harvest+reasoning_coercion"
 PARAPHRASED = "paraphrased_wrappers+proxy_pool"
 FLEET = "low_and_slow_fleet"
+LONE = "lone_harvester"
 
 
 def _waves(b: WorldBuilder, count: int, lo_days: float, hi_days: float) -> list[Any]:
@@ -239,4 +240,30 @@ def fleet(b: WorldBuilder, count: int) -> None:
             bare_share=rng.uniform(0.3, 0.8), reasoning_share=k.pick("reasoning", 0.15),
             max_tokens=rng.choice((None, 2048, 4096)), step_share=0.05,
             signup_ip=pick(rng, farm).ip,
+        )
+
+
+def lone_harvester(b: WorldBuilder, count: int) -> None:
+    """One ordinary consumer or start-up account per actor, a script sending dataset items
+    one by one for days: distinct single-turn tasks at sustained volume, no wrapper, no
+    partner account, nothing shared. What marks it is usage shaped like a harvest, not
+    phrasing; an evaluation run looks alike for an afternoon, not for a week."""
+    rng = b.rng
+    k = b.knobs.tactic(LONE)
+    for _ in range(count):
+        places, country = b.consumer_places(draw_country(rng))
+        if rng.random() < 0.4:  # run from a rented server instead of home
+            net = pick(rng, HOSTING)
+            places, country = [Endpoint.of(net, rng.randrange(60000))], net.country
+        b.add(
+            persona="distiller", campaign=None, tactic=LONE,
+            created_at=b.created(-3, 700), country=country, places=places,
+            daily=rng.uniform(25, 220) * k.rate, p_active=rng.uniform(0.6, 0.95),
+            plan=rng.choice(("free", "payg", "payg", "startup")),
+            kyc=rng.choice(("email", "card", "card")), email=pick(rng, CONSUMER_DOMAINS),
+            payment=f"pf-{hex_id(b.cfg.seed, LONE, b.n)}" if rng.random() < 0.7 else None,
+            uas=1, kind="lone", mix=rng.choice(((6, 3, 1), (1, 3, 6), (2, 6, 2), (1, 1, 1))),
+            wrap_share=rng.choice((0.0, 0.0, 0.2)), reasoning_share=k.pick("reasoning", 0.3),
+            max_tokens=rng.choice((None, 2048, 4096, 8192)),
+            profile=rng.choice(("flat", "flat", "human", "work")),
         )

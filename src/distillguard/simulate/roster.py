@@ -61,6 +61,9 @@ TACTIC_REGISTRY: Final = (
            "GSM8K numbers"),
     Tactic(operations.PARAPHRASED, operations.paraphrased, 0.010, 3,
            "every request's wrapper paraphrased anew: no reused skeleton"),
+    Tactic(operations.LONE, operations.lone_harvester, 0.002, 1,
+           "one ordinary account per actor sending dataset items one by one for days: "
+           "distinct single-turn tasks, no wrapper, nothing shared", lone=True),
     Tactic(operations.FLEET, operations.fleet, 0.050, 6,
            "many aged quiet accounts under every per-account threshold, one scheduler, one "
            "sign-up farm"),
@@ -102,7 +105,7 @@ PERSONA_DESCRIPTIONS: Final = {
     "enterprise_coding": "one organisation's engineers on the same IDE agent from the office "
                          "NAT",
     "campus_student": "a large course behind one university NAT, signed up in one lecture, "
-                      "same problem set",
+                      "same problem set, weekly lab hours together",
 }
 
 

@@ -31,6 +31,8 @@ EVENING: Final = (2, 1.5, 1, .5, .2, .2, .3, .8, 1.5, 2, 2, 2.5, 2.5, 3, 3, 3, 3
 FLAT: Final = (3, 3, 3, 2.8, 2.8, 2.8, 3, 3, 3.2, 3.2, 3.2, 3.2, 3.2, 3.2, 3.2, 3.2, 3, 3, 3, 3,
                3, 3, 3, 3)
 SERVER: Final = tuple(h + 2.0 for h in HUMAN)
+#: Profiles a recipe may name in its ``profile`` parameter (a script's operator's hours).
+NAMED_PROFILES: Final = {"human": HUMAN, "work": WORK, "flat": FLAT}
 PROFILE: Final = {"casual": HUMAN, "student": EVENING, "app_developer": SERVER,
                   "eval_researcher": WORK, "enterprise": WORK, "synthetic_data_vendor": FLAT,
                   "labelling_company": WORK, "agent_framework_user": HUMAN,
@@ -106,7 +108,7 @@ class Traffic(LoopSessions):
         out: list[Session] = []
         p, lam = a.p_active, a.daily
         kind = a.params.get("kind", a.persona)
-        profile = PROFILE.get(a.persona, FLAT)
+        profile = NAMED_PROFILES.get(a.params.get("profile", ""), PROFILE.get(a.persona, FLAT))
         if a.persona in ("enterprise", "labelling_company", "enterprise_coding"):
             p = p * 0.15 if weekend else p
         elif a.persona == "student" and (day in a.params["deadlines"]
@@ -124,6 +126,15 @@ class Traffic(LoopSessions):
             pivot = a.params["pivot_after"]
             if day0 + timedelta(days=1) > pivot:
                 p, lam = 0.97, a.params["pivot_daily"]
+        elif kind == "campus":
+            # A course's lab hours: a room of students at work at the same time, from one
+            # NAT; a benign shared schedule that an operator's scheduler must be told from.
+            for n, (weekday, hour) in enumerate(a.params.get("labs", ())):
+                if day0.weekday() == weekday and rng.random() < a.params["attend"]:
+                    start = day0 + timedelta(hours=hour - a.tz)
+                    for k in range(1 + _poisson(rng, 1.0)):
+                        out.append(Session(start + timedelta(seconds=rng.uniform(0, 5400)),
+                                           idx, kind, 300 + 10 * n + k))
         elif kind == "evol":
             profile = HUMAN
             for k in range(_poisson(rng, a.params["camouflage"])):

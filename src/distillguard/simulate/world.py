@@ -42,7 +42,7 @@ TACTICS: Final = ("hydra", "reasoning_coercion", "rubric_grading", "agentic_codi
                   "new_model_pivot", "low_and_slow", "lone_enterprise", "camouflage",
                   "proxy_pool", "agent_burst", "tool_loops", "pool_rotation", "quota_keeping",
                   "reseller_mixing", "organic_dilution", "zh_harvest", "paraphrased_wrappers",
-                  "low_and_slow_fleet")
+                  "low_and_slow_fleet", "lone_harvester")
 COUNTRIES: Final = (("US", 25), ("IN", 10), ("DE", 6), ("GB", 6), ("FR", 5), ("BR", 6),
                      ("CN", 6), ("JP", 5), ("KR", 4), ("CA", 4), ("AU", 3), ("ES", 3), ("MX", 3),
                      ("TR", 3), ("VN", 3), ("RU", 3), ("NL", 3), ("SG", 2),
