@@ -57,6 +57,13 @@ def scaffold_of(a: Actor) -> Scaffold:
     return FRAMEWORKS[sc] if isinstance(sc, str) else sc
 
 
+#: Instructions a self-instruct script appends to a passage.
+EXPAND: Final = ("Write three questions about this passage and answer them.",
+                 "Explain this to a beginner, step by step.", "Summarise this in two sentences.",
+                 "Continue this text.", "What are the key claims here? Answer in detail.",
+                 "Rewrite this more clearly.", "Turn this into a quiz with answers.")
+
+
 class LoopSessions:
     """Mixin of :class:`Traffic`: planning and building for the kinds listed above."""
 
@@ -295,6 +302,13 @@ class LoopSessions:
     def _s_lone(self, a: Actor, s: Session, rng: random.Random) -> Built:
         p = a.params
         prompt, answer, reasoning = self.w.harvest_item(rng, p["mix"])
+        if rng.random() < p["expand_share"]:
+            # Self-instruct expansion: a passage cut from a larger text and an instruction
+            # about it, so the script's tasks stay distinct beyond the seed dataset's size.
+            words = pick(rng, self.w.c.answers).split()
+            at = rng.randrange(max(1, len(words) - 20))
+            prompt = f"{' '.join(words[at:at + rng.randint(20, 60)])}\n\n{pick(rng, EXPAND)}"
+            answer = first_sentences(pick(rng, self.w.c.answers), 4)
         system, user = "", prompt
         if rng.random() < p["wrap_share"]:
             system, user = paraphrase.wrap(rng, prompt, 0.3, self.world.config.split)
