@@ -94,8 +94,12 @@ def test_replay_reports_served_before_block(settings: Settings, tmp_path: Path) 
             "replay", "--events", str(ev_path), "--accounts", str(acc_path),
             "--labels", str(lab_path), "--gateway", url, "--concurrency", "8",
             "--out", str(out), "--format", "json"],
-            env={"DISTILLGUARD_DATABASE_URL": f"sqlite:///{tmp_path / 'keys.db'}"})
+            # FORCE_COLOR: stderr drawn as on a terminal, where progress shows
+            env={"DISTILLGUARD_DATABASE_URL": f"sqlite:///{tmp_path / 'keys.db'}",
+                 "FORCE_COLOR": "1"})
         assert res.exit_code == 0, res.output
+    # the library's progress callback, drawn by the CLI's one renderer: all 460 sent
+    assert "replay: 460 sent" in res.stderr, res.stderr
     report = json.loads(out.read_text())
     assert report["sent"] == 4 * 25 + 3 * 120 and report["errors"] == 0
     (camp,) = report["campaigns"]
@@ -103,7 +107,7 @@ def test_replay_reports_served_before_block(settings: Settings, tmp_path: Path) 
     assert camp["sent"] == 360
     assert 0 < camp["served_before_first_block"] < 0.25 * camp["sent"]
     assert report["benign_accounts"] == 4 and report["benign_blocked"] == []
-    assert json.loads(res.output)["campaigns"][0]["campaign"] == "camp-1"
+    assert json.loads(res.stdout)["campaigns"][0]["campaign"] == "camp-1"
     # every exchange the gateway answered is in its log with the replayed request
     n_logged = sum(len(p.read_bytes().splitlines()) for p in gw.log.files())
     assert n_logged == report["sent"]

@@ -132,18 +132,16 @@ def train_cmd(worlds: tuple[Path, ...], events: tuple[Path, ...], accounts: Path
             raise InputError(f"{w}: not a labelled world (no labels.csv)",
                              details={"source": str(w)})
 
-    def say(message: str) -> None:
-        click.echo(message, err=True)
-
-    loaded = []
-    for w in worlds:
-        say(f"preparing {w}")
-        loaded.append(load_simulated(w))
-    if events and labels is not None:
-        say(f"preparing {', '.join(map(str, events))}")
-        loaded.append(load_world(list(events), accounts, labels, name="labelled logs",
-                                 work=out_path.parent / (out_path.stem + "-work")))
-    model = fit_model(loaded, exclude_tactics=exclude, l2=l2, progress=say)
+    with StderrProgress("hunt train") as bar:
+        loaded = []
+        for w in worlds:
+            bar.update(f"preparing {w}")
+            loaded.append(load_simulated(w))
+        if events and labels is not None:
+            bar.update(f"preparing {', '.join(map(str, events))}")
+            loaded.append(load_world(list(events), accounts, labels, name="labelled logs",
+                                     work=out_path.parent / (out_path.stem + "-work")))
+        model = fit_model(loaded, exclude_tactics=exclude, l2=l2, progress=bar.done)
     save_model(model, out_path)
     if fmt == "json":
         emit({"model": str(out_path), "thresholds": model["thresholds"],

@@ -127,7 +127,7 @@ class StderrProgress:
 
     def done(self, text: str) -> None:
         if self.enabled:
-            self.console.print(escape(text))
+            self.console.print(escape(text), highlight=False)
 
     def __exit__(self, *exc: object) -> None:
         if self._status is not None:

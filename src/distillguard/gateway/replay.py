@@ -137,7 +137,18 @@ async def send_event(client: httpx.AsyncClient, ev: Event, key: str, *,
     return Outcome(ev.ts, ev.account_id, kind, code)
 
 
-Progress = Callable[[int, datetime], None]
+@dataclass(frozen=True)
+class ReplayProgress:
+    """What a replay's progress callback hears: exchanges sent so far, the simulated
+    time they reached and the wall seconds since the first. The library calls back;
+    the CLI draws (:class:`distillguard.cli.output.StderrProgress`)."""
+
+    sent: int
+    sim_time: datetime
+    wall_s: float
+
+
+Progress = Callable[[ReplayProgress], None]
 
 
 async def replay(
@@ -175,9 +186,12 @@ async def replay(
             tasks.add(task)
             task.add_done_callback(tasks.discard)
             if progress is not None and n % PROGRESS_EVERY == 0:
-                progress(n, ev.ts)
+                progress(ReplayProgress(n, ev.ts, time.monotonic() - t_wall))
         if tasks:
             await asyncio.gather(*tasks)
+        if progress is not None and outcomes:
+            progress(ReplayProgress(len(outcomes), max(o.ts for o in outcomes),
+                                    time.monotonic() - t_wall))
     return outcomes, time.monotonic() - t_wall
 
 
