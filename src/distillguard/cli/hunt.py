@@ -52,11 +52,12 @@ def hunt_cmd(ctx: click.Context, events: tuple[Path, ...], accounts: Path | None
     settings = ctx.obj
     st = settings if isinstance(settings, Settings) else Settings.from_env()
     with StderrProgress("hunt") as bar:
-        def stage(name: str, seconds: float | None) -> None:
+        def stage(name: str, seconds: float | None, rows: int | None) -> None:
             if seconds is None:
                 bar.update(f"hunt: {name} ...")
             else:
-                bar.done(f"done {name} ({seconds:.1f} s)")
+                bar.done(f"done {name}" + (f": {rows:,} rows" if rows is not None else "")
+                         + f" ({seconds:.1f} s)")
 
         result = hunt(list(events), accounts, out_dir, engine=engine, config=config,
                       settings=st, render=None if no_report else render_report, progress=stage,
