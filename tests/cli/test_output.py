@@ -46,3 +46,9 @@ def test_progress_is_drawn_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch) -
             bar.done("stage one done")
         # into a pipe or a log file: results only
         assert ("stage one done" in err.getvalue()) is terminal, err.getvalue()
+
+
+def test_one_record_in_csv_is_a_header_and_a_row() -> None:
+    buf = io.StringIO()
+    emit({"account_id": "a-1", "secret": "s,1"}, "csv", out=buf)
+    assert buf.getvalue().splitlines() == ["account_id,secret", 'a-1,"s,1"']
