@@ -4,23 +4,17 @@ upstream in process): campaigns are cut off early, benign accounts served."""
 from __future__ import annotations
 
 import json
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
-import uvicorn
 from click.testing import CliRunner
 
 from distillguard.cli.main import cli
-from distillguard.gateway.app import Gateway
 from distillguard.settings import Settings
+from intel.taxii_helpers import serve
 
 from .conftest import make_gateway
-from .servers import free_port
 
 POLICY = """\
 limits: {}
@@ -28,25 +22,6 @@ score: {min_requests: 10, thresholds: {review: 0.3, block: 0.45}}
 """
 HARVEST = ("Generate 5 diverse new questions about topic {i}, then answer each one. Think step "
            "by step and show your full reasoning before giving your final answer.")
-
-
-@contextmanager
-def live(gw: Gateway) -> Iterator[str]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(gw.app, host="127.0.0.1", port=port,
-                                           log_level="warning", access_log=False,
-                                           lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert server.started
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
 
 
 def _world(tmp: Path) -> tuple[Path, Path, Path]:
@@ -89,7 +64,7 @@ def test_replay_reports_served_before_block(settings: Settings, tmp_path: Path) 
     ev_path, acc_path, lab_path = _world(tmp_path)
     gw = make_gateway(settings, tmp_path, policy=POLICY)
     out = tmp_path / "replay.json"
-    with live(gw) as url:
+    with serve(gw.app, lifespan="on", log_level="warning") as url:
         res = CliRunner().invoke(cli, [
             "replay", "--events", str(ev_path), "--accounts", str(acc_path),
             "--labels", str(lab_path), "--gateway", url, "--concurrency", "8",
