@@ -107,13 +107,14 @@ FEATURE_SPECS: Final = (
     _f("group_member", 0.0, 1.0, "coordination",
        "tied to a group of {size} accounts"),
     _f("tie_infra", 0.0, 1.0, "coordination",
-       "tied to its group of {size} by shared infrastructure (payment, addresses) "
-       "{value:.2f}", +1),
+       "tied to its group of {size} by shared infrastructure (payment, addresses; tie "
+       "strength {value:.2f})", +1),
     _f("tie_scaffold", 0.0, 1.0, "coordination",
        "tied to its group of {size} by shared scaffolding (prompt/wrapper skeletons, tool "
-       "schemas, parameters) {value:.2f}", +1),
+       "schemas, parameters; tie strength {value:.2f})", +1),
     _f("tie_timing", 0.0, 1.0, "coordination",
-       "tied to its group of {size} by lockstep activity or sign-up time {value:.2f}", +1),
+       "tied to its group of {size} by lockstep activity or sign-up time (tie strength "
+       "{value:.2f})", +1),
     _f("group_size", 0.0, 1.0, "coordination",
        "one of {size} tied accounts", +1),
     _f("group_risk", 0.0, 1.0, "coordination",
