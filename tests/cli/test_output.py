@@ -34,6 +34,11 @@ def test_a_table_into_a_pipe_keeps_whole_cells() -> None:
     emit([row], "table", out=buf)
     text = buf.getvalue()
     assert all(v in text for v in row.values()) and "…" not in text
+    # nor is a title longer than the columns wrapped
+    title = "fitted model -> /a/long/path/model.json: review 0.30, block 0.60; out-of-fold"
+    buf = io.StringIO()
+    emit([{"a": 1}], "table", title=title, out=buf)
+    assert title in buf.getvalue()
 
 
 def test_progress_is_drawn_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -149,8 +149,13 @@ def train_cmd(worlds: tuple[Path, ...], events: tuple[Path, ...], accounts: Path
               "out_of_fold": model["manifest"]["out_of_fold"],
               "weights": weights_table(model)}, fmt)
         return
-    emit(weights_table(model), fmt, title=f"fitted model -> {out_path}",
-         columns=["feature", "group", "weight"])
+    # the fit's result, not its progress: thresholds and out-of-fold quality stay in the
+    # output (progress is drawn on a terminal only)
+    th, oof = model["thresholds"], model["manifest"]["out_of_fold"]
+    emit(weights_table(model), fmt, title=(
+        f"fitted model -> {out_path}: review {th['review']:.2f}, block {th['block']:.2f}; "
+        f"out-of-fold precision {oof['precision_at_block']}, recall {oof['recall_at_block']}"),
+        columns=["feature", "group", "weight"])
 
 
 commands: list[click.Command] = [hunt_cmd]
