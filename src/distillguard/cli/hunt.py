@@ -56,8 +56,8 @@ def hunt_cmd(ctx: click.Context, events: tuple[Path, ...], accounts: Path | None
             if seconds is None:
                 bar.update(f"hunt: {name} ...")
             else:
-                bar.done(f"done {name}" + (f": {rows:,} rows" if rows is not None else "")
-                         + f" ({seconds:.1f} s)")
+                counted = "" if rows is None else f": {rows:,} row{'' if rows == 1 else 's'}"
+                bar.done(f"done {name}{counted} ({seconds:.1f} s)")
 
         result = hunt(list(events), accounts, out_dir, engine=engine, config=config,
                       settings=st, render=None if no_report else render_report, progress=stage,
