@@ -10,6 +10,7 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hsettings
 
 from distillguard.settings import Settings
+from gateway.servers import REDIS_TIMEOUT_S
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -26,7 +27,7 @@ hsettings.load_profile("distillguard")
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     base = Settings.from_env({k: v for k, v in os.environ.items() if k.startswith("DISTILLGUARD_")})
-    return base.with_overrides(data_dir=tmp_path / "var")
+    return base.with_overrides(data_dir=tmp_path / "var", redis_timeout_s=REDIS_TIMEOUT_S)
 
 
 @pytest.fixture(scope="session")

@@ -46,6 +46,11 @@ class Settings:
     redis_url: str = _setting(
         "redis://127.0.0.1:6379/0", "Redis used for shared gateway state across replicas."
     )
+    redis_timeout_s: float = _setting(
+        0.5, "Seconds a Redis connect or command may take before the store counts as down "
+        "(online state: GATEWAY_FAIL_MODE applies; the exchange stream and the link book: "
+        "logged and carried on). Short, so a request never waits long on a sick store."
+    )
     engine: str = _setting("duckdb", "Batch engine for the hunt: duckdb (embedded) or spark.")
     spark_master: str = _setting("local[2]", "Spark master URL when ENGINE=spark.")
     duckdb_memory_limit: str = _setting(

@@ -8,6 +8,7 @@ promises (or is named below with the reason it cannot).
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 import pytest
@@ -115,3 +116,13 @@ def test_a_missing_input_file_is_not_found(path: str, cmd: click.Command, tmp_pa
 def test_a_settings_error_is_the_json_shape() -> None:
     res = CliRunner().invoke(cli, ["outlook", "scenarios"], env={"DISTILLGUARD_ENGINE": "x"})
     assert res.exit_code == 1 and _last_json(res.stderr)["code"] == "config_error"
+
+
+def test_the_readme_names_every_verb_without_format() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    promise = " ".join(readme[readme.index("Every verb that prints a result"):]
+                       .split("## ", 1)[0].split())
+    for path in NO_FORMAT:
+        verb = path.removeprefix("distillguard ")
+        assert f"`{verb}`" in promise or f"`{verb}`'s" in promise, (
+            f"README's --format paragraph does not name {verb}")

@@ -26,7 +26,7 @@ def browser_missing() -> str:
 @contextmanager
 def serve(app: Any) -> Iterator[str]:
     """The console served on 127.0.0.1 in a thread (its lifespan on); yields its base URL."""
-    with serve_app(app, lifespan="on", log_level="warning", timeout_s=20) as base:
+    with serve_app(app, lifespan="on", log_level="warning") as base:
         yield base
 
 
@@ -58,9 +58,10 @@ def sign_in(driver: Any, base: str, token: str) -> None:
     wait_for(driver, lambda d: d.find_elements(By.ID, "whoami"))
 
 
-def wait_for(driver: Any, cond: Any, timeout: float = 20.0) -> Any:
+def wait_for(driver: Any, cond: Any, timeout: float = 60.0) -> Any:
     """Poll ``cond`` until truthy; a page replaced mid-poll (a form's redirect) is
-    polled again, not an error."""
+    polled again, not an error. The wait ends as soon as ``cond`` holds: ``timeout`` only
+    bounds a page that never gets there, generous for a browser on a busy machine."""
     from selenium.common.exceptions import (
         NoSuchElementException,
         StaleElementReferenceException,

@@ -110,7 +110,7 @@ def test_hunt_snapshots(book: Casebook) -> None:
 def test_postgres_casebook_is_append_only_too() -> None:
     psycopg = pytest.importorskip("psycopg")
     try:
-        conn = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5)
+        conn = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=30)
     except psycopg.OperationalError as exc:
         pytest.skip(f"PostgreSQL not reachable: {exc}")
     name = f"dg_console_{uuid.uuid4().hex[:12]}"

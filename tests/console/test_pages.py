@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import os
 
 import pytest
 
@@ -15,10 +14,10 @@ from distillguard.gateway.door import Door
 from distillguard.intel import TaxiiClient
 from distillguard.intel.server import create_app as taxii_app
 from distillguard.intel.stixdefs import TLP2
+from gateway.servers import REDIS_TIMEOUT_S, REDIS_URL
 from intel.taxii_helpers import SyncASGITransport
 
 pytestmark = pytest.mark.anyio
-REDIS_URL = os.environ.get("DISTILLGUARD_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 @pytest.fixture
@@ -225,25 +224,30 @@ async def test_push_and_undo_through_redis(rig: Rig) -> None:
     from distillguard.console.enforcement import Enforcer
     from distillguard.gateway.door import RedisChannel
 
-    channel = RedisChannel(REDIS_URL, prefix=f"dgtest:{uuid.uuid4().hex[:8]}:")
+    channel = RedisChannel(REDIS_URL, prefix=f"dgtest:{uuid.uuid4().hex[:8]}:",
+                           timeout_s=REDIS_TIMEOUT_S)
     try:
         try:
             await channel.version()
         except Exception as exc:  # noqa: BLE001 - no Redis here: say so
             pytest.skip(f"Redis not reachable at {REDIS_URL}: {exc}")
         enforcer = Enforcer(channel, rig.bench.casebook)
-        door = Door(RedisChannel(REDIS_URL, prefix=channel.prefix))
-        members = rig.bench.campaign("C0001").members
-        d = rig.bench.casebook.decide("ana", rig.bench.findings.hunt_id, "campaign", "C0001",
-                                      "confirm", "distiller", "harvest_pattern", "", members)
-        push = await enforcer.push("ana", d)
-        await door.refresh()
-        assert door.book.version == push.version
-        assert {door.verdict(m).tier for m in members} == {"block"}  # type: ignore[union-attr]
-        await enforcer.undo("ana", push.push_id)
-        await door.refresh()
-        assert all(door.verdict(m) is None for m in members)
-        await door.aclose()
+        door = Door(RedisChannel(REDIS_URL, prefix=channel.prefix, timeout_s=REDIS_TIMEOUT_S))
+        try:
+            members = rig.bench.campaign("C0001").members
+            d = rig.bench.casebook.decide("ana", rig.bench.findings.hunt_id, "campaign",
+                                          "C0001", "confirm", "distiller", "harvest_pattern",
+                                          "", members)
+            push = await enforcer.push("ana", d)
+            await door.refresh()
+            assert door.book.version == push.version
+            assert {door.verdict(m).tier  # type: ignore[union-attr]
+                    for m in members} == {"block"}
+            await enforcer.undo("ana", push.push_id)
+            await door.refresh()
+            assert all(door.verdict(m) is None for m in members)
+        finally:
+            await door.aclose()  # its socket, whatever happened (a later test's warning)
     finally:
         await channel.clear()
         await channel.aclose()

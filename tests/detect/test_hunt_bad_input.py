@@ -123,9 +123,14 @@ def test_canonical_parquet_directory_is_read_directly(tmp_path: Path,
 def test_stage_progress_is_a_callback(tmp_path: Path) -> None:
     ev = _write(tmp_path / "ev.jsonl", [_event("e1", "solo", "2026-05-01T00:00:00Z")])
     ac = _write(tmp_path / "ac.jsonl", [ACCOUNT])
-    heard: list[tuple[str, float | None]] = []
-    hunt(ev, ac, tmp_path / "out", progress=lambda name, s: heard.append((name, s)))
-    started = [n for n, s in heard if s is None]
-    finished = [n for n, s in heard if s is not None]
-    assert started and started == finished  # each stage heard at its start and its end
-    assert {"reading inputs", "scoring and attribution", "writing outputs"} <= set(finished)
+    heard: list[tuple[str, float | None, int | None]] = []
+    hunt(ev, ac, tmp_path / "out", progress=lambda name, s, rows: heard.append((name, s, rows)))
+    started = [n for n, s, _ in heard if s is None]
+    finished = [n for n, s, _ in heard if s is not None]
+    assert sorted(started) == sorted(finished)  # each stage heard at its start and its end
+    assert {"reading inputs", "starting duckdb", "scoring and attribution",
+            "writing outputs"} <= set(finished)
+    # each engine query is a step of its own, its end telling the rows it produced
+    rows = {n: r for n, s, r in heard if s is not None}
+    assert rows["account features"] == 1 and rows["totals"] == 1
+    assert rows["reading inputs"] is None

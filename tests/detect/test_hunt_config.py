@@ -67,3 +67,11 @@ def test_a_broken_model_names_its_file_and_line(tmp_path: Path) -> None:
     model.write_text('{"features": []}\n')
     with pytest.raises(ConfigError, match="lacks 'bias'"):
         load_config(model)
+
+
+def test_reasons_speak_of_traffic_not_of_the_formula() -> None:
+    # an analyst reads these in accounts.csv and the report (issue 16: "cluster evidence
+    # x tie x own evidence 0.56", "0 at logit -5, 1 at 0", "on a log scale to 32")
+    for f in load_config(None).features:
+        for jargon in ("logit", "log scale", "log-odds", "evidence x", "baseline"):
+            assert jargon not in f.explain, (f.name, f.explain)

@@ -32,6 +32,15 @@ def test_train_from_analyst_labels_then_hunt_with_it(
     assert r.exit_code == 0, r.output
     out = json.loads(r.stdout)
     assert out["model"] == str(model) and out["weights"]
+    # as a table, the fit's thresholds and out-of-fold figures are in the output itself
+    # (into a pipe nothing else is printed: progress is drawn on a terminal only)
+    r = CliRunner().invoke(cli, ["hunt", "train", "--events", str(ev), "--accounts", str(ac),
+                                 "--labels", str(tmp_path / "labels.csv"),
+                                 "--out", str(tmp_path / "m2.json")])
+    assert r.exit_code == 0 and r.stderr == "", r.output
+    th = out["thresholds"]
+    assert f"review {th['review']:.2f}, block {th['block']:.2f}; out-of-fold precision" \
+        in r.stdout
     m = load_model(model)
     assert m["manifest"]["worlds"][0]["distillers"] == sum(
         1 for v in truth.values() if v == "distiller")

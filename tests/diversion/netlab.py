@@ -48,7 +48,7 @@ class DelayLines:
             self.tasks.append(asyncio.ensure_future(serve_delayline(
                 (host, 0), upstream, delay_ms, jitter_ms=jitter_ms, loss=loss, seed=seed,
                 ready=_ready)))
-            addr = await asyncio.wait_for(ready, 5)
+            addr = await asyncio.wait_for(ready, 30)  # bounds a line that never opens
             return str(addr[0]), int(addr[1])
 
         return asyncio.run_coroutine_threadsafe(start(), self.loop).result(10)

@@ -14,12 +14,13 @@ import csv
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from gateway.servers import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -38,12 +39,6 @@ def tour_commands(block: str) -> list[str]:
     """Logical lines (continuations joined), comments and blank lines dropped."""
     lines = block.replace("\\\n", " ").splitlines()
     return [ln.strip() for ln in lines if ln.strip() and not ln.strip().startswith("#")]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def harness(commands: list[str], ports: dict[str, str]) -> str:
@@ -83,7 +78,7 @@ def test_tour_parses_into_commands() -> None:
 def test_readme_tour_runs_as_written(tmp_path: Path) -> None:
     commands = tour_commands(tour_block((REPO / "README.md").read_text(encoding="utf-8")))
     named = sorted({p for c in commands for p in re.findall(r"--port (\d+)", c)})
-    ports = {p: str(_free_port()) for p in named}
+    ports = {p: str(free_port()) for p in named}
     script = harness(commands, ports)
     (tmp_path / "tour.sh").write_text(script, encoding="utf-8")
     (tmp_path / "examples").symlink_to(REPO / "examples")

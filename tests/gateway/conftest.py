@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import os
+import contextlib
 import uuid
-from collections.abc import Coroutine, Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -15,12 +15,13 @@ import pytest
 
 from distillguard.gateway import Gateway, KeyStore, StubUpstream
 from distillguard.gateway.policy import Policy, parse_policy
+from distillguard.gateway.state import RedisState
 from distillguard.schema import Event
 from distillguard.settings import Settings
 
-T = TypeVar("T")
+from .servers import REDIS_TIMEOUT_S, REDIS_URL
 
-REDIS_URL = os.environ.get("DISTILLGUARD_REDIS_URL", "redis://127.0.0.1:6379/0")
+T = TypeVar("T")
 
 
 def run(coro: Coroutine[Any, Any, T]) -> T:
@@ -75,3 +76,17 @@ def keystore(tmp_path: Path) -> Iterator[KeyStore]:
 @pytest.fixture
 def redis_prefix() -> str:
     return f"dgtest:{uuid.uuid4().hex[:10]}:"
+
+
+@contextlib.asynccontextmanager
+async def redis_state(prefix: str) -> AsyncIterator[RedisState]:
+    """Online state on the test Redis, its keys deleted and its sockets closed whatever
+    the test does (a socket left open fails a later test on its ResourceWarning)."""
+    state = RedisState(REDIS_URL, prefix=prefix, timeout_s=REDIS_TIMEOUT_S)
+    try:
+        yield state
+    finally:
+        try:
+            await state.clear()
+        finally:
+            await state.aclose()

@@ -16,6 +16,13 @@ from pathlib import Path
 import httpx
 
 CLI = "from distillguard.cli.main import main; main()"
+#: The Redis the suites use (``make services`` starts one).
+REDIS_URL = os.environ.get("DISTILLGUARD_REDIS_URL", "redis://127.0.0.1:6379/0")
+#: The production half second is for a request that must not wait on a sick store; the
+#: tests check behaviour, not latency, on a machine that may be busy with other work, so
+#: every Redis connect and command they make may take this long (a closed port still
+#: fails at once).
+REDIS_TIMEOUT_S = 10.0
 
 
 def free_port() -> int:
@@ -25,7 +32,9 @@ def free_port() -> int:
         return port
 
 
-def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout_s: float = 20.0) -> None:
+def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout_s: float = 60.0) -> None:
+    """Poll until the server answers; ``timeout_s`` bounds only a start that never comes
+    (a process importing the package on a busy machine may take many seconds)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -58,7 +67,7 @@ def server(args: list[str], env: dict[str, str], ready_path: str, port: int
         if proc.poll() is None:
             proc.terminate()
             try:
-                proc.wait(timeout=10)
+                proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()

@@ -17,7 +17,8 @@ from distillguard.gateway.linkage import Campaign, LinkBook
 from distillguard.gateway.verdicts import External
 from distillguard.settings import Settings
 
-from .conftest import REDIS_URL, chat, client, make_gateway, run
+from .conftest import chat, client, make_gateway, run
+from .servers import REDIS_TIMEOUT_S, REDIS_URL
 
 WRAPPER = ("You are a meticulous reasoning engine. For every task write out your complete "
            "internal reasoning before the answer.")
@@ -65,8 +66,8 @@ def test_match_rule() -> None:
 def test_published_book_reaches_both_replicas(settings: Settings, tmp_path: Path,
                                               redis_prefix: str) -> None:
     def door() -> Door:
-        return Door(RedisChannel(REDIS_URL, prefix=redis_prefix), poll_s=0.05,
-                    quiet_requests=10, handoff_ttl_s=60)
+        return Door(RedisChannel(REDIS_URL, prefix=redis_prefix, timeout_s=REDIS_TIMEOUT_S),
+                    poll_s=0.05, quiet_requests=10, handoff_ttl_s=60)
 
     a = make_gateway(settings, tmp_path, door=door(), trust_forwarded=True)
     b = make_gateway(settings, tmp_path, door=door(), trust_forwarded=True)
@@ -76,7 +77,18 @@ def test_published_book_reaches_both_replicas(settings: Settings, tmp_path: Path
     benign = a.keys.create("acct-benign").secret
 
     async def go() -> dict[str, Any]:
-        publisher = RedisChannel(REDIS_URL, prefix=redis_prefix)
+        publisher = RedisChannel(REDIS_URL, prefix=redis_prefix, timeout_s=REDIS_TIMEOUT_S)
+        try:
+            return await exchange(publisher)
+        finally:
+            # the doors' pollers, the gateways' sockets and the test's keys go whatever
+            # happened (a socket left open fails a later test on its ResourceWarning)
+            for gw in (a, b):
+                await gw.aclose()
+            await publisher.clear()
+            await publisher.aclose()
+
+    async def exchange(publisher: RedisChannel) -> dict[str, Any]:
         out: dict[str, Any] = {}
         async with client(a) as ca, client(b) as cb:
             out["before"] = (await _post(ca, boss, _body())).status_code
@@ -103,11 +115,6 @@ def test_published_book_reaches_both_replicas(settings: Settings, tmp_path: Path
             assert a.door is not None
             await a.door.refresh()
             out["fresh_on_a"] = (await _post(ca, fresh, chat("hello again"))).status_code
-        for gw in (a, b):
-            assert gw.door is not None
-            await gw.door.aclose()
-        await publisher.clear()
-        await publisher.aclose()
         return out
 
     out = run(go())

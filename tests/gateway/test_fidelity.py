@@ -137,7 +137,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, tupl
 
 def _sdk(servers: dict[str, tuple[str, str]], where: str) -> openai.OpenAI:
     url, key = servers[where]
-    return openai.OpenAI(base_url=url + "/v1", api_key=key, max_retries=0, timeout=20)
+    return openai.OpenAI(base_url=url + "/v1", api_key=key, max_retries=0, timeout=60)
 
 
 @pytest.mark.parametrize("where", ["stub", "gateway", "withhold"])
@@ -202,7 +202,7 @@ CLAUDE: dict[str, Any] = {
 
 def _claude(servers: dict[str, tuple[str, str]], where: str) -> anthropic.Anthropic:
     url, key = servers[where]
-    return anthropic.Anthropic(base_url=url, api_key=key, max_retries=0, timeout=20)
+    return anthropic.Anthropic(base_url=url, api_key=key, max_retries=0, timeout=60)
 
 
 @pytest.mark.parametrize("where", ["stub", "gateway", "withhold", "summarise"])

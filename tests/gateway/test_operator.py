@@ -74,10 +74,10 @@ def _serve_stderr(env: dict[str, str], cwd: Path) -> tuple[str, int]:
                                 env=full, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err)
         try:
             wait_ready(f"http://127.0.0.1:{port}/healthz", proc)
-            status = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=10).status_code
+            status = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=60).status_code
         finally:
             proc.terminate()
-            proc.wait(timeout=10)
+            proc.wait(timeout=30)
         err.seek(0)
         return err.read().decode(), status
 
@@ -121,5 +121,5 @@ def test_keys_created_anywhere_are_found_by_serve(tmp_path: Path) -> None:
         genv["HOME"] = str(home)
         with gateway(genv) as (url, _):
             r = httpx.post(f"{url}/v1/chat/completions", json=chat(),
-                           headers={"authorization": f"Bearer {secret}"}, timeout=10)
+                           headers={"authorization": f"Bearer {secret}"}, timeout=60)
     assert r.status_code == 200

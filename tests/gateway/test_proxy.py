@@ -233,7 +233,7 @@ def test_client_disconnect_mid_stream_is_logged_as_499(settings: Settings,
                     gone.set()
 
         await asyncio.wait_for(gw.app(_scope("/v1/chat/completions", key.secret), receive, send),
-                               timeout=10)
+                               timeout=60)
         await gw.aclose()
         return received
 

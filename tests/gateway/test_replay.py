@@ -4,23 +4,17 @@ upstream in process): campaigns are cut off early, benign accounts served."""
 from __future__ import annotations
 
 import json
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
-import uvicorn
 from click.testing import CliRunner
 
 from distillguard.cli.main import cli
-from distillguard.gateway.app import Gateway
 from distillguard.settings import Settings
+from intel.taxii_helpers import serve
 
 from .conftest import make_gateway
-from .servers import free_port
 
 POLICY = """\
 limits: {}
@@ -28,25 +22,6 @@ score: {min_requests: 10, thresholds: {review: 0.3, block: 0.45}}
 """
 HARVEST = ("Generate 5 diverse new questions about topic {i}, then answer each one. Think step "
            "by step and show your full reasoning before giving your final answer.")
-
-
-@contextmanager
-def live(gw: Gateway) -> Iterator[str]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(gw.app, host="127.0.0.1", port=port,
-                                           log_level="warning", access_log=False,
-                                           lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert server.started
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
 
 
 def _world(tmp: Path) -> tuple[Path, Path, Path]:
@@ -89,13 +64,17 @@ def test_replay_reports_served_before_block(settings: Settings, tmp_path: Path) 
     ev_path, acc_path, lab_path = _world(tmp_path)
     gw = make_gateway(settings, tmp_path, policy=POLICY)
     out = tmp_path / "replay.json"
-    with live(gw) as url:
+    with serve(gw.app, lifespan="on", log_level="warning") as url:
         res = CliRunner().invoke(cli, [
             "replay", "--events", str(ev_path), "--accounts", str(acc_path),
             "--labels", str(lab_path), "--gateway", url, "--concurrency", "8",
             "--out", str(out), "--format", "json"],
-            env={"DISTILLGUARD_DATABASE_URL": f"sqlite:///{tmp_path / 'keys.db'}"})
+            # FORCE_COLOR: stderr drawn as on a terminal, where progress shows
+            env={"DISTILLGUARD_DATABASE_URL": f"sqlite:///{tmp_path / 'keys.db'}",
+                 "FORCE_COLOR": "1"})
         assert res.exit_code == 0, res.output
+    # the library's progress callback, drawn by the CLI's one renderer: all 460 sent
+    assert "replay: 460 sent" in res.stderr, res.stderr
     report = json.loads(out.read_text())
     assert report["sent"] == 4 * 25 + 3 * 120 and report["errors"] == 0
     (camp,) = report["campaigns"]
@@ -103,7 +82,7 @@ def test_replay_reports_served_before_block(settings: Settings, tmp_path: Path) 
     assert camp["sent"] == 360
     assert 0 < camp["served_before_first_block"] < 0.25 * camp["sent"]
     assert report["benign_accounts"] == 4 and report["benign_blocked"] == []
-    assert json.loads(res.output)["campaigns"][0]["campaign"] == "camp-1"
+    assert json.loads(res.stdout)["campaigns"][0]["campaign"] == "camp-1"
     # every exchange the gateway answered is in its log with the replayed request
     n_logged = sum(len(p.read_bytes().splitlines()) for p in gw.log.files())
     assert n_logged == report["sent"]

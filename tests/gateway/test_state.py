@@ -4,6 +4,7 @@ and the fail-open / fail-closed behaviour when the store is down."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,8 @@ import pytest
 from distillguard.gateway.state import Bucket, MemoryState, RedisState, StateUnavailable
 from distillguard.settings import Settings
 
-from .conftest import REDIS_URL, chat, client, logged, make_gateway, run
+from .conftest import chat, client, logged, make_gateway, redis_state, run
+from .servers import REDIS_TIMEOUT_S, REDIS_URL
 
 CLOSED_PORT = "redis://127.0.0.1:1/0"
 
@@ -19,19 +21,14 @@ CLOSED_PORT = "redis://127.0.0.1:1/0"
 @pytest.mark.redis
 def test_buckets_hold_across_replicas(redis_prefix: str) -> None:
     async def go() -> int:
-        # Atomicity is under test, not speed: a generous timeout keeps a busy machine's
-        # slow connects from failing it, and the replicas are closed whatever happens
-        # (a leaked socket would fail a later test on its ResourceWarning).
-        replicas = [RedisState(REDIS_URL, prefix=redis_prefix, timeout_s=10.0)
-                    for _ in range(3)]
-        try:
+        # Atomicity is under test, not speed (REDIS_TIMEOUT_S), and the replicas are
+        # cleared and closed whatever happens.
+        async with contextlib.AsyncExitStack() as stack:
+            replicas = [await stack.enter_async_context(redis_state(redis_prefix))
+                        for _ in range(3)]
             buckets = [Bucket("account:a", 0.001, 25), Bucket("org:o", 0.001, 1000)]
             results = await asyncio.gather(*(replicas[i % 3].take(buckets)
                                              for i in range(120)))
-            await replicas[0].clear()
-        finally:
-            for r in replicas:
-                await r.aclose()
         return sum(1 for r in results if r.allowed)
 
     assert run(go()) == 25  # exactly the burst, not 3x it
@@ -40,13 +37,12 @@ def test_buckets_hold_across_replicas(redis_prefix: str) -> None:
 @pytest.mark.redis
 def test_a_denied_request_debits_no_bucket(redis_prefix: str) -> None:
     async def go() -> tuple[bool, bool, str]:
-        s = RedisState(REDIS_URL, prefix=redis_prefix)
-        key_bucket = Bucket("key:k", 0.001, 1)
-        first = await s.take([Bucket("account:a", 0.001, 5), key_bucket])
-        denied = await s.take([Bucket("account:a", 0.001, 5), key_bucket])
-        other_key = await s.take([Bucket("account:a", 0.001, 5), Bucket("key:k2", 0.001, 1)])
-        await s.clear()
-        await s.aclose()
+        async with redis_state(redis_prefix) as s:
+            key_bucket = Bucket("key:k", 0.001, 1)
+            first = await s.take([Bucket("account:a", 0.001, 5), key_bucket])
+            denied = await s.take([Bucket("account:a", 0.001, 5), key_bucket])
+            other_key = await s.take([Bucket("account:a", 0.001, 5),
+                                      Bucket("key:k2", 0.001, 1)])
         assert first.allowed
         return denied.allowed, other_key.allowed, denied.limited_by
 
@@ -57,14 +53,12 @@ def test_a_denied_request_debits_no_bucket(redis_prefix: str) -> None:
 @pytest.mark.redis
 def test_account_sums_match_memory(redis_prefix: str) -> None:
     async def go() -> tuple[float, float, float, float]:
-        r = RedisState(REDIS_URL, prefix=redis_prefix)
         m = MemoryState()
-        for i in range(10):
-            obs = {"reasoning_coercion": float(i % 2), "logprobs": 1.0}
-            rs = await r.observe("acct", obs)
-            ms = await m.observe("acct", obs)
-        await r.clear()
-        await r.aclose()
+        async with redis_state(redis_prefix) as r:
+            for i in range(10):
+                obs = {"reasoning_coercion": float(i % 2), "logprobs": 1.0}
+                rs = await r.observe("acct", obs)
+                ms = await m.observe("acct", obs)
         return rs.mean("reasoning_coercion"), ms.mean("reasoning_coercion"), rs.rpm, ms.rpm
 
     r_mean, m_mean, r_rpm, m_rpm = run(go())
@@ -114,19 +108,18 @@ def test_fail_mode_when_redis_is_down(settings: Settings, tmp_path: Path, mode: 
 
 @pytest.mark.redis
 def test_gateway_on_redis_state(settings: Settings, tmp_path: Path, redis_prefix: str) -> None:
-    state = RedisState(REDIS_URL, prefix=redis_prefix)
-    gw = make_gateway(settings, tmp_path, state=state,
-                      policy="limits: {account: {rate: 0.01, burst: 2}}\n")
-    key = gw.keys.create("acct")
-
     async def go() -> list[int]:
-        async with client(gw) as c:
-            codes = [(await c.post("/v1/chat/completions", json=chat(),
-                                   headers={"x-api-key": key.secret})).status_code
-                     for _ in range(3)]
-        await state.clear()
-        await gw.aclose()
-        return codes
+        async with redis_state(redis_prefix) as state:
+            gw = make_gateway(settings, tmp_path, state=state,
+                              policy="limits: {account: {rate: 0.01, burst: 2}}\n")
+            key = gw.keys.create("acct")
+            try:
+                async with client(gw) as c:
+                    return [(await c.post("/v1/chat/completions", json=chat(),
+                                          headers={"x-api-key": key.secret})).status_code
+                            for _ in range(3)]
+            finally:
+                await gw.aclose()
 
     assert run(go()) == [200, 200, 429]
 
@@ -134,17 +127,15 @@ def test_gateway_on_redis_state(settings: Settings, tmp_path: Path, redis_prefix
 @pytest.mark.redis
 def test_observe_and_take_in_one_round_trip_matches_memory(redis_prefix: str) -> None:
     async def go() -> list[tuple[float, float, bool]]:
-        r = RedisState(REDIS_URL, prefix=redis_prefix)
         m = MemoryState()
         out = []
-        for i in range(6):
-            obs = {"reasoning_coercion": float(i % 2), "single_turn": 1.0}
-            for store in (r, m):
-                state, take = await store.observe_and_take(
-                    "acct", obs, [Bucket("account:acct", 0.001, 4)])
-                out.append((state.n, state.mean("reasoning_coercion"), take.allowed))
-        await r.clear()
-        await r.aclose()
+        async with redis_state(redis_prefix) as r:
+            for i in range(6):
+                obs = {"reasoning_coercion": float(i % 2), "single_turn": 1.0}
+                for store in (r, m):
+                    state, take = await store.observe_and_take(
+                        "acct", obs, [Bucket("account:acct", 0.001, 4)])
+                    out.append((state.n, state.mean("reasoning_coercion"), take.allowed))
         return out
 
     rows = run(go())
@@ -163,23 +154,27 @@ def test_events_also_go_to_a_redis_stream(settings: Settings, tmp_path: Path,
 
     stream = f"{redis_prefix}exchanges"
     gw = make_gateway(settings, tmp_path, overrides={"gateway_log_stream": stream,
-                                                     "redis_url": REDIS_URL})
+                                                     "redis_url": REDIS_URL,
+                                                     "redis_timeout_s": REDIS_TIMEOUT_S})
     key = gw.keys.create("acct-s")
 
     async def go() -> list[int]:
-        async with client(gw) as c:
-            codes = [(await c.post("/v1/chat/completions", json=chat(f"q{i}"),
-                                   headers={"x-api-key": key.secret})).status_code
-                     for i in range(2)]
-            codes.append((await c.post("/v1/chat/completions", content=b"{",
-                                       headers={"x-api-key": key.secret,
-                                                "content-type": "application/json"})
-                          ).status_code)
-        await gw.aclose()
+        try:
+            async with client(gw) as c:
+                codes = [(await c.post("/v1/chat/completions", json=chat(f"q{i}"),
+                                       headers={"x-api-key": key.secret})).status_code
+                         for i in range(2)]
+                codes.append((await c.post("/v1/chat/completions", content=b"{",
+                                           headers={"x-api-key": key.secret,
+                                                    "content-type": "application/json"})
+                              ).status_code)
+        finally:
+            await gw.aclose()
         return codes
 
     assert run(go()) == [200, 200, 400]
-    r = redis.Redis.from_url(REDIS_URL)
+    r = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=REDIS_TIMEOUT_S,
+                             socket_timeout=REDIS_TIMEOUT_S)
     try:
         entries = r.xrange(stream)
         events = [Event.from_mapping(orjson.loads(fields[b"event"])) for _, fields in entries]

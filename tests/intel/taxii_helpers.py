@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 import time
 import uuid
@@ -14,6 +13,8 @@ from typing import Any, Literal
 import httpx
 import uvicorn
 from starlette.applications import Starlette
+
+from gateway.servers import free_port
 
 COLL = "9c2a3c8e-1f5b-4d7e-8a6b-2f0e1d3c4b5a"
 OTHER = "0e8b1d7a-3c2f-4b6e-9d5a-7c1f2e3d4a5b"
@@ -30,16 +31,12 @@ def indicator(i: int, modified: str = "2026-05-03T12:00:00.000Z") -> dict[str, A
     }
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def serve(app: Starlette, *, lifespan: Literal["auto", "on", "off"] = "off",
-          log_level: str = "error", timeout_s: float = 15.0) -> Iterator[str]:
-    """Run ``app`` under uvicorn on a loopback port in a thread; yields the base URL."""
+          log_level: str = "error", timeout_s: float = 60.0) -> Iterator[str]:
+    """Run ``app`` under uvicorn on a loopback port in a thread; yields the base URL.
+    ``timeout_s`` only bounds a start that never comes: the wait ends when uvicorn says
+    it has started, which on a busy machine may take many seconds."""
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
                                            log_level=log_level, lifespan=lifespan))
@@ -54,7 +51,7 @@ def serve(app: Starlette, *, lifespan: Literal["auto", "on", "off"] = "off",
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
-        thread.join(timeout=10)
+        thread.join(timeout=30)
 
 
 class SyncASGITransport(httpx.BaseTransport):

@@ -100,7 +100,7 @@ def medallion(tmp_path: Path) -> Iterator[str]:
         yield base
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        proc.wait(timeout=30)
 
 
 def test_our_client_against_medallion(medallion: str, tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ def pg_url(settings: Settings) -> Iterator[str]:
         else DEFAULT_URL
     name = f"dg_intel_{uuid.uuid4().hex[:12]}"
     try:
-        conn = psycopg.connect(admin, autocommit=True, connect_timeout=5)
+        conn = psycopg.connect(admin, autocommit=True, connect_timeout=30)
     except psycopg.OperationalError as exc:
         pytest.skip(f"PostgreSQL not reachable at {admin}: {exc}")
     conn.execute(f'CREATE DATABASE "{name}"')

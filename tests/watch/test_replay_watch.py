@@ -24,9 +24,11 @@ def test_replay_watch_cuts_the_campaign_off(tmp_path: Path) -> None:
         "replay", "--events", str(ev), "--accounts", str(acc), "--labels", str(labels),
         "--watch", "--cycle-every", "12h", "--window", "7d", "--work", str(tmp_path / "w"),
         "--concurrency", "4", "--out", str(out), "--format", "json"],
-        env={"DISTILLGUARD_DATA_DIR": str(tmp_path / "var")})
+        # FORCE_COLOR: stderr drawn as on a terminal, where progress shows
+        env={"DISTILLGUARD_DATA_DIR": str(tmp_path / "var"), "FORCE_COLOR": "1"})
     assert res.exit_code == 0, res.output
-    assert "replay: " in res.stderr  # progress
+    # progress: each cycle a line that stays, the count sent on the status line
+    assert "cycle v1 at 2026-05-01" in res.stderr and " sent, up to " in res.stderr, res.stderr
     rep = json.loads(out.read_text())
     assert rep["mode"] == "watch" and rep["cycles"]
     assert rep["cycles"][0]["version"] == 1

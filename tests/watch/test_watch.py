@@ -19,8 +19,7 @@ from distillguard.schema import Account, AccountVerdict, ConfigError, InputError
 from distillguard.settings import Settings
 from distillguard.watch import build_book, parse_window, run_cycle
 from distillguard.watch.cycle import window_files
-
-REDIS_URL = "redis://127.0.0.1:6379/0"
+from gateway.servers import REDIS_TIMEOUT_S, REDIS_URL
 
 
 def _log_dir(tmp: Path) -> tuple[Path, Path, datetime]:
@@ -111,8 +110,8 @@ def test_cycle_hunts_the_live_log_and_publishes(tmp_path: Path) -> None:
     settings = Settings().with_overrides(data_dir=tmp_path / "var")
 
     async def go() -> tuple[int, int, Door]:
-        publisher = RedisChannel(REDIS_URL, prefix=prefix)
-        replica = Door(RedisChannel(REDIS_URL, prefix=prefix))
+        publisher = RedisChannel(REDIS_URL, prefix=prefix, timeout_s=REDIS_TIMEOUT_S)
+        replica = Door(RedisChannel(REDIS_URL, prefix=prefix, timeout_s=REDIS_TIMEOUT_S))
         try:
             first = await run_cycle(log, acc_path, tmp_path / "watch", publisher, settings,
                                     window=timedelta(days=30), now=last)
@@ -158,14 +157,15 @@ def test_watch_verb_runs_cycles_and_reports_them(tmp_path: Path) -> None:
         "watch", "--log-dir", str(log), "--accounts", str(acc_path), "--out",
         str(tmp_path / "w"), "--window", "400d", "--cycles", "1", "--interval", "0",
         "--format", "json"], env={"DISTILLGUARD_GATEWAY_BOOK_PREFIX": prefix,
-                                  "DISTILLGUARD_REDIS_URL": REDIS_URL})
+                                  "DISTILLGUARD_REDIS_URL": REDIS_URL,
+                                  "DISTILLGUARD_REDIS_TIMEOUT_S": str(REDIS_TIMEOUT_S)})
     assert res.exit_code == 0, res.output
     assert "watch: version 1:" in res.stderr
     (cycle,) = orjson.loads(res.stdout)
     assert cycle["version"] == 1 and cycle["events"] > 0 and cycle["campaigns"] >= 1
 
     async def cleanup() -> None:
-        ch = RedisChannel(REDIS_URL, prefix=prefix)
+        ch = RedisChannel(REDIS_URL, prefix=prefix, timeout_s=REDIS_TIMEOUT_S)
         await ch.clear()
         await ch.aclose()
 

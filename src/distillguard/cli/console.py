@@ -60,7 +60,8 @@ def serve_cmd(settings: Settings, hunt_dir: Path, accounts: Path | None, book: s
                             token=taxii_token)
     channel: Channel | None = None
     if book == "redis":
-        channel = RedisChannel(settings.redis_url, prefix=settings.gateway_book_prefix)
+        channel = RedisChannel(settings.redis_url, prefix=settings.gateway_book_prefix,
+                               timeout_s=settings.redis_timeout_s)
     bench = Workbench(hunt_dir, Casebook(settings.effective_database_url), channel, intel,
                       accounts,
                       Path(settings.hunt_decisions) if settings.hunt_decisions else None)

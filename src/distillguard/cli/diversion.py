@@ -3,12 +3,11 @@ diversion on exporters' orders, and location attestation of accelerators."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
-from distillguard.cli.output import InPath, emit, format_option
+from distillguard.cli.output import InPath, StderrProgress, emit, format_option
 from distillguard.settings import Settings
 
 
@@ -56,17 +55,11 @@ def check_cmd(
     """
     from distillguard.diversion.service import check_order_file
 
-    tty = sys.stderr.isatty()
-
-    def progress(n: int) -> None:
-        if tty:
-            click.echo(f"checked {n:,} orders", err=True, nl=False)
-            click.echo("\r", err=True, nl=False)
-
-    report = check_order_file(
-        settings, orders, out, flags=flags, screen=not no_screen, workers=workers,
-        progress=progress,
-    )
+    with StderrProgress("diversion check") as bar:
+        report = check_order_file(
+            settings, orders, out, flags=flags, screen=not no_screen, workers=workers,
+            progress=lambda n: bar.update(f"checked {n:,} orders"),
+        )
     emit(report.to_dict(), fmt)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from distillguard.cli.output import InPath, emit, format_option
+from distillguard.cli.output import InPath, StderrProgress, emit, format_option
 from distillguard.settings import Settings
 
 
@@ -100,62 +100,72 @@ def replay(settings: Settings, events_path: str, accounts_path: str, labels_path
     """
     import orjson
 
-    from distillguard.gateway.replay import ReplayReport
+    from distillguard.gateway.replay import ReplayProgress, ReplayReport
     from distillguard.schema import ConfigError
 
-    quarantined = 0
-    extra: dict[str, object] = {}
     if watch_mode or baseline:
-        from distillguard.watch import parse_window
-        from distillguard.watch.replay import Progress, replay_world
-
         if not labels_path or gateway_url or (watch_mode and baseline):
             raise ConfigError("--watch / --baseline replay in process: they need --labels, "
                               "take no --gateway, and only one of them")
+    elif not gateway_url:
+        raise ConfigError("replay needs --gateway URL (or --watch / --baseline)")
+    quarantined = 0
+    extra: dict[str, object] = {}
+    with StderrProgress("replay") as bar:
+        def sent(p: ReplayProgress) -> None:
+            bar.update(f"replay: {p.sent:,} sent, up to {p.sim_time:%Y-%m-%d %H:%M} "
+                       f"simulated, {p.wall_s:.0f} s")
 
-        def progress(p: Progress) -> None:
-            last = p.last_cycle
-            click.echo(f"replay: {p.sim_time:%Y-%m-%d %H:%M} {p.sent} sent, {p.cycles} "
-                       f"cycles, {p.wall_s:.0f}s" + (
-                           f"; last cycle v{last.version}: {last.events} events, hunt "
-                           f"{last.hunt_s:.1f}s, {last.campaigns} campaigns"
-                           if last else ""), err=True)
+        if watch_mode or baseline:
+            from distillguard.watch import parse_window
+            from distillguard.watch.replay import Progress, replay_world
 
-        world = replay_world(
-            Path(events_path), Path(accounts_path), Path(labels_path),
-            Path(work_dir) if work_dir else settings.data_dir / "replay", settings,
-            personas_path=Path(personas_path) if personas_path else None,
-            mode="watch" if watch_mode else str(baseline), cycle_every=parse_window(cycle_every),
-            window=parse_window(window or settings.watch_window),
-            concurrency=concurrency, progress=progress)
-        report: ReplayReport = world.report
-        extra = {"mode": world.mode, "config": world.config, "cycles": world.cycles}
-    else:
-        from distillguard.gateway.keys import KeyStore
-        from distillguard.gateway.replay import run_replay
-        from distillguard.ingest import Quarantine, iter_events, read_accounts, read_labels
+            cycles_told = [0]
 
-        if not gateway_url:
-            raise ConfigError("replay needs --gateway URL (or --watch / --baseline)")
-        quarantine = Quarantine()
-        accounts = read_accounts(accounts_path, quarantine)
-        labels = read_labels(labels_path) if labels_path else []
-        personas = {}
-        if labels_path and personas_path:
-            from distillguard.evaluate.inputs import read_truth
+            def cycled(p: Progress) -> None:
+                last = p.last_cycle
+                if last is not None and p.cycles > cycles_told[0]:
+                    cycles_told[0] = p.cycles
+                    bar.done(f"cycle v{last.version} at {p.sim_time:%Y-%m-%d %H:%M}: "
+                             f"{last.events:,} events, hunt {last.hunt_s:.1f} s, "
+                             f"{last.campaigns} campaigns")
+                sent(p)
 
-            personas = {a: t.persona for a, t in
-                        read_truth(Path(labels_path), Path(personas_path)).items()}
-        store = KeyStore(settings.effective_database_url)
-        try:
-            report = run_replay(
-                iter_events(events_path, quarantine), accounts, labels, gateway_url, store,
-                speedup=speedup, concurrency=concurrency, personas=personas,
-                progress=lambda n, ts: click.echo(f"replay: {ts:%Y-%m-%d %H:%M} {n} sent",
-                                                  err=True))
-        finally:
-            store.close()
-        quarantined = quarantine.total
+            assert labels_path is not None
+            world = replay_world(
+                Path(events_path), Path(accounts_path), Path(labels_path),
+                Path(work_dir) if work_dir else settings.data_dir / "replay", settings,
+                personas_path=Path(personas_path) if personas_path else None,
+                mode="watch" if watch_mode else str(baseline),
+                cycle_every=parse_window(cycle_every),
+                window=parse_window(window or settings.watch_window),
+                concurrency=concurrency, progress=cycled)
+            report: ReplayReport = world.report
+            extra = {"mode": world.mode, "config": world.config, "cycles": world.cycles}
+        else:
+            from distillguard.gateway.keys import KeyStore
+            from distillguard.gateway.replay import run_replay
+            from distillguard.ingest import Quarantine, iter_events, read_accounts, read_labels
+
+            assert gateway_url is not None
+            quarantine = Quarantine()
+            accounts = read_accounts(accounts_path, quarantine)
+            labels = read_labels(labels_path) if labels_path else []
+            personas = {}
+            if labels_path and personas_path:
+                from distillguard.evaluate.inputs import read_truth
+
+                personas = {a: t.persona for a, t in
+                            read_truth(Path(labels_path), Path(personas_path)).items()}
+            store = KeyStore(settings.effective_database_url)
+            try:
+                report = run_replay(
+                    iter_events(events_path, quarantine), accounts, labels, gateway_url, store,
+                    speedup=speedup, concurrency=concurrency, personas=personas,
+                    progress=sent)
+            finally:
+                store.close()
+            quarantined = quarantine.total
     result = {**extra, **report.as_dict(), "quarantined": quarantined}
     if out_path:
         Path(out_path).write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))

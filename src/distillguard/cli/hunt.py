@@ -52,11 +52,12 @@ def hunt_cmd(ctx: click.Context, events: tuple[Path, ...], accounts: Path | None
     settings = ctx.obj
     st = settings if isinstance(settings, Settings) else Settings.from_env()
     with StderrProgress("hunt") as bar:
-        def stage(name: str, seconds: float | None) -> None:
+        def stage(name: str, seconds: float | None, rows: int | None) -> None:
             if seconds is None:
                 bar.update(f"hunt: {name} ...")
             else:
-                bar.done(f"done {name} ({seconds:.1f} s)")
+                counted = "" if rows is None else f": {rows:,} row{'' if rows == 1 else 's'}"
+                bar.done(f"done {name}{counted} ({seconds:.1f} s)")
 
         result = hunt(list(events), accounts, out_dir, engine=engine, config=config,
                       settings=st, render=None if no_report else render_report, progress=stage,
@@ -132,26 +133,29 @@ def train_cmd(worlds: tuple[Path, ...], events: tuple[Path, ...], accounts: Path
             raise InputError(f"{w}: not a labelled world (no labels.csv)",
                              details={"source": str(w)})
 
-    def say(message: str) -> None:
-        click.echo(message, err=True)
-
-    loaded = []
-    for w in worlds:
-        say(f"preparing {w}")
-        loaded.append(load_simulated(w))
-    if events and labels is not None:
-        say(f"preparing {', '.join(map(str, events))}")
-        loaded.append(load_world(list(events), accounts, labels, name="labelled logs",
-                                 work=out_path.parent / (out_path.stem + "-work")))
-    model = fit_model(loaded, exclude_tactics=exclude, l2=l2, progress=say)
+    with StderrProgress("hunt train") as bar:
+        loaded = []
+        for w in worlds:
+            bar.update(f"preparing {w}")
+            loaded.append(load_simulated(w))
+        if events and labels is not None:
+            bar.update(f"preparing {', '.join(map(str, events))}")
+            loaded.append(load_world(list(events), accounts, labels, name="labelled logs",
+                                     work=out_path.parent / (out_path.stem + "-work")))
+        model = fit_model(loaded, exclude_tactics=exclude, l2=l2, progress=bar.done)
     save_model(model, out_path)
     if fmt == "json":
         emit({"model": str(out_path), "thresholds": model["thresholds"],
               "out_of_fold": model["manifest"]["out_of_fold"],
               "weights": weights_table(model)}, fmt)
         return
-    emit(weights_table(model), fmt, title=f"fitted model -> {out_path}",
-         columns=["feature", "group", "weight"])
+    # the fit's result, not its progress: thresholds and out-of-fold quality stay in the
+    # output (progress is drawn on a terminal only)
+    th, oof = model["thresholds"], model["manifest"]["out_of_fold"]
+    emit(weights_table(model), fmt, title=(
+        f"fitted model -> {out_path}: review {th['review']:.2f}, block {th['block']:.2f}; "
+        f"out-of-fold precision {oof['precision_at_block']}, recall {oof['recall_at_block']}"),
+        columns=["feature", "group", "weight"])
 
 
 commands: list[click.Command] = [hunt_cmd]

@@ -82,15 +82,18 @@ def emit(
             w.writerow([_cell(r.get(c)) for c in cols])
         stream.write(buf.getvalue())
     else:
-        # Cell text is data, not rich markup: "[abc]" in a name must print as is.
-        table = Table(title=escape(title) if title else None, show_lines=False)
+        console = Console(file=stream)
+        piped = not console.is_terminal
+        if piped:
+            console = Console(file=stream, width=PIPE_WIDTH)
+        # Cell text is data, not rich markup: "[abc]" in a name must print as is. Into a
+        # pipe the title is not wrapped to the columns' width either.
+        table = Table(title=escape(title) if title else None, show_lines=False,
+                      min_width=len(title) if piped and title else None)
         for c in cols:
             table.add_column(escape(c))
         for r in rows:
             table.add_row(*[escape(_cell(r.get(c))) for c in cols])
-        console = Console(file=stream)
-        if not console.is_terminal:
-            console = Console(file=stream, width=PIPE_WIDTH)
         console.print(table)
 
 
@@ -127,7 +130,7 @@ class StderrProgress:
 
     def done(self, text: str) -> None:
         if self.enabled:
-            self.console.print(escape(text))
+            self.console.print(escape(text), highlight=False)
 
     def __exit__(self, *exc: object) -> None:
         if self._status is not None:

@@ -53,7 +53,8 @@ def watch(settings: Settings, log_dir: Path, accounts: Path | None, out_dir: Pat
         click.echo(f"watch: cycle failed, last book stays in force: {exc}", err=True)
 
     async def go() -> int:
-        channel = RedisChannel(settings.redis_url, prefix=settings.gateway_book_prefix)
+        channel = RedisChannel(settings.redis_url, prefix=settings.gateway_book_prefix,
+                               timeout_s=settings.redis_timeout_s)
         try:
             return await run_watch(
                 log_dir, accounts, out_dir or settings.data_dir / "watch", channel, settings,

@@ -105,22 +105,23 @@ FEATURE_SPECS: Final = (
     _f("enterprise_contract", 0.5, 1.0, "identity", "contract KYC / enterprise plan", -1),
     _f("linkage", 1.0, 4.5, "linkage", "shares {linked_on} with {peers} linked accounts", +1),
     _f("group_member", 0.0, 1.0, "coordination",
-       "tied to a group of {size} accounts ({value:.2f}): the baseline of grouped accounts"),
+       "tied to a group of {size} accounts"),
     _f("tie_infra", 0.0, 1.0, "coordination",
-       "tied to its group of {size} by shared infrastructure (payment, addresses) "
-       "{value:.2f}", +1),
+       "tied to its group of {size} by shared infrastructure (payment, addresses; tie "
+       "strength {value:.2f})", +1),
     _f("tie_scaffold", 0.0, 1.0, "coordination",
        "tied to its group of {size} by shared scaffolding (prompt/wrapper skeletons, tool "
-       "schemas, parameters) {value:.2f}", +1),
+       "schemas, parameters; tie strength {value:.2f})", +1),
     _f("tie_timing", 0.0, 1.0, "coordination",
-       "tied to its group of {size} by lockstep activity or sign-up time {value:.2f}", +1),
+       "tied to its group of {size} by lockstep activity or sign-up time (tie strength "
+       "{value:.2f})", +1),
     _f("group_size", 0.0, 1.0, "coordination",
-       "one of {size} tied accounts ({value:.2f} on a log scale to 32)", +1),
+       "one of {size} tied accounts", +1),
     _f("group_risk", 0.0, 1.0, "coordination",
        "the other members of its group score {value:.2f} on their own", +1),
     _f("group_logit", 0.0, 1.0, "coordination",
-       "its group's other members, averaged on the log-odds scale, look like harvesters "
-       "({value:.2f}; 0 at logit -5, 1 at 0)", +1),
+       "its group's other members, taken together, look like harvesters ({value:.2f})",
+       +1),
     _f("group_harvest", 0.0, 1.0, "coordination",
        "the other members of its group ask for harvest-shaped output ({value:.2f})", +1),
     _f("common_control", 0.0, 1.0, "coordination",

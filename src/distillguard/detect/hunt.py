@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -176,12 +177,13 @@ def hunt(
         with stages.stage("reading inputs"):
             files = prepare_events(ev_paths, out / "work", quarantine, stats)
             acc_list = read_accounts(accounts, quarantine) if accounts else []
-        eng: Engine = make_engine(engine_name, spark_master=st.spark_master,
-                                  memory_limit=st.duckdb_memory_limit or None,
-                                  temp_directory=out / "work" / "duckdb")
+        with stages.stage(f"starting {engine_name}"):  # a JVM on Spark: seconds
+            eng: Engine = make_engine(engine_name, spark_master=st.spark_master,
+                                      memory_limit=st.duckdb_memory_limit or None,
+                                      temp_directory=out / "work" / "duckdb")
         try:
             with stages.stage(f"feature queries on {engine_name}"):
-                tables = run_plan(eng, files)
+                tables = run_plan(eng, files, stages)
         finally:
             eng.close()
         qsummary = quarantine.summary()
@@ -226,17 +228,21 @@ def _require_something_usable(totals: pa.Table, acc_list: Sequence[Account],
                          details={"source": names})
 
 
-def run_plan(eng: Engine, files: Sequence[Path]) -> dict[str, pa.Table]:
-    eng.load_events(files)
-    eng.materialize_events("ev")
-    return {
-        "features": eng.query(plan.account_features(eng.dialect)),
-        "keys": eng.query(plan.account_keys()),
-        "pivot": eng.query(plan.model_pivot()),
-        "activity": eng.query(plan.activity()),
-        "daily": eng.query(plan.daily()),
-        "totals": eng.query(plan.totals()),
-    }
+def run_plan(eng: Engine, files: Sequence[Path], stages: Stages | None = None
+             ) -> dict[str, pa.Table]:
+    """The plan's tables; ``stages`` hears each step start and end, with its rows."""
+    st = stages or Stages()
+    with st.stage("per-event view"):
+        eng.load_events(files)
+        eng.materialize_events("ev")
+    queries = {"features": ("account features", plan.account_features(eng.dialect)),
+               "keys": ("account keys", plan.account_keys()),
+               "pivot": ("model pivot", plan.model_pivot()),
+               "activity": ("activity", plan.activity()),
+               "daily": ("daily counts", plan.daily()),
+               "totals": ("totals", plan.totals())}
+    return {key: st.counted(name, partial(eng.query, sql))
+            for key, (name, sql) in queries.items()}
 
 
 @dataclass(frozen=True)

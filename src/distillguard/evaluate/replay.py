@@ -2,9 +2,10 @@
 blocked any of its accounts, from the gateway's replay log.
 
 The log is canonical events as JSON Lines (plain, gzip or zstd, known by content); a
-blocked exchange has status 403 or 429. Two streaming passes (first block time
-per campaign, then the counts) keep memory bounded by the number of accounts,
-not the length of the log. Unreadable lines are counted and sampled in the
+blocked exchange has status 403 or 429; what counts as served before the block is
+:mod:`distillguard.schema.harvest`'s rule, the gateway replay's own. Two streaming
+passes (first block time per campaign, then the counts) keep memory bounded by the
+number of accounts, not the length of the log. Unreadable lines are counted and sampled in the
 result, never fatal.
 """
 
@@ -23,7 +24,7 @@ import zstandard
 
 from distillguard.evaluate.metrics import Truth
 from distillguard.opener import open_binary
-from distillguard.schema import NotFoundError, format_ts, parse_ts
+from distillguard.schema import HarvestCounter, NotFoundError, format_ts, parse_ts
 
 BLOCKED_STATUSES: Final = frozenset({403, 429})
 MAX_SAMPLES: Final = 20
@@ -102,14 +103,11 @@ def _group(t: Truth | None) -> str | None:
 def replay_summary(path: Path, truth: Mapping[str, Truth]) -> dict[str, Any]:
     """Per campaign (and per lone actor): exchanges served before the first block."""
     log = _Log(path)
-    first_block: dict[str, datetime] = {}
+    harvest = HarvestCounter()
     for ex in log.exchanges():
         g = _group(truth.get(ex.account_id))
-        if g is not None and ex.status in BLOCKED_STATUSES and \
-                (g not in first_block or ex.ts < first_block[g]):
-            first_block[g] = ex.ts
-    served: dict[str, int] = defaultdict(int)
-    before: dict[str, int] = defaultdict(int)
+        if g is not None and ex.status in BLOCKED_STATUSES:
+            harvest.refused(g, ex.ts)
     blocked: dict[str, int] = defaultdict(int)
     accounts_seen: dict[str, set[str]] = defaultdict(set)
     blocked_accounts: dict[str, set[str]] = defaultdict(set)
@@ -125,18 +123,15 @@ def replay_summary(path: Path, truth: Mapping[str, Truth]) -> dict[str, Any]:
         if ex.status in BLOCKED_STATUSES:
             blocked[g] += 1
             blocked_accounts[g].add(ex.account_id)
-        elif ex.status < 400:
-            served[g] += 1
-            if g not in first_block or ex.ts < first_block[g]:
-                before[g] += 1
+        harvest.exchange(g, ex.ts, ex.status < 400)
     rows = []
     for g in sorted(k for k in accounts_seen if k != "benign"):
-        fb = first_block.get(g)
+        h = harvest.harvest(g)
         rows.append({
             "campaign": g, "accounts": len(accounts_seen[g]),
-            "served_before_first_block": before[g], "served": served[g],
+            "served_before_first_block": h.served_before_first_block, "served": h.served,
             "blocked": blocked[g], "accounts_blocked": len(blocked_accounts[g]),
-            "first_block": format_ts(fb) if fb else None,
+            "first_block": format_ts(h.first_block) if h.first_block else None,
         })
     return {
         "file": str(path),
@@ -145,7 +140,8 @@ def replay_summary(path: Path, truth: Mapping[str, Truth]) -> dict[str, Any]:
         "problems": log.samples,
         "unknown_accounts": len(unknown),
         "campaigns": rows,
-        "benign": {"accounts": len(accounts_seen["benign"]), "served": served["benign"],
+        "benign": {"accounts": len(accounts_seen["benign"]),
+                   "served": harvest.harvest("benign").served,
                    "blocked": blocked["benign"],
                    "accounts_blocked": len(blocked_accounts["benign"])},
     }

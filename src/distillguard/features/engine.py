@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
 import pyarrow as pa
 
@@ -105,14 +105,49 @@ class DuckDBEngine:
 _SPARK_LOCK = threading.Lock()
 _SPARK_LOG_CONFIG = Path(__file__).with_name("spark-log4j2.properties")
 _SPARK: Any = None
+_SPARK_CONF = {
+    "spark.app.name": "distillguard-hunt",
+    "spark.sql.shuffle.partitions": "2",
+    "spark.sql.codegen.wholeStage": "false",
+    "spark.default.parallelism": "2",
+    "spark.sql.session.timeZone": "UTC",
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+    "spark.driver.memory": "2g",
+    "spark.sql.ansi.enabled": "false",
+    "spark.driver.extraJavaOptions": f"-Dlog4j2.configurationFile={_SPARK_LOG_CONFIG}",
+}
+# The JVM's own start-up notice: Spark 4's launcher adds the incubating vector module to
+# every driver, the JVM then warns of it on stderr, and no JVM flag silences that.
+_JVM_NOTICES = (b"WARNING: Using incubator modules",)
+
+
+def relay_jvm_stderr(stream: IO[bytes], fd: int = 2) -> None:
+    """Copy the driver JVM's stderr to ours line by line, less its start-up notice. Runs
+    until the JVM (and every Python worker it started) has closed the pipe; a stderr
+    that went away is no reason to stop draining, or the JVM would block on a full pipe."""
+    live = True
+    for line in iter(stream.readline, b""):
+        if not live or line.startswith(_JVM_NOTICES):
+            continue
+        try:
+            view = memoryview(line)
+            while view:
+                view = view[os.write(fd, view):]
+        except OSError:
+            live = False
 
 
 def spark_session(master: str = "local[2]") -> Any:
-    """One SparkSession per process (JVM start dominates small runs)."""
+    """One SparkSession per process (JVM start dominates small runs), started quietly:
+    log4j at errors only, and the JVM's stderr relayed without its start-up notice."""
     global _SPARK
     with _SPARK_LOCK:
         if _SPARK is None:
             try:
+                from pyspark import SparkConf, SparkContext
+                from pyspark.java_gateway import launch_gateway
                 from pyspark.sql import SparkSession
             except ImportError as exc:  # pragma: no cover - pyspark is an optional extra
                 raise ConfigError(
@@ -122,22 +157,19 @@ def spark_session(master: str = "local[2]") -> Any:
             # dependencies: this interpreter, unless the user chose one. PySpark reads the
             # variable, not the spark.pyspark.python setting, when it starts the context.
             os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-            _SPARK = (
-                SparkSession.builder.master(master)
-                .appName("distillguard-hunt")
-                .config("spark.sql.shuffle.partitions", "2")
-                .config("spark.sql.codegen.wholeStage", "false")
-                .config("spark.default.parallelism", "2")
-                .config("spark.sql.session.timeZone", "UTC")
-                .config("spark.ui.enabled", "false")
-                .config("spark.ui.showConsoleProgress", "false")
-                .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-                .config("spark.driver.memory", "2g")
-                .config("spark.sql.ansi.enabled", "false")
-                .config("spark.driver.extraJavaOptions",
-                        f"-Dlog4j2.configurationFile={_SPARK_LOG_CONFIG}")
-                .getOrCreate()
-            )
+            conf = SparkConf().setMaster(master).setAll(list(_SPARK_CONF.items()))
+            # The relay reads from before the launch, so a JVM that fails to start still
+            # says why; the parent's end of the pipe closes once the child holds it.
+            read_fd, write_fd = os.pipe()
+            threading.Thread(target=relay_jvm_stderr, args=(os.fdopen(read_fd, "rb"),),
+                             name="spark-stderr", daemon=True).start()
+            try:
+                gateway = launch_gateway(  # type: ignore[no-untyped-call]
+                    conf, popen_kwargs={"stderr": write_fd})
+            finally:
+                os.close(write_fd)
+            SparkContext(conf=conf, gateway=gateway)
+            _SPARK = SparkSession.builder.getOrCreate()
             _SPARK.sparkContext.setLogLevel("ERROR")
         return _SPARK
 

@@ -70,11 +70,13 @@ class Gateway:
         self.runtime: Runtime = make_runtime(policy or load_policy(settings.gateway_policy),
                                              verdicts, blocklists)
         self.keys = keys or KeyStore(settings.effective_database_url)
-        self.state = state or make_state(settings.gateway_state, settings.redis_url)
+        self.state = state or make_state(settings.gateway_state, settings.redis_url,
+                                         timeout_s=settings.redis_timeout_s)
         self.log = ExchangeLog(log_dir or settings.data_dir / "gateway" / "log",
                                fsync=settings.gateway_fsync, replica=replica)
         if settings.gateway_log_stream:
-            self.log.stream = RedisStreamSink(settings.redis_url, settings.gateway_log_stream)
+            self.log.stream = RedisStreamSink(settings.redis_url, settings.gateway_log_stream,
+                                              timeout_s=settings.redis_timeout_s)
         self.metrics = Metrics()
         self._transport = transport
         self.client = self._new_client()
@@ -321,7 +323,8 @@ def make_door(settings: Settings) -> Door | None:
     """The door that follows a continuous hunt's book (``GATEWAY_BOOK=redis``), or none."""
     if settings.gateway_book != "redis":
         return None
-    return Door(RedisChannel(settings.redis_url, prefix=settings.gateway_book_prefix),
+    return Door(RedisChannel(settings.redis_url, prefix=settings.gateway_book_prefix,
+                             timeout_s=settings.redis_timeout_s),
                 poll_s=settings.gateway_book_poll_s,
                 quiet_requests=settings.gateway_link_quiet_requests,
                 handoff_ttl_s=settings.gateway_handoff_ttl_s)

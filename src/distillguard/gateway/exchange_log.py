@@ -215,6 +215,9 @@ class RedisStreamSink:
 
     async def aclose(self) -> None:
         await self._redis.aclose(close_connection_pool=True)
+        # a command that timed out leaves its connection behind: close it too, or it is
+        # an unclosed socket (a ResourceWarning) when collected
+        await self._redis.connection_pool.disconnect()
 
 
 def _fsync_many(fds: list[int]) -> None:

@@ -29,7 +29,7 @@ import httpx
 import orjson
 
 from distillguard.gateway.keys import KeyStore
-from distillguard.schema import Account, Event, Label, format_ts
+from distillguard.schema import Account, Event, HarvestCounter, Label, format_ts
 
 PATHS = {"chat.completions": "/v1/chat/completions", "messages": "/v1/messages",
          "responses": "/v1/responses", "completions": "/v1/completions"}
@@ -137,7 +137,18 @@ async def send_event(client: httpx.AsyncClient, ev: Event, key: str, *,
     return Outcome(ev.ts, ev.account_id, kind, code)
 
 
-Progress = Callable[[int, datetime], None]
+@dataclass(frozen=True)
+class ReplayProgress:
+    """What a replay's progress callback hears: exchanges sent so far, the simulated
+    time they reached and the wall seconds since the first. The library calls back;
+    the CLI draws (:class:`distillguard.cli.output.StderrProgress`)."""
+
+    sent: int
+    sim_time: datetime
+    wall_s: float
+
+
+Progress = Callable[[ReplayProgress], None]
 
 
 async def replay(
@@ -175,9 +186,12 @@ async def replay(
             tasks.add(task)
             task.add_done_callback(tasks.discard)
             if progress is not None and n % PROGRESS_EVERY == 0:
-                progress(n, ev.ts)
+                progress(ReplayProgress(n, ev.ts, time.monotonic() - t_wall))
         if tasks:
             await asyncio.gather(*tasks)
+        if progress is not None and outcomes:
+            progress(ReplayProgress(len(outcomes), max(o.ts for o in outcomes),
+                                    time.monotonic() - t_wall))
     return outcomes, time.monotonic() - t_wall
 
 
@@ -203,13 +217,13 @@ def summarise(outcomes: Iterable[Outcome], labels: Iterable[Label], wall_s: floa
         return "benign"
 
     per_acct: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    first_block: dict[str, datetime] = {}
+    harvest = HarvestCounter()
     acct_first_block: dict[str, Outcome] = {}
     for o in outs:
         per_acct[o.account_id][o.kind] += 1
-        if o.kind == BLOCKED:
+        if o.kind == BLOCKED:  # a rate limit is a limit, not a block
             acct_first_block.setdefault(o.account_id, o)
-            first_block.setdefault(group(o.account_id), o.ts)
+            harvest.refused(group(o.account_id), o.ts)
     camps: dict[str, dict[str, Any]] = {}
     days: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for o in outs:
@@ -220,34 +234,26 @@ def summarise(outcomes: Iterable[Outcome], labels: Iterable[Label], wall_s: floa
         days[day][f"{side}_{o.kind}"] += 1
         if g == "benign":
             continue
-        c = camps.setdefault(g, defaultdict(int))
-        c["attempted"] += 1
-        c[o.kind] += 1
-        fb = first_block.get(g)
-        if fb is None or o.ts < fb:
-            c["served_before_first_block"] += o.kind == SERVED
-        else:
-            c["attempted_after_first_block"] += 1
-            c["served_after_first_block"] += o.kind == SERVED
+        camps.setdefault(g, defaultdict(int))[o.kind] += 1
+        harvest.exchange(g, o.ts, o.kind == SERVED)
     members: dict[str, list[str]] = defaultdict(list)
     for acct in per_acct:
         members[group(acct)].append(acct)
     rows = []
     for g, c in sorted(camps.items()):
-        fb = first_block.get(g)
-        after = _share(c["served_after_first_block"], c["attempted_after_first_block"])
+        h = harvest.harvest(g)
+        after = _share(h.served_after_first_block, h.attempted_after_first_block)
         rows.append({
             "campaign": g, "accounts": len(members[g]),
             "accounts_blocked": sum(1 for a in members[g] if a in acct_first_block),
-            "sent": c["attempted"], "served": c[SERVED], "blocked": c[BLOCKED],
+            "sent": h.attempted, "served": h.served, "blocked": c[BLOCKED],
             "rate_limited": c[RATE_LIMITED], "errors": c[ERROR],
-            "share_served": _share(c[SERVED], c["attempted"]),
-            "served_before_first_block": c["served_before_first_block"],
-            "share_served_before_block": _share(c["served_before_first_block"],
-                                                c["attempted"]),
+            "share_served": _share(h.served, h.attempted),
+            "served_before_first_block": h.served_before_first_block,
+            "share_served_before_block": _share(h.served_before_first_block, h.attempted),
             "share_served_after_first_block": after,
-            "cut_off": fb is not None and (after or 0.0) < cut_off_share,
-            "first_block": format_ts(fb) if fb else "",
+            "cut_off": h.first_block is not None and (after or 0.0) < cut_off_share,
+            "first_block": format_ts(h.first_block) if h.first_block else "",
         })
     benign = [a for a in per_acct if group(a) == "benign"]
     benign_blocked = [

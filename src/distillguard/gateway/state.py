@@ -308,7 +308,8 @@ class RedisState:
             await self._call(self._redis.delete(*keys))
 
 
-def make_state(kind: str, redis_url: str, *, prefix: str = "") -> StateStore:
+def make_state(kind: str, redis_url: str, *, prefix: str = "", timeout_s: float = 0.5
+               ) -> StateStore:
     if kind == "redis":
-        return RedisState(redis_url, prefix=prefix)
+        return RedisState(redis_url, prefix=prefix, timeout_s=timeout_s)
     return MemoryState()

@@ -147,16 +147,22 @@ def _envelope(page: Page) -> bytes:
 
 
 
-def create_app(store: TaxiiStore, config: ServerConfig | None = None) -> Starlette:
-    cfg = config or ServerConfig()
+class _Endpoints:
+    """The TAXII 2.1 endpoints over one store; Starlette calls the bound methods, and
+    every error they raise is answered by the one handler :func:`create_app` registers."""
 
-    async def member(request: Request) -> Member:
+    def __init__(self, store: TaxiiStore, cfg: ServerConfig) -> None:
+        self.store = store
+        self.cfg = cfg
+
+
+    async def _member(self, request: Request) -> Member:
         _check_accept(request)
-        return await run_in_threadpool(store.authenticate, _token(request))
+        return await run_in_threadpool(self.store.authenticate, _token(request))
 
-    async def collection(request: Request, m: Member, *, write: bool = False) -> str:
+    async def _collection(self, request: Request, m: Member, *, write: bool = False) -> str:
         root, cid = request.path_params["api_root"], request.path_params["collection_id"]
-        colls = await run_in_threadpool(store.collections, root)
+        colls = await run_in_threadpool(self.store.collections, root)
         if cid not in {c["id"] for c in colls} or not (m.can_read(cid) or m.can_write(cid)):
             raise NotFoundError(f"no collection {cid} in API root {root}")
         if write and not m.can_write(cid):
@@ -165,75 +171,77 @@ def create_app(store: TaxiiStore, config: ServerConfig | None = None) -> Starlet
             raise ForbiddenError(f"member {m.name!r} may not read collection {cid}")
         return str(cid)
 
-    async def discovery(request: Request) -> Response:
-        await member(request)
-        roots = await run_in_threadpool(store.api_roots)
+    async def discovery(self, request: Request) -> Response:
+        await self._member(request)
+        roots = await run_in_threadpool(self.store.api_roots)
         base = str(request.base_url).rstrip("/")
         urls = [f"{base}/{r}/" for r in roots]
-        body: dict[str, Any] = {"title": cfg.title, "description": "distillguard intel exchange",
-                                "api_roots": urls}
+        body: dict[str, Any] = {"title": self.cfg.title,
+                                "description": "distillguard intel exchange", "api_roots": urls}
         if urls:
             body["default"] = urls[0]
         return _json(body)
 
-    async def api_root(request: Request) -> Response:
-        await member(request)
+    async def api_root(self, request: Request) -> Response:
+        await self._member(request)
         root = request.path_params["api_root"]
-        if root not in await run_in_threadpool(store.api_roots):
+        if root not in await run_in_threadpool(self.store.api_roots):
             raise NotFoundError(f"no API root {root}")
-        return _json({"title": f"{cfg.title}: {root}", "versions": [TAXII_MEDIA],
-                      "max_content_length": cfg.max_post_bytes})
+        return _json({"title": f"{self.cfg.title}: {root}", "versions": [TAXII_MEDIA],
+                      "max_content_length": self.cfg.max_post_bytes})
 
-    async def status(request: Request) -> Response:
-        await member(request)
-        return _json(await run_in_threadpool(store.status, request.path_params["api_root"],
+    async def status(self, request: Request) -> Response:
+        await self._member(request)
+        return _json(await run_in_threadpool(self.store.status, request.path_params["api_root"],
                                              request.path_params["status_id"]))
 
+    @staticmethod
     def _coll_resource(c: dict[str, Any], m: Member) -> dict[str, Any]:
         return {"id": c["id"], "title": c["title"], "description": c["description"],
                 "can_read": m.can_read(c["id"]), "can_write": m.can_write(c["id"]),
                 "media_types": [MEDIA_TYPE]}
 
-    async def collections(request: Request) -> Response:
-        m = await member(request)
-        colls = await run_in_threadpool(store.collections, request.path_params["api_root"])
-        visible = [_coll_resource(c, m) for c in colls
+    async def collections(self, request: Request) -> Response:
+        m = await self._member(request)
+        colls = await run_in_threadpool(self.store.collections, request.path_params["api_root"])
+        visible = [self._coll_resource(c, m) for c in colls
                    if m.can_read(c["id"]) or m.can_write(c["id"])]
         return _json({"collections": visible} if visible else {})
 
-    async def one_collection(request: Request) -> Response:
-        m = await member(request)
+    async def one_collection(self, request: Request) -> Response:
+        m = await self._member(request)
         cid = request.path_params["collection_id"]
-        colls = await run_in_threadpool(store.collections, request.path_params["api_root"])
+        colls = await run_in_threadpool(self.store.collections, request.path_params["api_root"])
         for c in colls:
             if c["id"] == cid and (m.can_read(cid) or m.can_write(cid)):
-                return _json(_coll_resource(c, m))
+                return _json(self._coll_resource(c, m))
         raise NotFoundError(f"no collection {cid}")
 
-    async def get_objects(request: Request) -> Response:
-        m = await member(request)
-        cid = await collection(request, m)
-        page = await run_in_threadpool(store.query, cid, _filters(request),
+    async def get_objects(self, request: Request) -> Response:
+        m = await self._member(request)
+        cid = await self._collection(request, m)
+        page = await run_in_threadpool(self.store.query, cid, _filters(request),
                                        limit=_limit(request),
                                        cursor=request.query_params.get("next"))
         return Response(_envelope(page), media_type=TAXII_MEDIA, headers=_page_headers(page))
 
-    async def post_objects(request: Request) -> Response:
-        m = await member(request)
-        cid = await collection(request, m, write=True)
+    async def post_objects(self, request: Request) -> Response:
+        m = await self._member(request)
+        cid = await self._collection(request, m, write=True)
         ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if ctype not in ("application/taxii+json", "application/stix+json", "application/json"):
             raise UnsupportedMediaError(f"POST needs Content-Type {TAXII_MEDIA}, got {ctype!r}")
         declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > cfg.max_post_bytes:
+        if declared and declared.isdigit() and int(declared) > self.cfg.max_post_bytes:
             raise PayloadTooLargeError(f"body of {declared} bytes exceeds max_content_length "
-                                       f"{cfg.max_post_bytes}")
+                                       f"{self.cfg.max_post_bytes}")
         chunks: list[bytes] = []
         size = 0
         async for chunk in request.stream():
             size += len(chunk)
-            if size > cfg.max_post_bytes:
-                raise PayloadTooLargeError(f"body exceeds max_content_length {cfg.max_post_bytes}")
+            if size > self.cfg.max_post_bytes:
+                raise PayloadTooLargeError(
+                    f"body exceeds max_content_length {self.cfg.max_post_bytes}")
             chunks.append(chunk)
         try:
             envelope = orjson.loads(b"".join(chunks))
@@ -242,36 +250,37 @@ def create_app(store: TaxiiStore, config: ServerConfig | None = None) -> Starlet
         if not isinstance(envelope, dict) or not isinstance(envelope.get("objects"), list):
             raise InputError("body must be a TAXII envelope: {\"objects\": [...]}")
         result = await run_in_threadpool(
-            lambda: store.add_objects(cid, envelope["objects"],
-                                      api_root=request.path_params["api_root"],
-                                      strict=cfg.strict, max_object_bytes=cfg.max_object_bytes))
+            lambda: self.store.add_objects(cid, envelope["objects"],
+                                           api_root=request.path_params["api_root"],
+                                           strict=self.cfg.strict,
+                                           max_object_bytes=self.cfg.max_object_bytes))
         return _json(result, status=202)
 
-    async def object_by_id(request: Request) -> Response:
-        m = await member(request)
+    async def object_by_id(self, request: Request) -> Response:
+        m = await self._member(request)
         oid = request.path_params["object_id"]
         if request.method == "DELETE":
-            cid = await collection(request, m, write=True)
+            cid = await self._collection(request, m, write=True)
             if not m.can_read(cid):
                 raise ForbiddenError("deleting needs read and write rights")
-            await run_in_threadpool(store.delete_object, cid, oid, _filters(request))
+            await run_in_threadpool(self.store.delete_object, cid, oid, _filters(request))
             return Response(status_code=200, media_type=TAXII_MEDIA)
-        cid = await collection(request, m)
+        cid = await self._collection(request, m)
         base = _filters(request)
         flt = Filters(base.added_after, (oid,), (), base.versions, base.spec_versions)
-        if not await run_in_threadpool(store.has_object, cid, oid):
+        if not await run_in_threadpool(self.store.has_object, cid, oid):
             raise NotFoundError(f"no object {oid}")
-        page = await run_in_threadpool(store.query, cid, flt, limit=_limit(request),
+        page = await run_in_threadpool(self.store.query, cid, flt, limit=_limit(request),
                                        cursor=request.query_params.get("next"))
         return Response(_envelope(page), media_type=TAXII_MEDIA, headers=_page_headers(page))
 
-    async def versions(request: Request) -> Response:
-        m = await member(request)
-        cid = await collection(request, m)
+    async def versions(self, request: Request) -> Response:
+        m = await self._member(request)
+        cid = await self._collection(request, m)
         oid = request.path_params["object_id"]
-        if not await run_in_threadpool(store.has_object, cid, oid):
+        if not await run_in_threadpool(self.store.has_object, cid, oid):
             raise NotFoundError(f"no object {oid}")
-        page = await run_in_threadpool(store.versions, cid, oid, _filters(request),
+        page = await run_in_threadpool(self.store.versions, cid, oid, _filters(request),
                                        limit=_limit(request),
                                        cursor=request.query_params.get("next"))
         body: dict[str, Any] = {"more": page.more, "versions": [r[1] for r in page.rows]}
@@ -279,10 +288,10 @@ def create_app(store: TaxiiStore, config: ServerConfig | None = None) -> Starlet
             body["next"] = page.next
         return _json(body, headers=_page_headers(page))
 
-    async def manifest(request: Request) -> Response:
-        m = await member(request)
-        cid = await collection(request, m)
-        page = await run_in_threadpool(store.query, cid, _filters(request),
+    async def manifest(self, request: Request) -> Response:
+        m = await self._member(request)
+        cid = await self._collection(request, m)
+        page = await run_in_threadpool(self.store.query, cid, _filters(request),
                                        limit=_limit(request),
                                        cursor=request.query_params.get("next"), with_body=False)
         body: dict[str, Any] = {"more": page.more}
@@ -293,20 +302,23 @@ def create_app(store: TaxiiStore, config: ServerConfig | None = None) -> Starlet
                                 "media_type": MEDIA_TYPE} for r in page.rows]
         return _json(body, headers=_page_headers(page))
 
-    async def objects(request: Request) -> Response:
-        return await (post_objects(request) if request.method == "POST"
-                      else get_objects(request))
+    async def objects(self, request: Request) -> Response:
+        return await (self.post_objects(request) if request.method == "POST"
+                      else self.get_objects(request))
 
+
+def create_app(store: TaxiiStore, config: ServerConfig | None = None) -> Starlette:
+    api = _Endpoints(store, config or ServerConfig())
     prefix = "/{api_root}/collections/{collection_id}"
     routes = [
-        Route("/taxii2/", discovery, methods=["GET"]),
-        Route("/{api_root}/", api_root, methods=["GET"]),
-        Route("/{api_root}/status/{status_id}/", status, methods=["GET"]),
-        Route("/{api_root}/collections/", collections, methods=["GET"]),
-        Route(prefix + "/", one_collection, methods=["GET"]),
-        Route(prefix + "/objects/", objects, methods=["GET", "POST"]),
-        Route(prefix + "/objects/{object_id}/", object_by_id, methods=["GET", "DELETE"]),
-        Route(prefix + "/objects/{object_id}/versions/", versions, methods=["GET"]),
-        Route(prefix + "/manifest/", manifest, methods=["GET"]),
+        Route("/taxii2/", api.discovery, methods=["GET"]),
+        Route("/{api_root}/", api.api_root, methods=["GET"]),
+        Route("/{api_root}/status/{status_id}/", api.status, methods=["GET"]),
+        Route("/{api_root}/collections/", api.collections, methods=["GET"]),
+        Route(prefix + "/", api.one_collection, methods=["GET"]),
+        Route(prefix + "/objects/", api.objects, methods=["GET", "POST"]),
+        Route(prefix + "/objects/{object_id}/", api.object_by_id, methods=["GET", "DELETE"]),
+        Route(prefix + "/objects/{object_id}/versions/", api.versions, methods=["GET"]),
+        Route(prefix + "/manifest/", api.manifest, methods=["GET"]),
     ]
     return Starlette(routes=routes, exception_handlers={DistillguardError: _error})

@@ -25,6 +25,7 @@ from distillguard.schema.errors import (
     ServiceUnavailableError,
     UpstreamError,
 )
+from distillguard.schema.harvest import Harvest, HarvestCounter
 from distillguard.schema.records import (
     ACCOUNT_FIELDS,
     ACCOUNTS_CSV_HEADER,
@@ -60,8 +61,8 @@ __all__ = [
     "ACCOUNTS_CSV_HEADER", "ACCOUNT_FIELDS", "ENDPOINTS", "EVENT_FIELDS", "KYC_LEVELS",
     "LABELS", "LABELS_CSV_HEADER", "PLANS", "VERDICTS", "Account", "AccountVerdict",
     "AuthError", "ConfigError", "ConflictError", "DistillguardError", "Event", "FieldError",
-    "ForbiddenError", "InputError", "Label", "NormalizedRequest", "NotFoundError",
-    "PayloadTooLargeError", "RateLimitedError", "Reasoning", "RecordError",
+    "ForbiddenError", "Harvest", "HarvestCounter", "InputError", "Label", "NormalizedRequest",
+    "NotFoundError", "PayloadTooLargeError", "RateLimitedError", "Reasoning", "RecordError",
     "ServiceUnavailableError", "Turn", "UpstreamError", "content_text", "format_ts",
     "campaign_tier", "normalize_request", "parse_ts", "read_verdicts", "split_turns",
     "verdict_for",

@@ -37,7 +37,9 @@ from distillguard.gateway.door import Door, MemoryChannel
 from distillguard.gateway.policy import parse_policy
 from distillguard.gateway.replay import (
     ERROR,
+    PROGRESS_EVERY,
     Outcome,
+    ReplayProgress,
     ReplayReport,
     provision_keys,
     send_event,
@@ -66,15 +68,13 @@ class WorldReplay:
                 "cycles": self.cycles}
 
 
-@dataclass
-class Progress:
-    """What a progress callback is told."""
+@dataclass(frozen=True)
+class Progress(ReplayProgress):
+    """What a progress callback is told: the replay's progress, and the watch cycles
+    run so far with the last one's result."""
 
-    sent: int
-    sim_time: datetime
-    cycles: int
-    last_cycle: CycleResult | None
-    wall_s: float
+    cycles: int = 0
+    last_cycle: CycleResult | None = None
 
 
 def _day1_verdicts(events: Sequence[Event], accounts: Sequence[Account], cut: datetime,
@@ -131,8 +131,8 @@ async def _replay(events: list[Event], accounts: list[Account], out_dir: Path,
 
     def tell(n: int, ts: datetime) -> None:
         if progress is not None:
-            progress(Progress(n, ts, len(cycles), cycles[-1] if cycles else None,
-                              time.monotonic() - started))
+            progress(Progress(n, ts, time.monotonic() - started, cycles=len(cycles),
+                              last_cycle=cycles[-1] if cycles else None))
 
     try:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=gw.app),
@@ -155,10 +155,12 @@ async def _replay(events: list[Event], accounts: list[Account], out_dir: Path,
                 task = asyncio.ensure_future(one(ev))
                 tasks.add(task)
                 task.add_done_callback(tasks.discard)
-                if n % 5000 == 0:
+                if n % PROGRESS_EVERY == 0:
                     tell(n, ev.ts)
             if tasks:
                 await asyncio.gather(*tasks)
+            if events:
+                tell(len(events), events[-1].ts)
     finally:
         await gw.aclose()
         gw.keys.close()

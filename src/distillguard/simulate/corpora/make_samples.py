@@ -17,6 +17,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from distillguard.opener import open_text
+
 HERE = Path(__file__).resolve().parent
 OASST_FIELDS = ("message_id", "parent_id", "user_id", "created_date", "text", "role", "lang",
                 "message_tree_id", "rank")
@@ -32,8 +34,7 @@ def _gz_lines(path: Path, rows: list[dict[str, Any]]) -> None:
 
 
 def _jsonl(path: Path) -> list[dict[str, Any]]:
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8") as fh:
+    with open_text(path) as fh:  # compression known by content, as everywhere
         return [json.loads(line) for line in fh if line.strip()]
 
 
