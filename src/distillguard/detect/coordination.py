@@ -38,6 +38,8 @@ TIE_FULL: Final = 3.0
 SIZE_FULL: Final = 32.0
 #: Hours around a member's sign-up within which another member's sign-up is a burst.
 BURST_HOURS: Final = 48.0
+#: CV of members' log volumes at which a group counts as not kept level at all.
+LEVEL_CV_ZERO: Final = 0.3
 #: Behaviour columns compared across members (scaled per world to unit spread).
 SCRIPT_COLUMNS: Final = ("volume", "output_input_ratio", "single_turn", "long_output",
                          "reasoning_params", "tool_use", "tool_loop", "param_uniformity",
@@ -135,9 +137,12 @@ def _group_stat(values: np.ndarray, labels: np.ndarray, fn: str) -> np.ndarray:
         if v.size < 2:
             continue
         if fn == "level":
-            # A pool kept under a quota: members' volumes alike (CV of counts near 0).
+            # A pool kept under a quota: members' volumes alike (CV of log counts near 0).
+            # On the log scale every group's CV is small, so the value is 1 at equal
+            # volumes and 0 from LEVEL_CV_ZERO on, where groups of independent people
+            # (a course, an agent framework's users) sit, not 1 - CV.
             m = float(v.mean())
-            out[members] = 1.0 - min(1.0, float(v.std()) / m) if m > 0 else 0.0
+            out[members] = max(0.0, 1.0 - float(v.std()) / m / LEVEL_CV_ZERO) if m > 0 else 0.0
         elif fn == "q75":
             out[members] = float(np.quantile(v, 0.75))
     return out
