@@ -137,8 +137,10 @@ def _kyc_plan(a: Account | None) -> float:
 def score(values: Mapping[str, np.ndarray], cfg: HuntConfig, n: int, *,
           include_graph: bool = True) -> Scored:
     """Risk from the feature table, or (``include_graph=False``) the first pass: the
-    account on its own. The group's evidence can only add to what an account shows on
-    its own (or, for one declared organisation, explain it away)."""
+    account on its own. The group's values are added on top of the first pass; the
+    baseline of any grouped account (``group_member``, fitted negative) means a group
+    that shows nothing else lowers its members, and one declared organisation or a
+    group of accountable customers explains the rest away."""
     logit = np.full(n, cfg.bias)
     strengths: dict[str, np.ndarray] = {}
     contribs: dict[str, np.ndarray] = {}

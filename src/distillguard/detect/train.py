@@ -166,8 +166,9 @@ def fit_model(worlds: Sequence[LabelledWorld], *, exclude_tactics: Sequence[str]
     """Fit the table and the thresholds; return the model as saved by :func:`save_model`.
 
     First pass: the account's own features and the bias. Second pass: the graph
-    features on top of the first pass's logit (no new bias), so group evidence can
-    only add to what an account shows alone, or (a declared organisation) explain it.
+    features on top of the first pass's logit (no new bias): what the group shares is
+    weighed against the baseline of any grouped account (``group_member``) and the
+    benign explanations (a declared organisation, accountable customers).
     Accounts of ``exclude_tactics`` are left out of training (leave-one-tactic-out)."""
     say = progress or (lambda _m: None)
     cfg = cfg or default_config()
