@@ -263,7 +263,8 @@ def lone_harvester(b: WorldBuilder, count: int) -> None:
             kyc=rng.choice(("email", "card", "card")), email=pick(rng, CONSUMER_DOMAINS),
             payment=f"pf-{hex_id(b.cfg.seed, LONE, b.n)}" if rng.random() < 0.7 else None,
             uas=1, kind="lone", mix=rng.choice(((6, 3, 1), (1, 3, 6), (2, 6, 2), (1, 1, 1))),
-            wrap_share=rng.choice((0.0, 0.0, 0.2)), expand_share=rng.choice((0.0, 0.5, 0.8)), reasoning_share=k.pick("reasoning", 0.3),
+            wrap_share=rng.choice((0.0, 0.0, 0.2)), expand_share=rng.choice((0.0, 0.5, 0.8)),
+            reasoning_share=k.pick("reasoning", 0.3),
             max_tokens=rng.choice((None, 2048, 4096, 8192)),
             profile=rng.choice(("flat", "flat", "human", "work")),
         )
