@@ -154,8 +154,14 @@ def _figure(report: dict[str, object], path: Path) -> None:
     assert isinstance(curve, list) and isinstance(relay, list)
     fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.8), dpi=110)
     xs = [c["nearest_rtt_ms"] for c in curve]
-    a.plot(xs, [c["median_error_km"] for c in curve], "o-", label="median error (region centre)")
-    a.plot(xs, [c["p90_error_km"] for c in curve], "s--", label="90th percentile error")
+    # median_error_km is the run's estimator (the delay model when one was calibrated);
+    # the region centre's error is drawn beside it, so the label says which is which.
+    est = "region centre" if str(report["estimator"]).startswith("region") else "delay model"
+    a.plot(xs, [c["median_error_km"] for c in curve], "o-", label=f"median error ({est})")
+    if est != "region centre":
+        a.plot(xs, [c["median_centre_error_km"] for c in curve], "D-", alpha=0.6,
+               label="median error (region centre)")
+    a.plot(xs, [c["p90_error_km"] for c in curve], "s--", label=f"90th percentile error ({est})")
     a.plot(xs, [c["median_region_radius_km"] for c in curve], "^:", label="median region radius")
     a.set_xlabel("RTT to the nearest landmark (ms)")
     a.set_ylabel("km")
