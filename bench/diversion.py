@@ -184,6 +184,7 @@ def _figure(report: dict[str, object], path: Path) -> None:
 
 def certificate(args: argparse.Namespace) -> None:
     """Location certificates of honest chips against eleven decoys (and relays at them)."""
+    from distillguard.diversion.attest import AttestConfig
     from distillguard.diversion.certificate_trials import run_certificate_trials
     from distillguard.diversion.trials import calibrate
 
@@ -191,6 +192,7 @@ def certificate(args: argparse.Namespace) -> None:
     delays = (calibrate(args.calibration_targets, args.calibration_seed)
               if args.calibration_targets else None)
     report = run_certificate_trials(args.trials, args.seed, delays,
+                                    AttestConfig(radius_km=args.radius_km),
                                     extra_probes=args.extra_probes,
                                     probe_radius_km=args.probe_radius_km)
     report["seconds"] = round(time.perf_counter() - t, 1)
@@ -320,6 +322,8 @@ def main() -> None:
     c.add_argument("--extra-probes", type=int, default=0,
                    help="Simulated landmarks added around each chip (a dense public mesh).")
     c.add_argument("--probe-radius-km", type=float, default=1000.0)
+    c.add_argument("--radius-km", type=float, default=500.0,
+                   help="Certify only when the whole region is this close to the site.")
     c.add_argument("--calibration-targets", type=int, default=1500)
     c.add_argument("--calibration-seed", type=int, default=11)
     c.add_argument("--figure", default="")
