@@ -3,8 +3,9 @@ attestation trials, and speed of ``diversion check`` on one million orders.
 
 Reproduce (from the repository root):
 
-    .venv/bin/python bench/diversion.py quality [--show]
+    .venv/bin/python bench/diversion.py quality [--show] [--fit FITTED.yaml]
     .venv/bin/python bench/diversion.py locate --trials 1000 [--seed 1]
+    .venv/bin/python bench/diversion.py certificate --trials 1000 --seed 5 [--extra-probes 112]
     .venv/bin/python bench/diversion.py speed --orders 1000000 [--repeats 3] [--workers 2]
 
 ``quality`` runs the product's own check (shipped flags, the shipped list
@@ -25,6 +26,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
 import os
 import random
 import resource
@@ -35,7 +37,9 @@ import time
 from pathlib import Path
 
 from distillguard.diversion import PartyScreen, check_orders, load_flags
+from distillguard.diversion.flags import FlagConfig
 from distillguard.diversion.orders import COLUMNS
+from distillguard.diversion.weights import fit_flag_weights
 from distillguard.screen.service import build_context
 from distillguard.settings import Settings
 
@@ -47,40 +51,78 @@ def _screen() -> PartyScreen:
     return PartyScreen(build_context(Settings.from_env()).screener)
 
 
+def _run_set(cfg: FlagConfig, screen: PartyScreen, name: str
+             ) -> tuple[list[dict[str, str]], dict[str, bool], dict[str, str]]:
+    path = SETS / f"{name}.jsonl"
+    labels, cases = {}, {}
+    for line in path.read_text().splitlines():
+        rec = json.loads(line)
+        labels[rec["order_id"]] = rec["label"] == "divert"
+        cases[rec["order_id"]] = rec["case"]
+    with tempfile.TemporaryDirectory() as tmp:
+        check_orders(cfg, path, Path(tmp), screen=screen, workers=1)
+        with (Path(tmp) / "decisions.csv").open() as fh:
+            rows = list(csv.DictReader(fh))
+    return rows, labels, cases
+
+
+def _wilson(k: int, n: int) -> str:
+    """95 % Wilson interval: how little a rate on a dozen orders pins down."""
+    if n == 0:
+        return "n/a"
+    z, p = 1.96, k / n
+    c = (p + z * z / (2 * n)) / (1 + z * z / n)
+    h = z * ((p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5) / (1 + z * z / n)
+    return f"[{max(0.0, c - h):.2f}, {min(1.0, c + h):.2f}]"
+
+
+def _report(name: str, rows: list[dict[str, str]], labels: dict[str, bool],
+            cases: dict[str, str], show: bool) -> None:
+    unnamed = [r["order_id"] for r in rows if r["decision"] != "clear" and not r["flags"]]
+    print(f"== {name}: {len(rows)} orders, {sum(labels.values())} diversion patterns")
+    for level, flagged in (("hold", {"hold"}), ("hold+review", {"hold", "review"})):
+        tp = sum(1 for r in rows if r["decision"] in flagged and labels[r["order_id"]])
+        fp = sum(1 for r in rows if r["decision"] in flagged and not labels[r["order_id"]])
+        fn = sum(1 for r in rows if r["decision"] not in flagged and labels[r["order_id"]])
+        p = tp / (tp + fp) if tp + fp else 0.0
+        rc = tp / (tp + fn) if tp + fn else 0.0
+        print(f"  flagged={level:<12} precision {p:.3f} {_wilson(tp, tp + fp)}  "
+              f"recall {rc:.3f} {_wilson(tp, tp + fn)}  (tp {tp} fp {fp} fn {fn})")
+    print(f"  flagged orders without named flags: {len(unnamed)}")
+    if show:
+        for r in rows:
+            truth = "divert" if labels[r["order_id"]] else "legit"
+            print(f"    {r['order_id']:<12} {truth:<6} {r['decision']:<6} "
+                  f"{cases[r['order_id']]:<22} {r['flags']}")
+
+
 def quality(args: argparse.Namespace) -> None:
     cfg = load_flags()
     screen = _screen()
+    print("-- shipped (hand-set) weights")
     for name in ("dev", "holdout"):
-        path = SETS / f"{name}.jsonl"
-        if not path.exists():
-            print(f"{name}: {path} missing")
-            continue
-        labels = {}
-        cases = {}
-        for line in path.read_text().splitlines():
-            rec = json.loads(line)
-            labels[rec["order_id"]] = rec["label"] == "divert"
-            cases[rec["order_id"]] = rec["case"]
-        with tempfile.TemporaryDirectory() as tmp:
-            check_orders(cfg, path, Path(tmp), screen=screen, workers=1)
-            with (Path(tmp) / "decisions.csv").open() as fh:
-                rows = list(csv.DictReader(fh))
-        unnamed = [r["order_id"] for r in rows if r["decision"] != "clear" and not r["flags"]]
-        print(f"== {name}: {len(rows)} orders, {sum(labels.values())} diversion patterns")
-        for level, flagged in (("hold", {"hold"}), ("hold+review", {"hold", "review"})):
-            tp = sum(1 for r in rows if r["decision"] in flagged and labels[r["order_id"]])
-            fp = sum(1 for r in rows if r["decision"] in flagged and not labels[r["order_id"]])
-            fn = sum(1 for r in rows if r["decision"] not in flagged and labels[r["order_id"]])
-            p = tp / (tp + fp) if tp + fp else 0.0
-            rc = tp / (tp + fn) if tp + fn else 0.0
-            print(f"  flagged={level:<12} precision {p:.3f}  recall {rc:.3f}  "
-                  f"(tp {tp} fp {fp} fn {fn})")
-        print(f"  flagged orders without named flags: {len(unnamed)}")
-        if args.show:
-            for r in rows:
-                truth = "divert" if labels[r["order_id"]] else "legit"
-                print(f"    {r['order_id']:<12} {truth:<6} {r['decision']:<6} "
-                      f"{cases[r['order_id']]:<22} {r['flags']}")
+        _report(name, *_run_set(cfg, screen, name), args.show)
+    if not args.fit:
+        return
+    # Fit on dev only: the flags an order raises do not depend on the weights, so the
+    # shipped run's flags are the features. The holdout is scored once, never tuned on.
+    rows, labels, _ = _run_set(cfg, screen, "dev")
+    data = [(frozenset(f for f in r["flags"].split(";") if f), labels[r["order_id"]])
+            for r in rows]
+    fitted = fit_flag_weights(data, list(cfg.flags))
+    holds = [f for f, spec in cfg.flags.items() if spec.severity == "hold"]
+    out = Path(args.fit)
+    out.write_text(fitted.to_yaml(holds), encoding="utf-8")
+    review, hold = fitted.thresholds()
+    print(f"-- weights fitted on dev ({out}; L2 {fitted.l2} by leave-one-out, intercept "
+          f"{fitted.intercept:.2f}; review from {review}, hold from {hold})")
+    print(f"  {'flag':<30} {'hand':>5} {'fitted':>7}  odds x")
+    for (f, w), c in zip(fitted.weights().items(), fitted.coef, strict=True):
+        tag = " (hold flag: holds whatever its weight)" if f in holds else ""
+        print(f"  {f:<30} {cfg.flags[f].weight:>5.2f} {w:>7.3f}  {math.exp(c):6.2f}{tag}")
+    fcfg = load_flags(str(out))
+    for name in ("dev", "holdout"):
+        _report(name + " (fitted)", *_run_set(fcfg, screen, name), args.show)
 
 
 def locate(args: argparse.Namespace) -> None:
@@ -112,8 +154,14 @@ def _figure(report: dict[str, object], path: Path) -> None:
     assert isinstance(curve, list) and isinstance(relay, list)
     fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.8), dpi=110)
     xs = [c["nearest_rtt_ms"] for c in curve]
-    a.plot(xs, [c["median_error_km"] for c in curve], "o-", label="median error (region centre)")
-    a.plot(xs, [c["p90_error_km"] for c in curve], "s--", label="90th percentile error")
+    # median_error_km is the run's estimator (the delay model when one was calibrated);
+    # the region centre's error is drawn beside it, so the label says which is which.
+    est = "region centre" if str(report["estimator"]).startswith("region") else "delay model"
+    a.plot(xs, [c["median_error_km"] for c in curve], "o-", label=f"median error ({est})")
+    if est != "region centre":
+        a.plot(xs, [c["median_centre_error_km"] for c in curve], "D-", alpha=0.6,
+               label="median error (region centre)")
+    a.plot(xs, [c["p90_error_km"] for c in curve], "s--", label=f"90th percentile error ({est})")
     a.plot(xs, [c["median_region_radius_km"] for c in curve], "^:", label="median region radius")
     a.set_xlabel("RTT to the nearest landmark (ms)")
     a.set_ylabel("km")
@@ -128,6 +176,50 @@ def _figure(report: dict[str, object], path: Path) -> None:
     b.set_ylabel("share of trials")
     b.legend(fontsize=7)
     b.set_title("relays at the declared site", fontsize=9)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def certificate(args: argparse.Namespace) -> None:
+    """Location certificates of honest chips against eleven decoys (and relays at them)."""
+    from distillguard.diversion.attest import AttestConfig
+    from distillguard.diversion.certificate_trials import run_certificate_trials
+    from distillguard.diversion.trials import calibrate
+
+    t = time.perf_counter()
+    delays = (calibrate(args.calibration_targets, args.calibration_seed)
+              if args.calibration_targets else None)
+    report = run_certificate_trials(args.trials, args.seed, delays,
+                                    AttestConfig(radius_km=args.radius_km),
+                                    extra_probes=args.extra_probes,
+                                    probe_radius_km=args.probe_radius_km)
+    report["seconds"] = round(time.perf_counter() - t, 1)
+    json.dump(report, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    if args.figure:
+        _certificate_figure(report, Path(args.figure))
+
+
+def _certificate_figure(report: dict[str, object], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rings = report["decoys"]
+    assert isinstance(rings, list)
+    xs = [r["decoy_km"] for r in rings]
+    fig, ax = plt.subplots(figsize=(5.5, 3.6), dpi=110)
+    ax.plot(xs, [r["claim_ruled_out"] for r in rings], "o-", label="claim ruled out (impossible)")
+    ax.plot(xs, [r["claim_rejected"] for r in rings], "s--", label="claim not certifiable")
+    ax.plot(xs, [r["relay_rejected"] for r in rings], "^:", label="relay at decoy not certifiable")
+    ax.set_xscale("log")
+    ax.set_xlabel("decoy's distance from the chip's site (km)")
+    ax.set_ylabel("share of trials")
+    ax.set_title(f"decoys rejected ({report['landmarks']})", fontsize=8)
+    ax.legend(fontsize=7)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path)
@@ -213,6 +305,8 @@ def main() -> None:
     sub = ap.add_subparsers(dest="cmd", required=True)
     q = sub.add_parser("quality")
     q.add_argument("--show", action="store_true")
+    q.add_argument("--fit", default="", help="Also fit the weights on dev, write them (a "
+                   "--flags YAML) here, and score dev and holdout with them.")
     lo = sub.add_parser("locate")
     lo.add_argument("--trials", type=int, default=1000)
     lo.add_argument("--seed", type=int, default=1)
@@ -222,6 +316,17 @@ def main() -> None:
                          "no model, the estimate is the region centre).")
     lo.add_argument("--calibration-seed", type=int, default=11)
     lo.add_argument("--figure", default="", help="Write the curves as a PNG here.")
+    c = sub.add_parser("certificate")
+    c.add_argument("--trials", type=int, default=1000)
+    c.add_argument("--seed", type=int, default=5)
+    c.add_argument("--extra-probes", type=int, default=0,
+                   help="Simulated landmarks added around each chip (a dense public mesh).")
+    c.add_argument("--probe-radius-km", type=float, default=1000.0)
+    c.add_argument("--radius-km", type=float, default=500.0,
+                   help="Certify only when the whole region is this close to the site.")
+    c.add_argument("--calibration-targets", type=int, default=1500)
+    c.add_argument("--calibration-seed", type=int, default=11)
+    c.add_argument("--figure", default="")
     s = sub.add_parser("speed")
     s.add_argument("--orders", type=int, default=1_000_000)
     s.add_argument("--parties", type=int, default=50_000)
@@ -229,7 +334,8 @@ def main() -> None:
     s.add_argument("--workers", type=int, default=2)
     s.add_argument("--seed", type=int, default=7)
     args = ap.parse_args()
-    {"quality": quality, "locate": locate, "speed": speed}[args.cmd](args)
+    cmds = {"quality": quality, "locate": locate, "certificate": certificate, "speed": speed}
+    cmds[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -93,3 +93,19 @@ def test_calibrate_then_verify_with_the_delay_model(tmp_path: Path) -> None:
     model.write_text("[]")
     res = CliRunner().invoke(cli, [*args, "--delay-model", str(model)])
     assert res.exit_code != 0 and "delay.json" in res.output + res.stderr
+
+
+def test_verify_with_decoys_is_a_certificate(tmp_path: Path) -> None:
+    m = _measurements(tmp_path, "frankfurt", ["frankfurt", "amsterdam", "paris", "zurich"])
+    args = ["locate", "verify", "--measurements", str(m), "--site", "frankfurt",
+            "--decoy", "tokyo", "--decoy", "50.0,8.3", "--device", "gpu-9"]
+    res = CliRunner().invoke(cli, [*args, "--format", "json"])
+    assert res.exit_code == 0, res.output
+    cert = json.loads(res.stdout)["certificate"]
+    assert cert["issued"] is True and cert["device"] == "gpu-9"
+    by = {d["decoy"]: d for d in cert["decoys"]}
+    assert by["tokyo"]["ruled_out"] and not by["50.0,8.3"]["ruled_out"]  # 30 km away
+    table = CliRunner().invoke(cli, args)
+    assert table.exit_code == 0 and "tokyo" in table.stdout
+    bad = CliRunner().invoke(cli, [*args, "--decoy", "atlantis", "--format", "json"])
+    assert bad.exit_code != 0 and "atlantis" in bad.output

@@ -111,10 +111,15 @@ def locate() -> None:
 @click.option("--delay-model", type=InPath(dir_okay=False, exists=True, path_type=Path),
               default=None, help="Calibrated delay model (`locate calibrate`) for the point "
                                  "estimate; the verdict never depends on it.")
+@click.option("--decoy", "decoys", multiple=True,
+              help="Another site (LAT,LON or place id) checked with the same measurements; "
+                   "repeat it. The answer is then a certificate with each decoy's verdict.")
+@click.option("--device", default="", help="Device id written into the certificate.")
 @format_option
 def verify_cmd(
     measurements: Path, site: str, landmarks: str, map_path: Path | None, radius_km: float,
-    floor_ms: float, km_per_ms: float, min_landmarks: int, delay_model: Path | None, fmt: str,
+    floor_ms: float, km_per_ms: float, min_landmarks: int, delay_model: Path | None,
+    decoys: tuple[str, ...], device: str, fmt: str,
 ) -> None:
     """Consistent with the declared site / impossible / unverifiable, with reasons.
 
@@ -122,6 +127,8 @@ def verify_cmd(
     Example:
       distillguard locate verify --measurements rtt.jsonl --site 50.11,8.68 \\
           --map region.png
+      distillguard locate verify --measurements rtt.jsonl --site singapore \\
+          --decoy batam --decoy johor-bahru --decoy 22.54,114.06 --format json
     """
     from distillguard.diversion.attest import AttestConfig
     from distillguard.diversion.service import verify_site
@@ -129,13 +136,15 @@ def verify_cmd(
     cfg = AttestConfig(fibre_km_per_ms=km_per_ms, floor_ms=floor_ms, radius_km=radius_km,
                        min_landmarks=min_landmarks)
     out = verify_site(measurements, site, landmarks=landmarks, config=cfg, map_path=map_path,
-                      delay_model=delay_model)
+                      delay_model=delay_model, decoys=decoys, device=device)
     if fmt == "json":
         emit(out, fmt)
         return
     emit(out["constraints"], fmt, title=f"{site}: {out['verdict']}")
     for r in out["reasons"]:
         click.echo(f"{out['verdict']}: {r}", err=True)
+    if "certificate" in out and fmt == "table":  # csv stays one table: use json for both
+        emit(out["certificate"]["decoys"], fmt, title="decoys")
 
 
 @locate.command("agent")

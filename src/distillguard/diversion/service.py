@@ -4,7 +4,7 @@ arguments, so the verbs stay thin and the logic testable."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -86,10 +86,14 @@ def verify_site(
     config: AttestConfig | None = None,
     map_path: Path | None = None,
     delay_model: Path | None = None,
+    decoys: Sequence[str] = (),
+    device: str = "",
 ) -> dict[str, Any]:
     """The verdict for a server declared at ``site`` (LAT,LON or a place id).
 
     ``delay_model``: a calibrated model (``locate calibrate``) for the point estimate.
+    ``decoys``: other sites (LAT,LON or place ids) checked with the same measurements;
+    the answer is then a certificate (:mod:`diversion.certificate`).
     """
     from distillguard.diversion.delaymodel import load_delay_model
 
@@ -102,8 +106,18 @@ def verify_site(
             details={"file": str(measurements), "quarantined": bad[:20]},
         )
     model = load_delay_model(delay_model) if delay_model is not None else None
-    result = attest(declared, ms, load_landmarks(landmarks), config, model)
-    out = result.to_dict()
+    lms = load_landmarks(landmarks)
+    if decoys:
+        from distillguard.diversion.certificate import Decoy, certify
+
+        ds = [Decoy(d, *parse_site(d, places)) for d in decoys]
+        cert = certify(device, declared, ms, lms, ds, config, model)
+        result = cert.attestation
+        out = result.to_dict()
+        out["certificate"] = {k: v for k, v in cert.to_dict().items() if k != "attestation"}
+    else:
+        result = attest(declared, ms, lms, config, model)
+        out = result.to_dict()
     out["quarantined"] = bad
     if map_path is not None:
         from distillguard.diversion.mapview import draw
