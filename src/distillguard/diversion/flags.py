@@ -154,7 +154,8 @@ def _validate(doc: Located, data: dict[str, Any], sources: tuple[str, ...]) -> F
     p = data.get("parameters") or {}
     P = ("parameters",)
     group = str(p.get("parent_group") or "D:5")
-    groups = load_rules().groups
+    rules_j = load_rules()
+    groups = rules_j.groups
     if group not in groups:
         raise doc.error((*P, "parent_group"), f"unknown country group {group!r}")
     hubs = set()
@@ -187,7 +188,9 @@ def _validate(doc: Located, data: dict[str, Any], sources: tuple[str, ...]) -> F
             _num(doc, p.get("data_centre_quantity"), (*P, "data_centre_quantity"), 1, 1e9)
         ),
         october_2022_rules=rules_date,
-        parent_countries=groups[group] | {"MO"},
+        # Hong Kong: the EAR treats it as China (screen's treat_as rules say so once).
+        parent_countries=groups[group] | {"MO"} | {
+            c for c, (to, _why) in rules_j.treat_as.items() if to in groups[group]},
         parent_group=group,
         hubs=frozenset(hubs),
         kw_per_accelerator=_num(

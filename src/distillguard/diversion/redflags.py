@@ -141,7 +141,7 @@ class RedFlags:
 
         if controlled:
             d5 = [
-                f"{role} country {c} ({cfg.parent_group} or Macau)"
+                f"{role} country {c} ({cfg.parent_group}, Macau, or Hong Kong as China)"
                 for role, c in countries.items()
                 if c in cfg.parent_countries
             ]
