@@ -20,7 +20,7 @@ from distillguard.screen.latin import latin_tokens
 from distillguard.screen.model import Entity
 from distillguard.screen.scoring import Query, Screener
 from screening.aliases import CLASSES, UNMATCHABLE, classify
-from screening.lists import SHARED, load_all_lists
+from screening.lists import SHARED, UNSHIPPED_CN_SOURCES, load_all_lists
 from screening.pairs import at_threshold, index_of, plain, recall_at_precision
 
 # --------------------------------------------------------------------------- held out
@@ -186,10 +186,29 @@ def common_words(entities: list[Entity], share: float = 0.01) -> frozenset[str]:
     return frozenset(common | place_words())
 
 
+def spread_folds(entities: list[Entity], held: list[tuple[int, str]], folds: int) -> dict[str, int]:
+    """The fold of every held-out alias key: an entity's aliases go to successive
+    folds (from a hash of its id), so holding one alias out rarely takes its
+    siblings with it (index without *the* alias, not without a fifth of the entity's
+    names). A key shared by several entities keeps the fold it got first."""
+    import zlib
+
+    by_entity: dict[int, list[str]] = defaultdict(list)
+    for i, a in held:
+        k = _key(a)
+        if k not in by_entity[i]:
+            by_entity[i].append(k)
+    fold_of: dict[str, int] = {}
+    for i, keys in by_entity.items():
+        start = zlib.crc32(entities[i].entity_id.encode())
+        for j, k in enumerate(sorted(keys)):
+            fold_of.setdefault(k, (start + j) % folds)
+    return fold_of
+
+
 def leave_alias_out(entities: list[Entity], folds: int, jw: bool, limit: int) -> HeldOut:
     """Entity List aliases (the list's own, not added names): each fold indexes the
     lists without its aliases (on every list that carries them) and queries them."""
-    import zlib
 
     cfg = load_config()
     held: list[tuple[int, str]] = []
@@ -201,9 +220,10 @@ def leave_alias_out(entities: list[Entity], folds: int, jw: bool, limit: int) ->
     if limit:
         held = random.Random(3).sample(held, min(limit, len(held)))
     common = common_words(entities)
+    fold_of = spread_folds(entities, held, folds)
     out = HeldOut()
     for f in range(folds):
-        part = [(i, a) for i, a in held if zlib.crc32(_key(a).encode()) % folds == f]
+        part = [(i, a) for i, a in held if fold_of[_key(a)] == f]
         drop = {_key(a) for _, a in part}
         mod = _without(entities, drop)
         screener = Screener(mod, cfg)
@@ -218,10 +238,19 @@ def leave_alias_out(entities: list[Entity], folds: int, jw: bool, limit: int) ->
                 "class": classify(a, mod[i].names, common, _key(a), kept[i]),
                 "half": half_of(entities[i].entity_id),
                 "listed": entities[i].name,
+                "kept": " | ".join(n for n in mod[i].names if n != entities[i].name),
             }
             queries.append((a, mod[i].countries[0] if mod[i].countries else "", {i}, kind, extra))
         out.run(screener, queries, same, _jw_names(mod) if jw else None)
-        print(f"  fold {f + 1}/{folds}: {len(part)} aliases held out", flush=True)
+        per_entity = defaultdict(set)
+        for i, a in part:
+            per_entity[i].add(_key(a))
+        siblings = sum(1 for i, _ in part if len(per_entity[i]) > 1)
+        print(
+            f"  fold {f + 1}/{folds}: {len(part)} aliases held out "
+            f"({siblings} with another alias of their entity out in the same fold)",
+            flush=True,
+        )
     return out
 
 
@@ -251,10 +280,65 @@ def _cn_queries(row: dict[str, str]) -> list[tuple[str, str]]:
     return out
 
 
+def _unenriched(entities: list[Entity]) -> list[Entity]:
+    """The lists as published: every name the cn_names table added is removed."""
+    import dataclasses
+
+    out = []
+    for e in entities:
+        added = {n for n, _ in e.name_sources}
+        if not added:
+            out.append(e)
+            continue
+        keep = tuple(a for a in e.aliases if a not in added)
+        out.append(dataclasses.replace(e, aliases=keep, name_sources=()))
+    return out
+
+
+def _row_groups(rows: list[dict[str, str]], carriers: dict[str, set[int]]) -> list[int]:
+    """A group per row such that rows sharing a Chinese name or a target entity are
+    in one group (the same company on two lists is one test case, not two folds'
+    worth of leakage). Union-find over names and entities."""
+    parent = list(range(len(rows)))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    owner: dict[object, int] = {}
+    for k, r in enumerate(rows):
+        tokens: list[object] = [r["zh_name"].strip(), r.get("zh_short", "").strip()]
+        tokens += [("entity", t) for t in carriers.get(r["zh_name"].strip(), ())]
+        for t in tokens:
+            if not t:
+                continue
+            if t in owner:
+                parent[find(k)] = find(owner[t])
+            else:
+                owner[t] = k
+    return [find(k) for k in range(len(rows))]
+
+
 def bilingual(entities: list[Entity], folds: int, jw: bool, heldout: bool) -> HeldOut:
     """The cn_names table as a test set: queries in characters, targets the listed
     entities the table joins them to. In-sample: the shipped index (which carries
-    these names). Held-out: each fold indexes the lists without its rows' names."""
+    these names).
+
+    Held out: rows are grouped (rows sharing a Chinese name or a target entity go
+    together) and the groups split into folds by a hash. Each fold's index is the
+    lists as published, enriched from the *other* folds' rows only (through the
+    product's own enrichment), and with every Chinese-script name of the fold's
+    target entities removed, the list's own ones too (OFAC's 商湯集團有限公司 is the
+    source of the SenseTime row). Nothing indexed from a row, or from the list text
+    a row was copied from, is ever the answer to that row's queries: what remains
+    is romanisation, glosses and other rows' names."""
+    import tempfile
+    import zlib
+
+    from distillguard.screen.cn_names import enrich_cn_names
+
     cfg = load_config()
     rows = _cn_rows()
     # Entities carrying each sourced name (the enrichment's own join, recorded on them).
@@ -262,13 +346,35 @@ def bilingual(entities: list[Entity], folds: int, jw: bool, heldout: bool) -> He
     for i, e in enumerate(entities):
         for n, _src in e.name_sources:
             carriers[n].add(i)
+    groups = _row_groups(rows, carriers)
+    fold_of = [zlib.crc32(rows[g]["zh_name"].strip().encode()) % folds for g in groups]
+    bare = _unenriched(entities) if heldout else entities
     out = HeldOut()
     nf = folds if heldout else 1
     for f in range(nf):
-        part = [r for k, r in enumerate(rows) if not heldout or k % folds == f]
-        drop = {r["zh_name"].strip() for r in part} | {r["zh_short"].strip() for r in part}
-        drop.discard("")
-        mod = _without(entities, drop) if heldout else entities
+        part = [r for k, r in enumerate(rows) if not heldout or fold_of[k] == f]
+        if heldout:
+            rest = [r for k, r in enumerate(rows) if fold_of[k] != f]
+            with tempfile.TemporaryDirectory() as tmp:
+                table = Path(tmp) / "candidates.csv"
+                with table.open("w", encoding="utf-8", newline="") as fh:
+                    w = csv.DictWriter(fh, list(rows[0]))
+                    w.writeheader()
+                    w.writerows(rest)
+                mod, _ = enrich_cn_names(bare, table, skip_sources=UNSHIPPED_CN_SOURCES)
+            tgt = set().union(*(carriers.get(r["zh_name"].strip(), set()) for r in part))
+            import dataclasses
+
+            mod = [
+                dataclasses.replace(e, aliases=tuple(a for a in e.aliases if not has_han(a)))
+                if i in tgt
+                else e
+                for i, e in enumerate(mod)
+            ]
+            leaked = sum(1 for i in tgt if any(has_han(n) for n in mod[i].names))
+            assert not leaked, f"{leaked} target entities keep a Chinese name"
+        else:
+            mod = entities
         screener = Screener(mod, cfg)
         same = _same_keys(entities)
         queries = []
@@ -276,8 +382,9 @@ def bilingual(entities: list[Entity], folds: int, jw: bool, heldout: bool) -> He
             targets = carriers.get(r["zh_name"].strip(), set())
             if not targets:
                 continue
+            half = half_of(r["zh_name"].strip())
             for kind, q in _cn_queries(r):
-                queries.append((q, "CN", targets, kind, {}))
+                queries.append((q, "CN", targets, kind, {"half": half}))
         out.run(screener, queries, same, _jw_names(mod) if jw else None)
     return out
 
@@ -325,6 +432,7 @@ def write_misses(rows: list[dict[str, object]], path: Path) -> None:
         "ours_other",
         "query",
         "listed",
+        "kept",
     ]
     with path.open("w", encoding="utf-8", newline="") as fh:
         w = csv.DictWriter(fh, fields, extrasaction="ignore")
@@ -367,6 +475,10 @@ def heldout_cmd(args: argparse.Namespace) -> None:
                 sub = HeldOut()
                 sub.rows = [r for r in res.rows if r["kind"] == kind]
                 sub.report(f"    {kind}", cfg.review, cfg.match)
+            for half in ("tune", "test"):
+                sub = HeldOut()
+                sub.rows = [r for r in res.rows if r["half"] == half]
+                sub.report(f"    {half} half of the rows", cfg.review, cfg.match)
     print(f"({time.perf_counter() - t0:.0f}s; 1-minute load average {os.getloadavg()[0]:.1f})")
 
 
