@@ -77,8 +77,12 @@ def skeleton(word: str) -> str:
 
 @functools.lru_cache(maxsize=200_000)
 def _word_keys(word: str, expand: bool) -> tuple[str, ...]:
-    if len(word) < 5:
+    if len(word) < 4:
         return (word,)
+    if len(word) == 4:
+        # A four-letter listed word meets a five-letter query word one letter
+        # longer ("Moji" and "Mojie"), whose deletion keys include "~moji".
+        return (word, "~" + word)
     sk = skeleton(word) if word.isalpha() else ""
     if not expand:
         # A known word still meets a listed word one letter longer ("Sernia" and
@@ -322,7 +326,15 @@ class CandidateIndex:
                     for ei in ids:
                         masks[ei] = masks.get(ei, 0) | m
             if common:
-                common.sort(key=lambda c: len(c[0]))
+                # The smallest common key seeds, unless it stands only for words that
+                # weigh nothing here (a branch's city: "Saturn Omsk" is not seeded
+                # by every Omsk entity).
+                common.sort(
+                    key=lambda c: (
+                        not any(w for i, w in enumerate(idfs) if c[1] >> i & 1),
+                        len(c[0]),
+                    )
+                )
                 # Common keys seed candidates when the rare ones cannot make one on
                 # their own ("Huawei Technologies (Beijing)": only common words).
                 hit_union = 0

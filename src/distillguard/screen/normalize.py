@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from distillguard.screen.glosses import gloss_tokens
 from distillguard.screen.han import (
     HAN,
     HAN_ADMIN,
@@ -79,7 +80,12 @@ def renderings(name: str) -> tuple[Rendering, ...]:
     pinyin and glossed forms for Han text). Empty when nothing is left."""
     if not has_han(name):
         toks = latin_tokens(name)
-        return (Rendering(toks),) if toks else ()
+        if not toks:
+            return ()
+        # Romanised Russian or Turkish generic words also in English ("Zavod" ->
+        # "Plant"), so the party's own word meets the list's translation.
+        english = gloss_tokens(toks)
+        return (Rendering(toks),) if english == toks else (Rendering(toks), Rendering(english))
     simplified = to_simplified(unicodedata.normalize("NFKC", name))
     syl: list[str] = []
     glossed: list[str] = []

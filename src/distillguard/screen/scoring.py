@@ -130,6 +130,12 @@ class Screener:
             # (a name spelled exactly as the query first, then ties keep list order).
             closest = [0.0] * len(entries)
             choices = self._entry_texts(ei)
+            # A query word that is a name's initials ("SAIRC") puts that name first:
+            # string similarity ranks the entity's shortest names above it.
+            q_words = {t for r in qr for t in r.tokens}
+            for i, entry in enumerate(entries):
+                if not entry.acronyms.isdisjoint(q_words):
+                    closest[i] = 101.0
             for r in qr:
                 for _, sim, i in process.extract(
                     r.text, choices, scorer=fuzz.token_set_ratio, limit=None
