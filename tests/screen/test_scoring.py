@@ -193,3 +193,43 @@ def test_romanisations_of_one_name_share_a_consonant_skeleton() -> None:
     s = _screener(Entity("o", "EL", "Oboronlogistika, OOO", "", (), (), ("RU",)))
     # Two letters apart: found through the skeleton, review at most (no word spelled alike).
     assert _decide(s, "Oboronlogistics LLC", country="RU") == ("review", "o")
+
+
+def test_a_romanised_russian_name_meets_its_translation() -> None:
+    s = _screener(
+        Entity(
+            "g", "EL", "Joint Stock Company Eastern Defense Enterprise Granit", "", (), (), ("RU",)
+        ),
+        Entity("v", "EL", "JSC Shipyard Vympel", "", (), (), ("RU",)),
+    )
+    assert _decide(s, "AO Vostochnoe Oboronnoe Predpriyatie Granit", country="RU")[1] == "g"
+    assert _decide(s, "AO Vostochnoe Oboronnoe Predpriyatie Granit", country="RU")[0] != "clear"
+    assert _decide(s, "Acme Zavod", country="RU")[0] == "clear"
+
+
+def test_compounds_written_joined_or_spaced_meet() -> None:
+    s = _screener(
+        Entity("s", "EL", "Space Star Technology Co., Ltd.", "", (), (), ("CN",)),
+        Entity("c", "EL", "Corezing International", "", (), (), ("SG",)),
+    )
+    assert _decide(s, "Spacestar", country="CN") == ("review", "s")
+    assert _decide(s, "Core Zing", country="SG") == ("review", "c")
+    assert _decide(s, "Spacecraft", country="CN")[0] == "clear"
+
+
+def test_an_acronym_names_the_alias_it_abbreviates_among_many() -> None:
+    aliases = tuple(f"Shahed Aviation Branch {w}" for w in ("Alpha", "Beta", "Gamma", "Delta"))
+    s = _screener(
+        Entity(
+            "h",
+            "EL",
+            "Shahed Aviation Industries",
+            "",
+            (*aliases, "Shahed Aviation Industries Research Center"),
+            (),
+            ("IR",),
+        )
+    )
+    d = s.screen(Query("SAIRC", country="IR"))
+    assert d.decision == "review" and d.best is not None
+    assert d.best.matched_name == "Shahed Aviation Industries Research Center"

@@ -134,7 +134,7 @@ _RU_ACRONYMS = {
     "okb": "special design bureau",
     "skb": "special design bureau",
     "tskb": "central design bureau",
-    "arz": "aircraft repair plant",
+    "arz": "aviation repair plant",
 }
 # Turkish company vocabulary, as whole words (suffixes are part of the word).
 _TR_WORDS = {
@@ -169,6 +169,7 @@ _TR_WORDS = {
 # or adjective ending of up to four letters (-iy, -yy, -oe, -aya, -ogo, -ykh, -ov).
 _ENDING = re.compile(r"(?:sk|nn|n)?(?:[aeiouy][aeiouyjmgkhv]{0,3})?")
 _MIN_STEM = 3
+_PLACE_ADJECTIVE = re.compile(r"([a-z]{3,})sk(?:iy|ii|ij|i|y|yy|oe|oye|aya|ogo|ikh|ie|iye)")
 _WORDS = {**_RU_ACRONYMS, **_TR_WORDS}
 _STEMS = sorted(_RU_STEMS, key=len, reverse=True)
 
@@ -192,6 +193,11 @@ def gloss_word(word: str) -> tuple[str, ...] | None:
             rest = word[len(stem) :]
             if rest and _ENDING.fullmatch(rest) or (not rest and len(stem) >= 5):
                 return tuple(_RU_STEMS[stem].split())
+    # An adjective made from a place is the place: "Muromski Zavod" is the Murom
+    # plant, "Uralskiy" Ural, "Kazanskii" Kazan.
+    m = _PLACE_ADJECTIVE.fullmatch(word)
+    if m:
+        return (m.group(1),)
     return None
 
 

@@ -114,6 +114,12 @@ def keys_of(r: Rendering, known: frozenset[str] | None = None) -> dict[str, int]
         bit = 1 << i
         for k in _word_keys(t, known is None or t not in known):
             put(k, bit)
+    if not r.syllables:
+        # Two neighbouring words joined: "Space Star" meets "Spacestar", "Buy Best"
+        # meets "BuyBest" (a query word is looked up as it stands).
+        for i in range(n - 1):
+            if len(toks[i]) + len(toks[i + 1]) >= 6:
+                put(toks[i] + toks[i + 1], 3 << i)
     whole = (1 << n) - 1
     acr = acronym(toks)
     if acr:
@@ -241,6 +247,12 @@ class CandidateIndex:
             got = token_keys.get(t)
             for k in self._hit_keys(t) if got is None else got:
                 keys[k] = keys.get(k, 0) | (1 << i)
+        if not r.syllables:
+            # The customer's two words joined may be one listed word ("Core Zing").
+            for i in range(n - 1):
+                k = toks[i] + toks[i + 1]
+                if len(k) >= 6 and k in postings:
+                    keys[k] = keys.get(k, 0) | (3 << i)
         whole = (1 << n) - 1
         # No acronym of a long query against a listed acronym: initials against
         # initials is not evidence (the scorer only honours one side that is an acronym).

@@ -17,7 +17,7 @@ import unicodedata
 _LEGAL_WORDS = """
 co company companies corp corporation inc incorporated ltd limited llc plc llp lp gmbh
 ag sa sas sarl srl spa bv nv kg oy ab as asa jsc ojsc pjsc cjsc ooo oao zao ao pao tov
-pvt pte bhd sdn fze fzco fzc fzllc wll jv anonima anonyme limitada ltda cia group
+pvt private pte bhd sdn fze fzco fzc fzllc wll jv anonima anonyme limitada ltda cia group
 holding holdings youxian gongsi gufen zeren jituan obshchestvo ogranichennoy
 otvetstvennostyu aktsionernoe tovarystvo otkrytoe zakrytoe publichnoe liability joint
 stock aktsionernogo obshchestva kompaniya korporatsiya sirketi sti osoo anonim uab kft
