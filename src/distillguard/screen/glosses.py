@@ -168,10 +168,12 @@ _TR_WORDS = {
 # An ending after a stem: an optional "sk"/"n"/"nn" suffix, then a vowel-led case
 # or adjective ending of up to four letters (-iy, -yy, -oe, -aya, -ogo, -ykh, -ov).
 _ENDING = re.compile(r"(?:sk|nn|n)?(?:[aeiouy][aeiouyjmgkhv]{0,3})?")
-_MIN_STEM = 3
 _PLACE_ADJECTIVE = re.compile(r"([a-z]{3,})sk(?:iy|ii|ij|i|y|yy|oe|oye|aya|ogo|ikh|ie|iye)")
 _WORDS = {**_RU_ACRONYMS, **_TR_WORDS}
-_STEMS = sorted(_RU_STEMS, key=len, reverse=True)
+# Stems by their first three letters: a word is tried against a handful, not all.
+_STEMS: dict[str, list[str]] = {}
+for _stem in sorted(_RU_STEMS, key=len, reverse=True):
+    _STEMS.setdefault(_stem[:3], []).append(_stem)
 
 
 @functools.lru_cache(maxsize=100_000)
@@ -188,8 +190,8 @@ def gloss_word(word: str) -> tuple[str, ...] | None:
     if word in english_words():
         # "Severe", "Institute": English already (a stem may begin an English word).
         return None
-    for stem in _STEMS:
-        if len(stem) >= _MIN_STEM and word.startswith(stem):
+    for stem in _STEMS.get(word[:3], ()):
+        if word.startswith(stem):
             rest = word[len(stem) :]
             if rest and _ENDING.fullmatch(rest) or (not rest and len(stem) >= 5):
                 return tuple(_RU_STEMS[stem].split())

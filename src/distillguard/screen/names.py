@@ -143,7 +143,9 @@ def _resegment(q: Rendering, e: Rendering) -> tuple[Rendering, Rendering]:
         et = align(e.tokens, q.token_set)
         if et != e.tokens:
             e = Rendering(et, e.syllables)
-    elif not q.token_set <= e.token_set:
+    elif any(len(t) >= 6 and t not in e.token_set for t in q.tokens) or any(
+        len(t) >= 6 and t not in q.token_set for t in e.tokens
+    ):
         # A compound written joined on one side and spaced on the other
         # ("Spacestar" and "Space Star Technology", "Buy Best" and "BuyBest").
         et = _join_pairs(e.tokens, q.token_set)
