@@ -233,3 +233,22 @@ def test_an_acronym_names_the_alias_it_abbreviates_among_many() -> None:
     d = s.screen(Query("SAIRC", country="IR"))
     assert d.decision == "review" and d.best is not None
     assert d.best.matched_name == "Shahed Aviation Industries Research Center"
+
+
+def test_a_group_name_on_many_listed_subsidiaries_is_review() -> None:
+    cities = ("Shanghai", "Beijing", "Hangzhou", "Guangzhou", "Chengdu", "Wuhan", "Xian")
+    group = [
+        Entity(f"b{i}", "EL", f"{c} Biren Technology Co., Ltd.", "", (), (), ("CN",))
+        for i, c in enumerate(cities)
+    ]
+    s = _screener(*group)
+    decision, best = _decide(s, "Biren", country="CN")
+    assert decision == "review" and best.startswith("b")
+    # An ordinary English word shared by as many names is no group name.
+    s = _screener(
+        *[
+            Entity(f"t{i}", "EL", f"{c} Tiger Trading", "", (), (), ("CN",))
+            for i, c in enumerate(cities)
+        ]
+    )
+    assert _decide(s, "Tiger", country="CN")[0] == "clear"

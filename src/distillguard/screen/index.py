@@ -175,6 +175,8 @@ class CandidateIndex:
         self.idf: dict[str, float] = {t: math.log((n + 1.0) / len(s)) for t, s in token_df.items()}
         # A word on at most RARE_DF listed entities names a party by itself.
         self.rare_idf = math.log((n + 1.0) / RARE_DF)
+        # A word on at most max_postings entities still blocks: a group's name.
+        self.group_idf = math.log((n + 1.0) / max_postings)
         # Only selective keys block (postings are entity indices); each keeps its own
         # idf so shared rare keys rank first.
         self.postings: dict[str, tuple[tuple[int, ...], float]] = {}
@@ -204,6 +206,19 @@ class CandidateIndex:
         return (
             len(token) >= 4
             and self.idf.get(token, 0.0) >= self.rare_idf
+            and not token.isdigit()
+            and token not in self.ordinary
+            and token not in self.address_words
+            and (self.places is None or token not in self.places)
+        )
+
+    def group_word(self, token: str) -> bool:
+        """A word naming a group of listed parties: on more entities than a rare word
+        but few enough to block (a parent's name on its listed subsidiaries), and
+        otherwise as distinctive (not ordinary English, a place or a number)."""
+        return (
+            len(token) >= 4
+            and self.idf.get(token, 0.0) >= self.group_idf
             and not token.isdigit()
             and token not in self.ordinary
             and token not in self.address_words

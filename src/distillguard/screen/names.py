@@ -218,6 +218,10 @@ def name_values(
     if cq >= 0.999 and ce < 1.0 and qset <= eset:
         # A word joined from the listed name's (a compound) is as rare as it is unknown.
         rare = next((t for t in qt if index.idf.get(t, index.default_idf) >= index.rare_idf), "")
+        if not rare:
+            # A group's name on its listed subsidiaries ("Cambricon", "Biren", "Inspur
+            # Information"): too many entities to be rare, still no ordinary word.
+            rare = next((t for t in qt if index.group_word(t)), "")
     elif qset != eset:
         # The listed name's own rarest word: "Cars" in "Shadi for Cars Trading" or
         # a given name beside a rarer surname says little about the party.
