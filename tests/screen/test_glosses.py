@@ -15,6 +15,10 @@ def test_romanised_generic_words_have_english() -> None:
     assert gloss_word("priborov") == ("instruments",)
     assert gloss_word("npo") == ("scientific", "production", "association")
     assert gloss_word("ticaret") == ("trade",)
+    assert gloss_word("aviatsii") == ("aviation",)
+    # The united corporation is not an association: the longer stem wins.
+    assert gloss_word("obedinennaya") == ("united",)
+    assert gloss_word("obedinenie") == ("association",)
     # An adjective made from a place is the place.
     assert gloss_word("muromski") == ("murom",)
     assert gloss_word("kazanskii") == ("kazan",)

@@ -128,10 +128,13 @@ def acronyms(name: str) -> frozenset[str]:
     # A parenthesised acronym or qualifier is no part of the initials.
     for text in {name, _PARENTHESISED.sub(" ", name)}:
         words = [w for w in _RAW_WORD.findall(fold_latin(text)) if not w.isdigit()]
+        content = [w for w in words if w not in STOPWORDS and w not in LEGAL_FORMS]
         for v in (
             words,
             [w for w in words if w not in STOPWORDS],
-            [w for w in words if w not in STOPWORDS and w not in LEGAL_FORMS],
+            content,
+            # Without a person's initials ("ZiD" of Zavod imeni V.A. Degtyareva).
+            [w for w in content if len(w) > 2],
         ):
             if 3 <= len(v) <= 10:
                 out.add("".join(w[0] for w in v))
