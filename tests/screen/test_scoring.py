@@ -252,3 +252,37 @@ def test_a_group_name_on_many_listed_subsidiaries_is_review() -> None:
         ]
     )
     assert _decide(s, "Tiger", country="CN")[0] == "clear"
+
+
+def test_another_numbered_unit_of_one_parent_is_not_the_party() -> None:
+    s = _screener(
+        Entity(
+            "a",
+            "EL",
+            "China State Shipbuilding Corporation 716th Research Institute",
+            "",
+            (),
+            (),
+            ("CN",),
+        ),
+        Entity(
+            "b",
+            "EL",
+            "China State Shipbuilding Corporation 711th Research Institute",
+            "",
+            (),
+            (),
+            ("CN",),
+        ),
+    )
+    d = s.screen(Query("China State Shipbuilding Corporation 711 Research Institute", "CN"))
+    assert d.decision == "match" and d.best is not None and d.best.entity.entity_id == "b"
+    other = next(
+        m
+        for m in s.matches(
+            Query("China State Shipbuilding Corporation 711 Research Institute", "CN")
+        )
+        if m.entity.entity_id == "a"
+    )
+    assert any(f.name == "number_conflict" for f in other.features)
+    assert other.score < 0.9

@@ -328,6 +328,16 @@ class CandidateIndex:
                     for ei in got[0]:
                         if rank > weight.get(ei, (0.0, 0, -MAX_WORDS)):
                             weight[ei] = rank
+            # A number few listed names carry ("711th Research Institute", "356 ARZ"):
+            # its entities are scored besides the best covers, as an acronym's are.
+            for i, t in enumerate(r.tokens[:MAX_WORDS]):
+                if len(t) >= 2 and t.isdigit():
+                    got = postings.get(t)
+                    if got is not None and len(got[0]) <= RARE_DF:
+                        share = idfs[i] / total
+                        for ei in got[0]:
+                            if share > abbreviated.get(ei, 0.0):
+                                abbreviated[ei] = share
             # A word that may abbreviate a listed name ("NEDI"); ordinary English
             # words are not taken for acronyms ("Apex", "Star").
             for i, k in self._acronym_keys(r):
@@ -404,7 +414,8 @@ class CandidateIndex:
             if rank != last:
                 break
             out.append(ei)
-        return out + [ei for ei in extra if ei not in weight]
+        taken = set(out)
+        return out + [ei for ei in extra if ei not in taken]
 
     def entries_of(self, entity: int) -> list[NameEntry]:
         return self._by_entity()[entity]

@@ -58,6 +58,8 @@ class NameValues(NamedTuple):
     # A word few listed names have, spelled alike in both names, when the query has
     # other words too ("Anwise Global" and "Beijing Anwise Technology").
     distinctive: str = ""
+    # Both names carry numbers and share none: another numbered unit of one parent.
+    numbers: bool = False
 
 
 @functools.lru_cache(maxsize=1)
@@ -230,6 +232,9 @@ def name_values(
             top = max(index.idf.get(t, index.default_idf) for t in et)
             if index.idf.get(distinctive, 0.0) < top:
                 distinctive = ""
+    numbers = False
+    if any(t.isdigit() for t in qt) and any(t.isdigit() for t in et):
+        numbers = {t for t in qt if t.isdigit()}.isdisjoint(t for t in et if t.isdigit())
     return NameValues(
-        tokens, sort, compact, acr, cq, ce, extra, exact or bool(acr), rare, distinctive
+        tokens, sort, compact, acr, cq, ce, extra, exact or bool(acr), rare, distinctive, numbers
     )

@@ -123,6 +123,7 @@ class Screener:
         w_distinct = w["distinctive_word"]
         org = _organisation(self.index.entities[ei])
         w_extra = w["extra_words"]
+        w_numbers = w["number_conflict"]
         best: tuple[float, NameEntry | None, NameValues | None] = (-1.0, None, None)
         entries = self.index.entries_of(ei)
         if len(entries) > ENTRIES_SCORED:
@@ -153,6 +154,8 @@ class Screener:
                 # Summed in the order of the feature table, as the explanation adds up.
                 base = w_tokens * v.tokens + w_sort * v.sort + w_compact * v.compact
                 base += w_extra * v.extra
+                if v.numbers:
+                    base += w_numbers
                 if v.acronym:
                     base = max(base, w_acronym)
                 if v.rare:
@@ -192,6 +195,15 @@ class Screener:
                     "share of the customer's words (places aside) the listed name lacks",
                 ),
             ]
+            if v.numbers:
+                rows.append(
+                    FeatureScore(
+                        "number_conflict",
+                        1.0,
+                        w["number_conflict"],
+                        "both names carry numbers and share none",
+                    )
+                )
             if v.acronym:
                 rows.append(
                     FeatureScore("acronym", 1.0, w["acronym"], "acronym of the listed name")
