@@ -294,6 +294,9 @@ class CandidateIndex:
         # Entities a query word may abbreviate: scored besides the best covers, not
         # instead of them (initials are weaker evidence than words).
         abbreviated: dict[int, float] = {}
+        # Entities sharing a rare number: scored even when they rank below the limit
+        # (the 711th institute among thirty of its parent's others).
+        numbered: dict[int, float] = {}
         idf, default = self.idf, self.default_idf
         postings, commons = self.postings, self.common
         places = self.places
@@ -330,14 +333,19 @@ class CandidateIndex:
                             weight[ei] = rank
             # A number few listed names carry ("711th Research Institute", "356 ARZ"):
             # its entities are scored besides the best covers, as an acronym's are.
+            # Only when another word of the query is in the name too (below): "Nimbus
+            # 800 Foods" is not every listed name with an 800 in it.
+            number_hits: dict[int, float] = {}
+            number_bits = 0
             for i, t in enumerate(r.tokens[:MAX_WORDS]):
                 if len(t) >= 2 and t.isdigit():
                     got = postings.get(t)
                     if got is not None and len(got[0]) <= RARE_DF:
+                        number_bits |= 1 << i
                         share = idfs[i] / total
                         for ei in got[0]:
-                            if share > abbreviated.get(ei, 0.0):
-                                abbreviated[ei] = share
+                            if share > number_hits.get(ei, 0.0):
+                                number_hits[ei] = share
             # A word that may abbreviate a listed name ("NEDI"); ordinary English
             # words are not taken for acronyms ("Apex", "Star").
             for i, k in self._acronym_keys(r):
@@ -388,6 +396,9 @@ class CandidateIndex:
                     for ei in masks:
                         if ei in ids_set:
                             masks[ei] |= m
+            for ei, share in number_hits.items():
+                if masks.get(ei, 0) & ~number_bits and share > numbered.get(ei, 0.0):
+                    numbered[ei] = share
             cover: dict[int, float] = {}
             for ei, m in masks.items():
                 c = cover.get(m)
@@ -404,8 +415,9 @@ class CandidateIndex:
                     if rank > weight.get(ei, (0.0, 0, -MAX_WORDS)):
                         weight[ei] = rank
         extra = sorted(abbreviated, key=lambda ei: -abbreviated[ei])[:MAX_ABBREVIATED]
+        numbers = sorted(numbered, key=lambda ei: -numbered[ei])[:MAX_ABBREVIATED]
         if not weight:
-            return extra
+            return extra + [ei for ei in numbers if ei not in extra]
         ranked = sorted(weight.items(), key=lambda kv: kv[1], reverse=True)
         out = [ei for ei, _ in ranked[:limit]]
         # The same party is often on several lists under one name: keep every tie.
@@ -414,8 +426,9 @@ class CandidateIndex:
             if rank != last:
                 break
             out.append(ei)
+        out += [ei for ei in extra if ei not in weight]
         taken = set(out)
-        return out + [ei for ei in extra if ei not in taken]
+        return out + [ei for ei in numbers if ei not in taken]
 
     def entries_of(self, entity: int) -> list[NameEntry]:
         return self._by_entity()[entity]
