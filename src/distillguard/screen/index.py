@@ -426,8 +426,11 @@ class CandidateIndex:
             if rank != last:
                 break
             out.append(ei)
-        out += [ei for ei in extra if ei not in weight]
+        # Extras are scored even when they ranked below the limit: an acronym or a
+        # number is evidence the covers do not rank.
         taken = set(out)
+        out += [ei for ei in extra if ei not in taken]
+        taken.update(out)
         return out + [ei for ei in numbers if ei not in taken]
 
     def entries_of(self, entity: int) -> list[NameEntry]:
