@@ -184,7 +184,7 @@ def test_an_acronym_of_the_listed_name_is_review_but_not_the_other_way_round() -
 
 
 def test_romanisations_of_one_name_share_a_consonant_skeleton() -> None:
-    from distillguard.screen.index import skeleton
+    from distillguard.screen.keys import skeleton
 
     assert skeleton("vympel") == skeleton("vimpel") != ""
     assert skeleton("oboronlogistics") == skeleton("oboronlogistika")

@@ -1,34 +1,25 @@
 """The candidate index: which listed names are worth scoring for a query.
 
-Blocking keys per rendering: whole tokens, their single-deletion neighbourhood
-(so one typo still shares a key), acronyms, the whole name in written and in
-sorted word order (names made only of common words), and for pinyin syllables
-every run of 1-4 joined syllables, so "shen zhen da jiang" meets "Shenzhen
-Dajiang". Keys carried by too many names (``technology``, ``china``) are not
-used for blocking; they only weigh in the scorer. Candidates are ranked by the
-inverse document frequency they share with the query and only the best few are
-scored, which keeps a million customers within a minute.
+Names are filed under their blocking keys (:mod:`keys`: words, one-deletion
+neighbourhoods, consonant skeletons, compounds, joined pinyin syllables, initials,
+the whole name), and listed acronyms under "^". Keys carried by too many names
+(``technology``, ``china``) are not used for blocking; they only weigh in the scorer.
+Candidates are ranked by the inverse document frequency they share with the query
+and only the best few are scored, which keeps a million customers within a minute.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from distillguard.screen.keys import MAX_WORDS, keys_of, word_keys
 from distillguard.screen.latin import latin_tokens
 from distillguard.screen.model import Entity
-from distillguard.screen.normalize import (
-    Rendering,
-    acronym,
-    acronyms,
-    normalize_identifier,
-    renderings,
-)
+from distillguard.screen.normalize import Rendering, acronyms, normalize_identifier, renderings
 
-MAX_WORDS = 60  # word positions tracked per name (bit masks)
 # A candidate must account for this share of the query's rarity-weighted words;
 # below it no feature combination reaches the review threshold in practice, and
 # pruning here is what makes a million customers a one-minute job.
@@ -47,87 +38,6 @@ class NameEntry:
     name: str
     rendering: Rendering
     acronyms: frozenset[str] = frozenset()
-
-
-# Letters romanisations of one sound disagree on (Khimmed/Chimmed, Vympel/Vimpel,
-# Trast/Trust): folded before vowels are dropped from the consonant skeleton.
-_SOUNDS = (("shch", "s"), ("sch", "s"), ("zh", "j"), ("ts", "c"), ("ph", "f"), ("ck", "k"))
-_LETTERS = str.maketrans({"q": "k", "c": "k", "x": "k", "w": "v", "z": "s", "j": "g"})
-_VOWELS = frozenset("aeiouyh")
-MIN_SKELETON = 4  # consonants a skeleton needs to be a blocking key
-
-
-@functools.lru_cache(maxsize=200_000)
-def skeleton(word: str) -> str:
-    """The consonant skeleton of a word (first letter kept, vowels and "h" dropped,
-    doubled letters and a final "s" folded): one key for the ways Russian and
-    English romanisations spell a name. Empty when fewer than MIN_SKELETON remain."""
-    w = word
-    for a, b in _SOUNDS:
-        w = w.replace(a, b)
-    w = w.translate(_LETTERS)
-    out = [w[0]]
-    for ch in w[1:]:
-        if ch not in _VOWELS and ch != out[-1] and ch.isalpha():
-            out.append(ch)
-    if len(out) > 1 and out[-1] == "s":
-        out.pop()
-    return "%" + "".join(out) if len(out) >= MIN_SKELETON else ""
-
-
-@functools.lru_cache(maxsize=200_000)
-def _word_keys(word: str, expand: bool) -> tuple[str, ...]:
-    if len(word) < 4:
-        return (word,)
-    if len(word) == 4:
-        # A four-letter listed word meets a five-letter query word one letter
-        # longer ("Moji" and "Mojie"), whose deletion keys include "~moji".
-        return (word, "~" + word)
-    sk = skeleton(word) if word.isalpha() else ""
-    if not expand:
-        # A known word still meets a listed word one letter longer ("Sernia" and
-        # "Serniya"): one lookup, not the whole neighbourhood.
-        return (word, "~" + word, sk) if sk else (word, "~" + word)
-    # Single-deletion neighbourhood (SymSpell): any one edit of a word still
-    # shares one of these keys with the original.
-    keys = (word, "~" + word, *("~" + word[:j] + word[j + 1 :] for j in range(len(word))))
-    return (*keys, sk) if sk else keys
-
-
-def keys_of(r: Rendering, known: frozenset[str] | None = None) -> dict[str, int]:
-    """Blocking keys of a rendering, each with the bit mask of the word positions
-    it stands for. With ``known`` (query side) only words the lists do not have
-    expand into their deletion neighbourhood: a known word is already spelled
-    like a listed one, and skipping it keeps a query to a few dozen lookups."""
-    keys: dict[str, int] = {}
-    toks = r.tokens[:MAX_WORDS]
-    n = len(toks)
-
-    def put(k: str, mask: int) -> None:
-        keys[k] = keys.get(k, 0) | mask
-
-    if r.syllables:
-        for i in range(n):
-            for j in range(i + 1, min(n, i + 4) + 1):
-                put("".join(toks[i:j]), ((1 << (j - i)) - 1) << i)
-    for i, t in enumerate(toks):
-        bit = 1 << i
-        for k in _word_keys(t, known is None or t not in known):
-            put(k, bit)
-    if not r.syllables:
-        # Two neighbouring words joined: "Space Star" meets "Spacestar", "Buy Best"
-        # meets "BuyBest" (a query word is looked up as it stands).
-        for i in range(n - 1):
-            if len(toks[i]) + len(toks[i + 1]) >= 6:
-                put(toks[i] + toks[i + 1], 3 << i)
-    whole = (1 << n) - 1
-    acr = acronym(toks)
-    if acr:
-        put(acr, whole)
-    put("=" + "".join(toks), whole)
-    if n > 1:
-        put("=" + "".join(sorted(toks)), whole)
-    return keys
 
 
 class CandidateIndex:
@@ -238,7 +148,7 @@ class CandidateIndex:
                 self._token_keys.clear()
             cached = tuple(
                 k
-                for k in _word_keys(token, token not in self.vocabulary)
+                for k in word_keys(token, token not in self.vocabulary)
                 if k in self.postings or k in self.common
             )
             self._token_keys[token] = cached
