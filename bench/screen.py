@@ -66,7 +66,7 @@ import os
 import sys
 from pathlib import Path
 
-from screening.heldout import heldout_cmd
+from screening.heldout_run import heldout_cmd
 from screening.lists import build_snapshot
 from screening.pairs import quality
 from screening.speed import speed
