@@ -18,13 +18,19 @@ baseline (Watchman's method) on the same pairs. Its aliases are indexed: in-samp
 ``heldout`` is the held-out twin, on data we did not make:
   leave-alias-out  the Entity List's own aliases; each of 5 folds indexes every list
                    without its aliases (on whatever list carries them) and queries
-                   them with the entity's country; "trivial" aliases are spelled like
-                   a name the entity keeps. A hit on the same party listed elsewhere
-                   (a shared name, or names >= 90 token-sort similar) counts as right.
+                   them with the entity's country; an entity's aliases go to
+                   successive folds, so its other names mostly stay indexed;
+                   "trivial" aliases are spelled like a name the entity keeps. A hit
+                   on the same party listed elsewhere (a shared name, or names >= 90
+                   token-sort similar) counts as right. --misses writes every alias
+                   with its class, outcome and the names its entity kept.
   cn_names         the sourced Chinese-name table as a bilingual test set (full name,
                    traditional characters, no legal form, mixed script, short name):
-                   in-sample on the shipped index, and held out (5 folds, each
-                   indexed without its rows' names: what romanisation alone finds).
+                   in-sample on the shipped index, and held out: rows grouped by a
+                   shared Chinese name or target entity, 5 folds, each indexing the
+                   lists as published enriched from the other folds' rows only and
+                   without any Chinese name of its targets (what romanisation, glosses
+                   and other rows find).
   universities     look-alike negatives written by others: the world universities list
                    of github.com/Hipo/university-domains-list (MIT; pass its JSON, not
                    shipped); those not listed under their own normalised name that come
@@ -60,7 +66,7 @@ import os
 import sys
 from pathlib import Path
 
-from screening.heldout import heldout_cmd
+from screening.heldout_run import heldout_cmd
 from screening.lists import build_snapshot
 from screening.pairs import quality
 from screening.speed import speed

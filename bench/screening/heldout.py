@@ -1,13 +1,10 @@
-"""Held-out quality: leave-alias-out on the lists' own aliases, and the sourced
-Chinese-name table as a bilingual test set."""
+"""Held-out quality: leave-alias-out on the lists' own aliases (the sourced
+Chinese-name table as a bilingual test set is in :mod:`bilingual`)."""
 
 from __future__ import annotations
 
-import argparse
 import csv
-import os
 import random
-import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -20,7 +17,6 @@ from distillguard.screen.latin import latin_tokens
 from distillguard.screen.model import Entity
 from distillguard.screen.scoring import Query, Screener
 from screening.aliases import CLASSES, UNMATCHABLE, classify
-from screening.lists import SHARED, load_all_lists
 from screening.pairs import at_threshold, index_of, plain, recall_at_precision
 
 # --------------------------------------------------------------------------- held out
@@ -152,11 +148,11 @@ class HeldOut:
         print(line)
 
 
-def _same_keys(entities: list[Entity]) -> list[set[str]]:
+def same_keys(entities: list[Entity]) -> list[set[str]]:
     return [{_key(n) for n in e.names} for e in entities]
 
 
-def _jw_names(entities: list[Entity]) -> tuple[list[str], list[int]]:
+def jw_names(entities: list[Entity]) -> tuple[list[str], list[int]]:
     names, owner = [], []
     for i, e in enumerate(entities):
         for n in e.names:
@@ -186,10 +182,29 @@ def common_words(entities: list[Entity], share: float = 0.01) -> frozenset[str]:
     return frozenset(common | place_words())
 
 
+def spread_folds(entities: list[Entity], held: list[tuple[int, str]], folds: int) -> dict[str, int]:
+    """The fold of every held-out alias key: an entity's aliases go to successive
+    folds (from a hash of its id), so holding one alias out rarely takes its
+    siblings with it (index without *the* alias, not without a fifth of the entity's
+    names). A key shared by several entities keeps the fold it got first."""
+    import zlib
+
+    by_entity: dict[int, list[str]] = defaultdict(list)
+    for i, a in held:
+        k = _key(a)
+        if k not in by_entity[i]:
+            by_entity[i].append(k)
+    fold_of: dict[str, int] = {}
+    for i, keys in by_entity.items():
+        start = zlib.crc32(entities[i].entity_id.encode())
+        for j, k in enumerate(sorted(keys)):
+            fold_of.setdefault(k, (start + j) % folds)
+    return fold_of
+
+
 def leave_alias_out(entities: list[Entity], folds: int, jw: bool, limit: int) -> HeldOut:
     """Entity List aliases (the list's own, not added names): each fold indexes the
     lists without its aliases (on every list that carries them) and queries them."""
-    import zlib
 
     cfg = load_config()
     held: list[tuple[int, str]] = []
@@ -201,16 +216,17 @@ def leave_alias_out(entities: list[Entity], folds: int, jw: bool, limit: int) ->
     if limit:
         held = random.Random(3).sample(held, min(limit, len(held)))
     common = common_words(entities)
+    fold_of = spread_folds(entities, held, folds)
     out = HeldOut()
     for f in range(folds):
-        part = [(i, a) for i, a in held if zlib.crc32(_key(a).encode()) % folds == f]
+        part = [(i, a) for i, a in held if fold_of[_key(a)] == f]
         drop = {_key(a) for _, a in part}
         mod = _without(entities, drop)
         screener = Screener(mod, cfg)
         # Same party: another record under any of the target's names as listed
         # (the company on the SDN list under the alias held out of the Entity List).
-        same = _same_keys(entities)
-        kept = _same_keys(mod)
+        same = same_keys(entities)
+        kept = same_keys(mod)
         queries = []
         for i, a in part:
             kind = "trivial" if _key(a) in kept[i] else "alias"
@@ -218,67 +234,19 @@ def leave_alias_out(entities: list[Entity], folds: int, jw: bool, limit: int) ->
                 "class": classify(a, mod[i].names, common, _key(a), kept[i]),
                 "half": half_of(entities[i].entity_id),
                 "listed": entities[i].name,
+                "kept": " | ".join(n for n in mod[i].names if n != entities[i].name),
             }
             queries.append((a, mod[i].countries[0] if mod[i].countries else "", {i}, kind, extra))
-        out.run(screener, queries, same, _jw_names(mod) if jw else None)
-        print(f"  fold {f + 1}/{folds}: {len(part)} aliases held out", flush=True)
-    return out
-
-
-def _cn_rows() -> list[dict[str, str]]:
-    with (SHARED / "cn_names" / "candidates.csv").open(encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
-
-
-def _cn_queries(row: dict[str, str]) -> list[tuple[str, str]]:
-    """Customer spellings of a sourced Chinese name: as sourced, traditional
-    characters, without the legal form, the short name, and mixed script (the
-    characters with an English legal form)."""
-    import opencc
-
-    s2t = opencc.OpenCC("s2t")
-    zh = row["zh_name"].strip()
-    core = zh
-    for form in ("股份有限公司", "有限责任公司", "有限公司"):
-        if core.endswith(form) and len(core) > len(form) + 1:
-            core = core[: -len(form)]
-            break
-    out = [("zh_full", zh), ("zh_traditional", s2t.convert(zh))]
-    if core != zh:
-        out += [("zh_no_form", core), ("zh_mixed", core + " Co., Ltd.")]
-    if row.get("zh_short", "").strip():
-        out.append(("zh_short", row["zh_short"].strip()))
-    return out
-
-
-def bilingual(entities: list[Entity], folds: int, jw: bool, heldout: bool) -> HeldOut:
-    """The cn_names table as a test set: queries in characters, targets the listed
-    entities the table joins them to. In-sample: the shipped index (which carries
-    these names). Held-out: each fold indexes the lists without its rows' names."""
-    cfg = load_config()
-    rows = _cn_rows()
-    # Entities carrying each sourced name (the enrichment's own join, recorded on them).
-    carriers: dict[str, set[int]] = defaultdict(set)
-    for i, e in enumerate(entities):
-        for n, _src in e.name_sources:
-            carriers[n].add(i)
-    out = HeldOut()
-    nf = folds if heldout else 1
-    for f in range(nf):
-        part = [r for k, r in enumerate(rows) if not heldout or k % folds == f]
-        drop = {r["zh_name"].strip() for r in part} | {r["zh_short"].strip() for r in part}
-        drop.discard("")
-        mod = _without(entities, drop) if heldout else entities
-        screener = Screener(mod, cfg)
-        same = _same_keys(entities)
-        queries = []
-        for r in part:
-            targets = carriers.get(r["zh_name"].strip(), set())
-            if not targets:
-                continue
-            for kind, q in _cn_queries(r):
-                queries.append((q, "CN", targets, kind, {}))
-        out.run(screener, queries, same, _jw_names(mod) if jw else None)
+        out.run(screener, queries, same, jw_names(mod) if jw else None)
+        per_entity = defaultdict(set)
+        for i, a in part:
+            per_entity[i].add(_key(a))
+        siblings = sum(1 for i, _ in part if len(per_entity[i]) > 1)
+        print(
+            f"  fold {f + 1}/{folds}: {len(part)} aliases held out "
+            f"({siblings} with another alias of their entity out in the same fold)",
+            flush=True,
+        )
     return out
 
 
@@ -325,6 +293,7 @@ def write_misses(rows: list[dict[str, object]], path: Path) -> None:
         "ours_other",
         "query",
         "listed",
+        "kept",
     ]
     with path.open("w", encoding="utf-8", newline="") as fh:
         w = csv.DictWriter(fh, fields, extrasaction="ignore")
@@ -333,71 +302,6 @@ def write_misses(rows: list[dict[str, object]], path: Path) -> None:
     print(f"  per-alias rows written to {path}")
 
 
-def heldout_cmd(args: argparse.Namespace) -> None:
-    t0 = time.perf_counter()
-    entities = load_all_lists()
-    cfg = load_config()
-    print(f"lists: {len(entities):,} entities (the shipped snapshot)")
-    if "alias" in args.sets:
-        lao = leave_alias_out(entities, args.folds, not args.no_jw, args.limit)
-        for kind in ("alias", "trivial", None):
-            sub = HeldOut()
-            sub.rows = [r for r in lao.rows if kind is None or r["kind"] == kind]
-            label = {
-                "alias": "leave-alias-out, non-trivial (alias differs from every other name)",
-                "trivial": "leave-alias-out, trivial (alias spelled like another name)",
-                None: "leave-alias-out, all Entity List aliases",
-            }[kind]
-            sub.report(label, cfg.review, cfg.match)
-        for half in ("tune", "test"):
-            sub = HeldOut()
-            sub.rows = [r for r in lao.rows if r["half"] == half]
-            sub.report(f"  {half} half of the entities", cfg.review, cfg.match)
-        class_table(lao.rows)
-        if args.misses:
-            write_misses(lao.rows, Path(args.misses))
-    if "universities" in args.sets:
-        universities_cmd(entities, Path(args.universities))
-    if "cn" in args.sets:
-        for held in (False, True):
-            res = bilingual(entities, args.folds, not args.no_jw, held)
-            label = "cn_names held out (names of other rows only)" if held else "cn_names in-sample"
-            res.report(f"{label}, all spellings", cfg.review, cfg.match)
-            for kind in ("zh_full", "zh_traditional", "zh_no_form", "zh_mixed", "zh_short"):
-                sub = HeldOut()
-                sub.rows = [r for r in res.rows if r["kind"] == kind]
-                sub.report(f"    {kind}", cfg.review, cfg.match)
-    print(f"({time.perf_counter() - t0:.0f}s; 1-minute load average {os.getloadavg()[0]:.1f})")
-
-
-def universities_cmd(entities: list[Entity], path: Path) -> None:
-    """Look-alike negatives written by others: the world universities list
-    (github.com/Hipo/university-domains-list, MIT licence; not shipped, pass its
-    JSON). A university whose normalised name is a listed name is left out; every
-    other one flagged is a false flag or a listed party under another name (the
-    flagged ones are printed for reading)."""
-    import json
-
-    cfg = load_config()
-    screener = Screener(entities, cfg)
-    listed = set().union(*_same_keys(entities))
-    rows = json.loads(path.read_text(encoding="utf-8"))
-    n = review = match = 0
-    flagged: list[str] = []
-    for u in rows:
-        name, country = str(u.get("name", "")), str(u.get("alpha_two_code", ""))
-        if not name or _key(name) in listed:
-            continue
-        n += 1
-        d = screener.screen(Query(name, country))
-        if d.decision != "clear" and d.best is not None:
-            review += d.decision == "review"
-            match += d.decision == "match"
-            flagged.append(
-                f"    {d.decision:6} {d.best.score:.2f} {name} ({country}) ~ {d.best.matched_name}"
-            )
-    print(
-        f"universities not listed under their own name: n={n}; review {review} "
-        f"({review / max(1, n):.4f}), match {match} ({match / max(1, n):.4f})"
-    )
-    print("\n".join(flagged[:80]))
+def listed_key(name: str) -> str:
+    """The form two names are "spelled alike" in (what the held-out split compares)."""
+    return _key(name)

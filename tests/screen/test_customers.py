@@ -109,15 +109,20 @@ def test_missing_columns_is_a_clear_error(small_screener: Screener, write, tmp_p
 
 
 def test_a_file_with_no_usable_customer_fails_loudly(  # type: ignore[no-untyped-def]
-        small_screener: Screener, write, tmp_path: Path) -> None:
+    small_screener: Screener, write, tmp_path: Path
+) -> None:
     from distillguard.schema.errors import InputError
 
     with pytest.raises(InputError, match="no customer rows"):
-        screen_customers(small_screener, write("e.csv", "customer_id,name,country,address\n"),
-                         tmp_path / "e")
+        screen_customers(
+            small_screener, write("e.csv", "customer_id,name,country,address\n"), tmp_path / "e"
+        )
     with pytest.raises(InputError, match="2 rows quarantined"):
-        screen_customers(small_screener, write("q.csv", "customer_id,name,country,address\n"
-                                                "c7,too,few\nc8,x\n"), tmp_path / "q")
+        screen_customers(
+            small_screener,
+            write("q.csv", "customer_id,name,country,address\nc7,too,few\nc8,x\n"),
+            tmp_path / "q",
+        )
     assert (tmp_path / "q" / "quarantine.csv").read_text().count("\n") == 3
 
 
@@ -302,11 +307,20 @@ def test_settings_reach_the_store(tmp_path: Path) -> None:
     assert store_dir(s.screen_lists_dir, s.data_dir) == tmp_path / "lists"
 
 
-@pytest.mark.parametrize("name,chip", [
-    ("H100", "H100-SXM"), ("NVIDIA H100 80GB HBM3", "H100-SXM"), ("h100-pcie", "H100-PCIE"),
-    ("H100 PCIe 80GB", "H100-PCIE"), ("A100-SXM4-80GB", "A100"), ("AMD Instinct MI300X", "MI300X"),
-    ("GeForce RTX 4090", "RTX-4090"), ("Ascend 910B", "ASCEND-910B"), ("TPU v5p", "TPU-V5P"),
-])
+@pytest.mark.parametrize(
+    "name,chip",
+    [
+        ("H100", "H100-SXM"),
+        ("NVIDIA H100 80GB HBM3", "H100-SXM"),
+        ("h100-pcie", "H100-PCIE"),
+        ("H100 PCIe 80GB", "H100-PCIE"),
+        ("A100-SXM4-80GB", "A100"),
+        ("AMD Instinct MI300X", "MI300X"),
+        ("GeForce RTX 4090", "RTX-4090"),
+        ("Ascend 910B", "ASCEND-910B"),
+        ("TPU v5p", "TPU-V5P"),
+    ],
+)
 def test_common_chip_names_are_known(name: str, chip: str) -> None:
     from distillguard.screen.compute import chip_key, chips
 
@@ -339,6 +353,11 @@ def test_no_alias_names_two_chips() -> None:
 
 def test_progress_is_a_callback(small_screener: Screener, write, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     heard: list[int] = []
-    report = screen_customers(small_screener, write("customers.csv", CUSTOMERS),
-                              tmp_path / "out", workers=1, progress=heard.append)
+    report = screen_customers(
+        small_screener,
+        write("customers.csv", CUSTOMERS),
+        tmp_path / "out",
+        workers=1,
+        progress=heard.append,
+    )
     assert heard and heard[-1] == report.customers

@@ -37,3 +37,11 @@ def test_more_legal_forms_are_dropped() -> None:
     assert latin_tokens("Profflab OSOO") == ("profflab",)
     assert latin_tokens("Karasani Dis Ticaret Limited Sirketi") == ("karasani", "dis", "ticaret")
     assert latin_tokens("Aktsionernogo Obshchestva Kompaniya Vega") == ("vega",)
+
+
+def test_ordinals_messrs_and_lab() -> None:
+    assert latin_tokens("CETC 32nd Research Institute") == ("cetc", "32", "research", "institute")
+    assert latin_tokens("711th Institute") == ("711", "institute")
+    assert latin_tokens("M/S TROJANS") == ("trojans",)
+    assert latin_tokens("Zhangjiang Lab") == ("zhangjiang", "laboratory")
+    assert latin_tokens("AR Sales Privat Ltd") == ("ar", "sales")  # Private (Pvt) with a typo

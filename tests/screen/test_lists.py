@@ -79,8 +79,10 @@ def test_a_list_file_is_read_by_content_not_by_name(write) -> None:  # type: ign
     import zstandard
 
     plain = parse_csl_csv(write("csl.csv", CSL_2019))
-    for name, data in (("g.csv", gzip.compress(CSL_2019.encode())),
-                       ("z.csv", zstandard.ZstdCompressor().compress(CSL_2019.encode()))):
+    for name, data in (
+        ("g.csv", gzip.compress(CSL_2019.encode())),
+        ("z.csv", zstandard.ZstdCompressor().compress(CSL_2019.encode())),
+    ):
         got = parse_csl_csv(write(name, data))
         assert [e.name for e in got.entities] == [e.name for e in plain.entities]
 

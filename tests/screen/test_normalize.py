@@ -48,3 +48,9 @@ def test_acronyms_with_and_without_stop_words_and_legal_forms() -> None:
     assert {"sriae", "jsriae", "jsrioae"} <= got
     assert acronyms("Metal Paint Products (Pvt) Ltd") >= {"mppl", "mpp"}
     assert acronyms("Two Words") == frozenset() and acronyms("华为技术有限公司") == frozenset()
+
+
+def test_acronyms_without_a_persons_initials() -> None:
+    # ZiD is the plant's initials: Zavod imeni (V.A.) Degtyareva.
+    assert "zid" in acronyms("OAO Zavod imeni V.A. Degtyareva")
+    assert "zid" not in acronyms("OAO Zavod Degtyareva")

@@ -184,7 +184,7 @@ def test_an_acronym_of_the_listed_name_is_review_but_not_the_other_way_round() -
 
 
 def test_romanisations_of_one_name_share_a_consonant_skeleton() -> None:
-    from distillguard.screen.index import skeleton
+    from distillguard.screen.keys import skeleton
 
     assert skeleton("vympel") == skeleton("vimpel") != ""
     assert skeleton("oboronlogistics") == skeleton("oboronlogistika")
@@ -193,3 +193,96 @@ def test_romanisations_of_one_name_share_a_consonant_skeleton() -> None:
     s = _screener(Entity("o", "EL", "Oboronlogistika, OOO", "", (), (), ("RU",)))
     # Two letters apart: found through the skeleton, review at most (no word spelled alike).
     assert _decide(s, "Oboronlogistics LLC", country="RU") == ("review", "o")
+
+
+def test_a_romanised_russian_name_meets_its_translation() -> None:
+    s = _screener(
+        Entity(
+            "g", "EL", "Joint Stock Company Eastern Defense Enterprise Granit", "", (), (), ("RU",)
+        ),
+        Entity("v", "EL", "JSC Shipyard Vympel", "", (), (), ("RU",)),
+    )
+    assert _decide(s, "AO Vostochnoe Oboronnoe Predpriyatie Granit", country="RU")[1] == "g"
+    assert _decide(s, "AO Vostochnoe Oboronnoe Predpriyatie Granit", country="RU")[0] != "clear"
+    assert _decide(s, "Acme Zavod", country="RU")[0] == "clear"
+
+
+def test_compounds_written_joined_or_spaced_meet() -> None:
+    s = _screener(
+        Entity("s", "EL", "Space Star Technology Co., Ltd.", "", (), (), ("CN",)),
+        Entity("c", "EL", "Corezing International", "", (), (), ("SG",)),
+    )
+    assert _decide(s, "Spacestar", country="CN") == ("review", "s")
+    assert _decide(s, "Core Zing", country="SG") == ("review", "c")
+    assert _decide(s, "Spacecraft", country="CN")[0] == "clear"
+
+
+def test_an_acronym_names_the_alias_it_abbreviates_among_many() -> None:
+    aliases = tuple(f"Shahed Aviation Branch {w}" for w in ("Alpha", "Beta", "Gamma", "Delta"))
+    s = _screener(
+        Entity(
+            "h",
+            "EL",
+            "Shahed Aviation Industries",
+            "",
+            (*aliases, "Shahed Aviation Industries Research Center"),
+            (),
+            ("IR",),
+        )
+    )
+    d = s.screen(Query("SAIRC", country="IR"))
+    assert d.decision == "review" and d.best is not None
+    assert d.best.matched_name == "Shahed Aviation Industries Research Center"
+
+
+def test_a_group_name_on_many_listed_subsidiaries_is_review() -> None:
+    cities = ("Shanghai", "Beijing", "Hangzhou", "Guangzhou", "Chengdu", "Wuhan", "Xian")
+    group = [
+        Entity(f"b{i}", "EL", f"{c} Biren Technology Co., Ltd.", "", (), (), ("CN",))
+        for i, c in enumerate(cities)
+    ]
+    s = _screener(*group)
+    decision, best = _decide(s, "Biren", country="CN")
+    assert decision == "review" and best.startswith("b")
+    # An ordinary English word shared by as many names is no group name.
+    s = _screener(
+        *[
+            Entity(f"t{i}", "EL", f"{c} Tiger Trading", "", (), (), ("CN",))
+            for i, c in enumerate(cities)
+        ]
+    )
+    assert _decide(s, "Tiger", country="CN")[0] == "clear"
+
+
+def test_another_numbered_unit_of_one_parent_is_not_the_party() -> None:
+    s = _screener(
+        Entity(
+            "a",
+            "EL",
+            "China State Shipbuilding Corporation 716th Research Institute",
+            "",
+            (),
+            (),
+            ("CN",),
+        ),
+        Entity(
+            "b",
+            "EL",
+            "China State Shipbuilding Corporation 711th Research Institute",
+            "",
+            (),
+            (),
+            ("CN",),
+        ),
+    )
+    d = s.screen(Query("China State Shipbuilding Corporation 711 Research Institute", "CN"))
+    assert d.decision == "match" and d.best is not None and d.best.entity.entity_id == "b"
+    other = next(
+        m
+        for m in s.matches(
+            Query("China State Shipbuilding Corporation 711 Research Institute", "CN")
+        )
+        if m.entity.entity_id == "a"
+    )
+    assert any(f.name == "number_conflict" for f in other.features)
+    assert other.score < 0.9

@@ -24,6 +24,7 @@ FEATURES = (
     "rare_word",
     "distinctive_word",
     "extra_words",
+    "number_conflict",
     "country_agree",
     "country_conflict",
     "address_overlap",

@@ -259,11 +259,19 @@ def screen_customers(
     report.quarantined = len(quarantine)
     if report.customers == 0:
         # A run where nothing was usable fails loudly instead of "all clear".
-        why = (f"{report.quarantined} rows quarantined, see {qpath}" if report.quarantined
-               else "the file has no customer rows")
-        raise InputError(f"{customers}: no customer could be screened; {why}",
-                         details={"source": str(customers), "quarantined": report.quarantined,
-                                  "quarantine": str(qpath)})
+        why = (
+            f"{report.quarantined} rows quarantined, see {qpath}"
+            if report.quarantined
+            else "the file has no customer rows"
+        )
+        raise InputError(
+            f"{customers}: no customer could be screened; {why}",
+            details={
+                "source": str(customers),
+                "quarantined": report.quarantined,
+                "quarantine": str(qpath),
+            },
+        )
     return report
 
 

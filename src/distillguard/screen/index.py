@@ -1,34 +1,25 @@
 """The candidate index: which listed names are worth scoring for a query.
 
-Blocking keys per rendering: whole tokens, their single-deletion neighbourhood
-(so one typo still shares a key), acronyms, the whole name in written and in
-sorted word order (names made only of common words), and for pinyin syllables
-every run of 1-4 joined syllables, so "shen zhen da jiang" meets "Shenzhen
-Dajiang". Keys carried by too many names (``technology``, ``china``) are not
-used for blocking; they only weigh in the scorer. Candidates are ranked by the
-inverse document frequency they share with the query and only the best few are
-scored, which keeps a million customers within a minute.
+Names are filed under their blocking keys (:mod:`keys`: words, one-deletion
+neighbourhoods, consonant skeletons, compounds, joined pinyin syllables, initials,
+the whole name), and listed acronyms under "^". Keys carried by too many names
+(``technology``, ``china``) are not used for blocking; they only weigh in the scorer.
+Candidates are ranked by the inverse document frequency they share with the query
+and only the best few are scored, which keeps a million customers within a minute.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from distillguard.screen.keys import MAX_WORDS, keys_of, word_keys
 from distillguard.screen.latin import latin_tokens
 from distillguard.screen.model import Entity
-from distillguard.screen.normalize import (
-    Rendering,
-    acronym,
-    acronyms,
-    normalize_identifier,
-    renderings,
-)
+from distillguard.screen.normalize import Rendering, acronyms, normalize_identifier, renderings
 
-MAX_WORDS = 60  # word positions tracked per name (bit masks)
 # A candidate must account for this share of the query's rarity-weighted words;
 # below it no feature combination reaches the review threshold in practice, and
 # pruning here is what makes a million customers a one-minute job.
@@ -47,77 +38,6 @@ class NameEntry:
     name: str
     rendering: Rendering
     acronyms: frozenset[str] = frozenset()
-
-
-# Letters romanisations of one sound disagree on (Khimmed/Chimmed, Vympel/Vimpel,
-# Trast/Trust): folded before vowels are dropped from the consonant skeleton.
-_SOUNDS = (("shch", "s"), ("sch", "s"), ("zh", "j"), ("ts", "c"), ("ph", "f"), ("ck", "k"))
-_LETTERS = str.maketrans({"q": "k", "c": "k", "x": "k", "w": "v", "z": "s", "j": "g"})
-_VOWELS = frozenset("aeiouyh")
-MIN_SKELETON = 4  # consonants a skeleton needs to be a blocking key
-
-
-@functools.lru_cache(maxsize=200_000)
-def skeleton(word: str) -> str:
-    """The consonant skeleton of a word (first letter kept, vowels and "h" dropped,
-    doubled letters and a final "s" folded): one key for the ways Russian and
-    English romanisations spell a name. Empty when fewer than MIN_SKELETON remain."""
-    w = word
-    for a, b in _SOUNDS:
-        w = w.replace(a, b)
-    w = w.translate(_LETTERS)
-    out = [w[0]]
-    for ch in w[1:]:
-        if ch not in _VOWELS and ch != out[-1] and ch.isalpha():
-            out.append(ch)
-    if len(out) > 1 and out[-1] == "s":
-        out.pop()
-    return "%" + "".join(out) if len(out) >= MIN_SKELETON else ""
-
-
-@functools.lru_cache(maxsize=200_000)
-def _word_keys(word: str, expand: bool) -> tuple[str, ...]:
-    if len(word) < 5:
-        return (word,)
-    sk = skeleton(word) if word.isalpha() else ""
-    if not expand:
-        # A known word still meets a listed word one letter longer ("Sernia" and
-        # "Serniya"): one lookup, not the whole neighbourhood.
-        return (word, "~" + word, sk) if sk else (word, "~" + word)
-    # Single-deletion neighbourhood (SymSpell): any one edit of a word still
-    # shares one of these keys with the original.
-    keys = (word, "~" + word, *("~" + word[:j] + word[j + 1 :] for j in range(len(word))))
-    return (*keys, sk) if sk else keys
-
-
-def keys_of(r: Rendering, known: frozenset[str] | None = None) -> dict[str, int]:
-    """Blocking keys of a rendering, each with the bit mask of the word positions
-    it stands for. With ``known`` (query side) only words the lists do not have
-    expand into their deletion neighbourhood: a known word is already spelled
-    like a listed one, and skipping it keeps a query to a few dozen lookups."""
-    keys: dict[str, int] = {}
-    toks = r.tokens[:MAX_WORDS]
-    n = len(toks)
-
-    def put(k: str, mask: int) -> None:
-        keys[k] = keys.get(k, 0) | mask
-
-    if r.syllables:
-        for i in range(n):
-            for j in range(i + 1, min(n, i + 4) + 1):
-                put("".join(toks[i:j]), ((1 << (j - i)) - 1) << i)
-    for i, t in enumerate(toks):
-        bit = 1 << i
-        for k in _word_keys(t, known is None or t not in known):
-            put(k, bit)
-    whole = (1 << n) - 1
-    acr = acronym(toks)
-    if acr:
-        put(acr, whole)
-    put("=" + "".join(toks), whole)
-    if n > 1:
-        put("=" + "".join(sorted(toks)), whole)
-    return keys
 
 
 class CandidateIndex:
@@ -165,6 +85,8 @@ class CandidateIndex:
         self.idf: dict[str, float] = {t: math.log((n + 1.0) / len(s)) for t, s in token_df.items()}
         # A word on at most RARE_DF listed entities names a party by itself.
         self.rare_idf = math.log((n + 1.0) / RARE_DF)
+        # A word on at most max_postings entities still blocks: a group's name.
+        self.group_idf = math.log((n + 1.0) / max_postings)
         # Only selective keys block (postings are entity indices); each keeps its own
         # idf so shared rare keys rank first.
         self.postings: dict[str, tuple[tuple[int, ...], float]] = {}
@@ -200,6 +122,19 @@ class CandidateIndex:
             and (self.places is None or token not in self.places)
         )
 
+    def group_word(self, token: str) -> bool:
+        """A word naming a group of listed parties: on more entities than a rare word
+        but few enough to block (a parent's name on its listed subsidiaries), and
+        otherwise as distinctive (not ordinary English, a place or a number)."""
+        return (
+            len(token) >= 4
+            and self.idf.get(token, 0.0) >= self.group_idf
+            and not token.isdigit()
+            and token not in self.ordinary
+            and token not in self.address_words
+            and (self.places is None or token not in self.places)
+        )
+
     def token_idf(self, token: str) -> float:
         return self.idf.get(token, self.default_idf)
 
@@ -213,7 +148,7 @@ class CandidateIndex:
                 self._token_keys.clear()
             cached = tuple(
                 k
-                for k in _word_keys(token, token not in self.vocabulary)
+                for k in word_keys(token, token not in self.vocabulary)
                 if k in self.postings or k in self.common
             )
             self._token_keys[token] = cached
@@ -237,6 +172,12 @@ class CandidateIndex:
             got = token_keys.get(t)
             for k in self._hit_keys(t) if got is None else got:
                 keys[k] = keys.get(k, 0) | (1 << i)
+        if not r.syllables:
+            # The customer's two words joined may be one listed word ("Core Zing").
+            for i in range(n - 1):
+                k = toks[i] + toks[i + 1]
+                if len(k) >= 6 and k in postings:
+                    keys[k] = keys.get(k, 0) | (3 << i)
         whole = (1 << n) - 1
         # No acronym of a long query against a listed acronym: initials against
         # initials is not evidence (the scorer only honours one side that is an acronym).
@@ -263,6 +204,9 @@ class CandidateIndex:
         # Entities a query word may abbreviate: scored besides the best covers, not
         # instead of them (initials are weaker evidence than words).
         abbreviated: dict[int, float] = {}
+        # Entities sharing a rare number: scored even when they rank below the limit
+        # (the 711th institute among thirty of its parent's others).
+        numbered: dict[int, float] = {}
         idf, default = self.idf, self.default_idf
         postings, commons = self.postings, self.common
         places = self.places
@@ -297,6 +241,21 @@ class CandidateIndex:
                     for ei in got[0]:
                         if rank > weight.get(ei, (0.0, 0, -MAX_WORDS)):
                             weight[ei] = rank
+            # A number few listed names carry ("711th Research Institute", "356 ARZ"):
+            # its entities are scored besides the best covers, as an acronym's are.
+            # Only when another word of the query is in the name too (below): "Nimbus
+            # 800 Foods" is not every listed name with an 800 in it.
+            number_hits: dict[int, float] = {}
+            number_bits = 0
+            for i, t in enumerate(r.tokens[:MAX_WORDS]):
+                if len(t) >= 2 and t.isdigit():
+                    got = postings.get(t)
+                    if got is not None and len(got[0]) <= RARE_DF:
+                        number_bits |= 1 << i
+                        share = idfs[i] / total
+                        for ei in got[0]:
+                            if share > number_hits.get(ei, 0.0):
+                                number_hits[ei] = share
             # A word that may abbreviate a listed name ("NEDI"); ordinary English
             # words are not taken for acronyms ("Apex", "Star").
             for i, k in self._acronym_keys(r):
@@ -322,7 +281,15 @@ class CandidateIndex:
                     for ei in ids:
                         masks[ei] = masks.get(ei, 0) | m
             if common:
-                common.sort(key=lambda c: len(c[0]))
+                # The smallest common key seeds, unless it stands only for words that
+                # weigh nothing here (a branch's city: "Saturn Omsk" is not seeded
+                # by every Omsk entity).
+                common.sort(
+                    key=lambda c: (
+                        not any(w for i, w in enumerate(idfs) if c[1] >> i & 1),
+                        len(c[0]),
+                    )
+                )
                 # Common keys seed candidates when the rare ones cannot make one on
                 # their own ("Huawei Technologies (Beijing)": only common words).
                 hit_union = 0
@@ -339,6 +306,9 @@ class CandidateIndex:
                     for ei in masks:
                         if ei in ids_set:
                             masks[ei] |= m
+            for ei, share in number_hits.items():
+                if masks.get(ei, 0) & ~number_bits and share > numbered.get(ei, 0.0):
+                    numbered[ei] = share
             cover: dict[int, float] = {}
             for ei, m in masks.items():
                 c = cover.get(m)
@@ -355,8 +325,9 @@ class CandidateIndex:
                     if rank > weight.get(ei, (0.0, 0, -MAX_WORDS)):
                         weight[ei] = rank
         extra = sorted(abbreviated, key=lambda ei: -abbreviated[ei])[:MAX_ABBREVIATED]
+        numbers = sorted(numbered, key=lambda ei: -numbered[ei])[:MAX_ABBREVIATED]
         if not weight:
-            return extra
+            return extra + [ei for ei in numbers if ei not in extra]
         ranked = sorted(weight.items(), key=lambda kv: kv[1], reverse=True)
         out = [ei for ei, _ in ranked[:limit]]
         # The same party is often on several lists under one name: keep every tie.
@@ -365,7 +336,12 @@ class CandidateIndex:
             if rank != last:
                 break
             out.append(ei)
-        return out + [ei for ei in extra if ei not in weight]
+        # Extras are scored even when they ranked below the limit: an acronym or a
+        # number is evidence the covers do not rank.
+        taken = set(out)
+        out += [ei for ei in extra if ei not in taken]
+        taken.update(out)
+        return out + [ei for ei in numbers if ei not in taken]
 
     def entries_of(self, entity: int) -> list[NameEntry]:
         return self._by_entity()[entity]

@@ -17,7 +17,7 @@ import unicodedata
 _LEGAL_WORDS = """
 co company companies corp corporation inc incorporated ltd limited llc plc llp lp gmbh
 ag sa sas sarl srl spa bv nv kg oy ab as asa jsc ojsc pjsc cjsc ooo oao zao ao pao tov
-pvt pte bhd sdn fze fzco fzc fzllc wll jv anonima anonyme limitada ltda cia group
+pvt private pte bhd sdn fze fzco fzc fzllc wll jv anonima anonyme limitada ltda cia group
 holding holdings youxian gongsi gufen zeren jituan obshchestvo ogranichennoy
 otvetstvennostyu aktsionernoe tovarystvo otkrytoe zakrytoe publichnoe liability joint
 stock aktsionernogo obshchestva kompaniya korporatsiya sirketi sti osoo anonim uab kft
@@ -40,6 +40,8 @@ ABBREVIATIONS = {
     "nat": "national",
     "sci": "science",
     "univ": "university",
+    "lab": "laboratory",
+    "labs": "laboratories",
     "inst": "institute",
     "ind": "industry",
     "inds": "industries",
@@ -123,6 +125,9 @@ _MIXED_WORD = re.compile(r"\w+")
 _SPLIT = re.compile(r"[^\w&']+|_")
 _APOS = re.compile(r"'")
 _DOTTED = re.compile(r"\b(?:\w\.){2,}")
+_ORDINAL = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
+# "M/s" (Messrs) before a South Asian firm's name is no part of it.
+_MESSRS = re.compile(r"(?:^|\s)m/s\.?(?=\s)")
 
 
 def fold_latin(text: str) -> str:
@@ -165,6 +170,9 @@ def _word_parts(tok: str, drop_legal: bool) -> tuple[str, ...]:
     """What one split word contributes: abbreviation expanded, apostrophes removed,
     stop words and (with ``drop_legal``) legal-form words dropped."""
     tok = _APOS.sub("", ABBREVIATIONS.get(tok, tok))
+    # An ordinal is its number: "32nd Research Institute" is "CETC 32".
+    if tok[:1].isdigit():
+        tok = _ORDINAL.sub(r"\1", tok)
     return tuple(
         part
         for part in tok.split()
@@ -189,7 +197,7 @@ def latin_tokens(
     out: list[str] = []
     if drop_legal:
         memo = _PARTS
-        for tok in _SPLIT.split(fold_latin(text)):
+        for tok in _SPLIT.split(_MESSRS.sub(" ", fold_latin(text))):
             if tok:
                 parts = memo.get(tok)
                 if parts is None:
@@ -201,7 +209,7 @@ def latin_tokens(
             # A name made only of legal-form words ("Holding Co.") is still a name.
             return latin_tokens(text, drop_legal=False)
     else:
-        for tok in _SPLIT.split(fold_latin(text)):
+        for tok in _SPLIT.split(_MESSRS.sub(" ", fold_latin(text))):
             if tok:
                 out += _word_parts(tok, False)
     return tuple(out)

@@ -58,6 +58,8 @@ class NameValues(NamedTuple):
     # A word few listed names have, spelled alike in both names, when the query has
     # other words too ("Anwise Global" and "Beijing Anwise Technology").
     distinctive: str = ""
+    # Both names carry numbers and share none: another numbered unit of one parent.
+    numbers: bool = False
 
 
 @functools.lru_cache(maxsize=1)
@@ -103,6 +105,23 @@ def _extra_share(a: Sequence[str], bset: AbstractSet[str], b: Sequence[str]) -> 
     return extra / len(a) if a else 0.0
 
 
+def _join_pairs(tokens: tuple[str, ...], vocabulary: frozenset[str]) -> tuple[str, ...]:
+    """``tokens`` with two or three neighbours joined where the joined word is in
+    ``vocabulary`` ("space star" -> "spacestar"); the same tuple when none is."""
+    out: list[str] = []
+    i, n = 0, len(tokens)
+    while i < n:
+        for j in (i + 3, i + 2):
+            if j <= n and "".join(tokens[i:j]) in vocabulary:
+                out.append("".join(tokens[i:j]))
+                i = j
+                break
+        else:
+            out.append(tokens[i])
+            i += 1
+    return tokens if len(out) == n else tuple(out)
+
+
 def _resegment(q: Rendering, e: Rendering) -> tuple[Rendering, Rendering]:
     """Re-segment one side's words against the other's: pinyin syllables ("shen zhen
     da jiang" meets "Shenzhen Dajiang"), and a romanised name written spaced or
@@ -126,6 +145,18 @@ def _resegment(q: Rendering, e: Rendering) -> tuple[Rendering, Rendering]:
         et = align(e.tokens, q.token_set)
         if et != e.tokens:
             e = Rendering(et, e.syllables)
+    elif any(len(t) >= 6 and t not in e.token_set for t in q.tokens) or any(
+        len(t) >= 6 and t not in q.token_set for t in e.tokens
+    ):
+        # A compound written joined on one side and spaced on the other
+        # ("Spacestar" and "Space Star Technology", "Buy Best" and "BuyBest").
+        et = _join_pairs(e.tokens, q.token_set)
+        if et != e.tokens:
+            e = Rendering(et, e.syllables)
+        else:
+            qt = _join_pairs(q.tokens, e.token_set)
+            if qt != q.tokens:
+                q = Rendering(qt, q.syllables)
     return q, e
 
 
@@ -187,7 +218,12 @@ def name_values(
     # word of the query is in the listed name and one of them is rare on the lists.
     rare = distinctive = ""
     if cq >= 0.999 and ce < 1.0 and qset <= eset:
-        rare = next((t for t in qt if index.idf.get(t, 0.0) >= index.rare_idf), "")
+        # A word joined from the listed name's (a compound) is as rare as it is unknown.
+        rare = next((t for t in qt if index.idf.get(t, index.default_idf) >= index.rare_idf), "")
+        if not rare:
+            # A group's name on its listed subsidiaries ("Cambricon", "Biren", "Inspur
+            # Information"): too many entities to be rare, still no ordinary word.
+            rare = next((t for t in qt if index.group_word(t)), "")
     elif qset != eset:
         # The listed name's own rarest word: "Cars" in "Shadi for Cars Trading" or
         # a given name beside a rarer surname says little about the party.
@@ -196,6 +232,9 @@ def name_values(
             top = max(index.idf.get(t, index.default_idf) for t in et)
             if index.idf.get(distinctive, 0.0) < top:
                 distinctive = ""
+    numbers = False
+    if any(t.isdigit() for t in qt) and any(t.isdigit() for t in et):
+        numbers = {t for t in qt if t.isdigit()}.isdisjoint(t for t in et if t.isdigit())
     return NameValues(
-        tokens, sort, compact, acr, cq, ce, extra, exact or bool(acr), rare, distinctive
+        tokens, sort, compact, acr, cq, ce, extra, exact or bool(acr), rare, distinctive, numbers
     )

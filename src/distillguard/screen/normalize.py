@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from distillguard.screen.glosses import gloss_tokens
 from distillguard.screen.han import (
     HAN,
     HAN_ADMIN,
@@ -79,7 +80,12 @@ def renderings(name: str) -> tuple[Rendering, ...]:
     pinyin and glossed forms for Han text). Empty when nothing is left."""
     if not has_han(name):
         toks = latin_tokens(name)
-        return (Rendering(toks),) if toks else ()
+        if not toks:
+            return ()
+        # Romanised Russian or Turkish generic words also in English ("Zavod" ->
+        # "Plant"), so the party's own word meets the list's translation.
+        english = gloss_tokens(toks)
+        return (Rendering(toks),) if english == toks else (Rendering(toks), Rendering(english))
     simplified = to_simplified(unicodedata.normalize("NFKC", name))
     syl: list[str] = []
     glossed: list[str] = []
@@ -122,10 +128,13 @@ def acronyms(name: str) -> frozenset[str]:
     # A parenthesised acronym or qualifier is no part of the initials.
     for text in {name, _PARENTHESISED.sub(" ", name)}:
         words = [w for w in _RAW_WORD.findall(fold_latin(text)) if not w.isdigit()]
+        content = [w for w in words if w not in STOPWORDS and w not in LEGAL_FORMS]
         for v in (
             words,
             [w for w in words if w not in STOPWORDS],
-            [w for w in words if w not in STOPWORDS and w not in LEGAL_FORMS],
+            content,
+            # Without a person's initials ("ZiD" of Zavod imeni V.A. Degtyareva).
+            [w for w in content if len(w) > 2],
         ):
             if 3 <= len(v) <= 10:
                 out.add("".join(w[0] for w in v))

@@ -123,6 +123,7 @@ class Screener:
         w_distinct = w["distinctive_word"]
         org = _organisation(self.index.entities[ei])
         w_extra = w["extra_words"]
+        w_numbers = w["number_conflict"]
         best: tuple[float, NameEntry | None, NameValues | None] = (-1.0, None, None)
         entries = self.index.entries_of(ei)
         if len(entries) > ENTRIES_SCORED:
@@ -130,6 +131,12 @@ class Screener:
             # (a name spelled exactly as the query first, then ties keep list order).
             closest = [0.0] * len(entries)
             choices = self._entry_texts(ei)
+            # A query word that is a name's initials ("SAIRC") puts that name first:
+            # string similarity ranks the entity's shortest names above it.
+            q_words = {t for r in qr for t in r.tokens}
+            for i, entry in enumerate(entries):
+                if not entry.acronyms.isdisjoint(q_words):
+                    closest[i] = 101.0
             for r in qr:
                 for _, sim, i in process.extract(
                     r.text, choices, scorer=fuzz.token_set_ratio, limit=None
@@ -147,6 +154,8 @@ class Screener:
                 # Summed in the order of the feature table, as the explanation adds up.
                 base = w_tokens * v.tokens + w_sort * v.sort + w_compact * v.compact
                 base += w_extra * v.extra
+                if v.numbers:
+                    base += w_numbers
                 if v.acronym:
                     base = max(base, w_acronym)
                 if v.rare:
@@ -186,6 +195,15 @@ class Screener:
                     "share of the customer's words (places aside) the listed name lacks",
                 ),
             ]
+            if v.numbers:
+                rows.append(
+                    FeatureScore(
+                        "number_conflict",
+                        1.0,
+                        w["number_conflict"],
+                        "both names carry numbers and share none",
+                    )
+                )
             if v.acronym:
                 rows.append(
                     FeatureScore("acronym", 1.0, w["acronym"], "acronym of the listed name")
