@@ -34,7 +34,9 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from distillguard.diversion import PartyScreen, check_orders, load_flags
 from distillguard.diversion.flags import FlagConfig
@@ -136,18 +138,30 @@ def locate(args: argparse.Namespace) -> None:
     report["relay_curve"] = relay_curve(
         [0.0, 2.0, 5.0, 10.0, 15.0, 20.0, 50.0], args.relay_trials, seed=args.seed + 1
     )
-    report["seconds"] = round(time.perf_counter() - t, 1)
+    _emit(report, t, args.figure, _figure)
+
+
+def _emit(report: dict[str, object], started: float, figure: str | None,
+          draw: Callable[[dict[str, object], Path], None]) -> None:
+    """Print the report as JSON (with its wall time) and draw its figure if asked."""
+    report["seconds"] = round(time.perf_counter() - started, 1)
     json.dump(report, sys.stdout, indent=2)
     sys.stdout.write("\n")
-    if args.figure:
-        _figure(report, Path(args.figure))
+    if figure:
+        draw(report, Path(figure))
 
 
-def _figure(report: dict[str, object], path: Path) -> None:
+def _pyplot() -> Any:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _figure(report: dict[str, object], path: Path) -> None:
+    plt = _pyplot()
 
     curve = report["error_vs_rtt"]
     relay = report["relay_curve"]
@@ -195,18 +209,11 @@ def certificate(args: argparse.Namespace) -> None:
                                     AttestConfig(radius_km=args.radius_km),
                                     extra_probes=args.extra_probes,
                                     probe_radius_km=args.probe_radius_km)
-    report["seconds"] = round(time.perf_counter() - t, 1)
-    json.dump(report, sys.stdout, indent=2)
-    sys.stdout.write("\n")
-    if args.figure:
-        _certificate_figure(report, Path(args.figure))
+    _emit(report, t, args.figure, _certificate_figure)
 
 
 def _certificate_figure(report: dict[str, object], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = _pyplot()
 
     rings = report["decoys"]
     assert isinstance(rings, list)
