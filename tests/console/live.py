@@ -65,8 +65,19 @@ def wait_for(driver: Any, cond: Any, timeout: float = 60.0) -> Any:
     from selenium.common.exceptions import (
         NoSuchElementException,
         StaleElementReferenceException,
+        WebDriverException,
     )
     from selenium.webdriver.support.ui import WebDriverWait
 
+    def polled(d: Any) -> Any:
+        try:
+            return cond(d)
+        except WebDriverException as exc:
+            # Chromium's words for an element of the page just replaced, when it is read
+            # in the instant of the swap (seen under load): the same as a stale element.
+            if "does not belong to the document" in str(exc):
+                return False
+            raise
+
     return WebDriverWait(driver, timeout, poll_frequency=0.05, ignored_exceptions=(
-        StaleElementReferenceException, NoSuchElementException)).until(cond)
+        StaleElementReferenceException, NoSuchElementException)).until(polled)
