@@ -5,6 +5,7 @@ it needs and leaves its audit entry)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -260,24 +261,13 @@ class Workbench:
     async def push(self, analyst: Analyst, decision_id: str) -> Push:
         require(analyst, "analyst")
         decision = self.casebook.decision(decision_id)
-        try:
+        with _channel_errors("nothing pushed", {"decision_id": decision_id}):
             return await self._enforcer().push(analyst.name, decision)
-        except (DistillguardError, asyncio.CancelledError):
-            raise
-        except Exception as exc:  # the channel's client errors: say which service failed
-            raise ServiceUnavailableError(f"gateway channel unreachable, nothing pushed: "
-                                          f"{exc}", details={"decision_id": decision_id}
-                                          ) from exc
 
     async def undo(self, analyst: Analyst, push_id: str) -> int:
         require(analyst, "analyst")
-        try:
+        with _channel_errors("nothing undone", {"push_id": push_id}):
             return await self._enforcer().undo(analyst.name, push_id)
-        except (DistillguardError, asyncio.CancelledError):
-            raise
-        except Exception as exc:  # the channel's client errors: say which service failed
-            raise ServiceUnavailableError(f"gateway channel unreachable, nothing undone: "
-                                          f"{exc}", details={"push_id": push_id}) from exc
 
     def _events(self) -> Iterator[Event]:
         from distillguard.ingest import Quarantine, iter_events
@@ -307,3 +297,15 @@ class Workbench:
                                  len(bundle["objects"]), "complete" if ok else "failures")
         return {"objects": len(bundle["objects"]), "status": status,
                 "campaigns": sum(1 for o in bundle["objects"] if o["type"] == "campaign")}
+
+
+@contextlib.contextmanager
+def _channel_errors(what: str, details: dict[str, str]) -> Iterator[None]:
+    """The gateway channel's client errors as one service error naming what was not done."""
+    try:
+        yield
+    except (DistillguardError, asyncio.CancelledError):
+        raise
+    except Exception as exc:  # the channel's client errors: say which service failed
+        raise ServiceUnavailableError(f"gateway channel unreachable, {what}: {exc}",
+                                      details=details) from exc
